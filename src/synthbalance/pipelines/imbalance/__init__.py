@@ -1,0 +1,5 @@
+"""imbalance: make chosen classes rare and carve the validation set."""
+
+from synthbalance.pipelines.imbalance.pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

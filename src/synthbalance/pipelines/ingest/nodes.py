@@ -1,0 +1,98 @@
+"""Ingest: read the configured source into (raw_train, raw_test) ImageSets."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from synthbalance.images import ImageSet, resize, stratified_split, to_channels
+from synthbalance.seeding import make_rng
+from synthbalance.sources import (
+    read_cifar10,
+    read_digits,
+    read_image_folder,
+    read_mnist_like,
+)
+
+logger = logging.getLogger(__name__)
+
+FASHION_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+
+
+class IngestParams(BaseModel):
+    """Which images to read, from where, and in what shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["mnist", "fashion_mnist", "cifar10", "folder", "digits"] = "mnist"
+    folder: str | None = Field(None, description="where the files are; default data/01_raw/<source>")
+    download: bool = Field(True, description="download through torchvision when files are missing")
+    image_size: PositiveInt | None = Field(None, description="resize to size x size; None: native")
+    color: Literal["grey", "rgb"] | None = Field(None, description="None: the source's own")
+    test_fraction: float = Field(0.2, gt=0, lt=1, description="for sources without a test split")
+    skip_bad_files: bool = Field(False, description="folder: leave out unreadable files, named")
+
+    @property
+    def source_folder(self) -> Path:
+        return Path(self.folder or f"data/01_raw/{self.source}")
+
+
+def _fetcher(dataset_name: str):
+    def fetch(scratch: Path) -> Path:
+        import torchvision.datasets
+
+        getattr(torchvision.datasets, dataset_name)(root=str(scratch), train=True, download=True)
+        return scratch / dataset_name / "raw"
+
+    return fetch
+
+
+def _read(params: IngestParams, seed: int) -> tuple[ImageSet, ImageSet]:
+    folder = params.source_folder
+    if params.source in ("mnist", "fashion_mnist"):
+        name = "MNIST" if params.source == "mnist" else "FashionMNIST"
+        classes = tuple(map(str, range(10))) if params.source == "mnist" else FASHION_CLASSES
+        return read_mnist_like(folder, classes, _fetcher(name) if params.download else None, name)
+    if params.source == "cifar10":
+        return read_cifar10(folder, params.download)
+    if params.source == "folder" and (folder / "train").is_dir() and (folder / "test").is_dir():
+        return tuple(  # type: ignore[return-value]
+            read_image_folder(folder / split, params.image_size or 32, params.color or "rgb",
+                              params.skip_bad_files)
+            for split in ("train", "test")
+        )
+    everything = (
+        read_digits()
+        if params.source == "digits"
+        else read_image_folder(folder, params.image_size or 32, params.color or "rgb",
+                               params.skip_bad_files)
+    )
+    return stratified_split(everything, params.test_fraction, make_rng(seed, "ingest"), "test")
+
+
+def _shape(image_set: ImageSet, params: IngestParams) -> ImageSet:
+    images = image_set.images
+    if params.color is not None:
+        images = to_channels(images, 1 if params.color == "grey" else 3)
+    if params.image_size is not None:
+        images = resize(images, params.image_size)
+    if images is image_set.images:
+        return image_set
+    return ImageSet(images, image_set.labels, image_set.class_names, image_set.origin)
+
+
+def load_dataset(params: IngestParams, seed: int) -> tuple[ImageSet, ImageSet]:
+    """Read the configured source: (raw_train, raw_test), uint8 N x C x H x W.
+
+    Sources without a test split (digits, a folder without train/ and test/) are split
+    here, stratified, with ``test_fraction`` of each class held out for test.
+    """
+    train, test = (_shape(part, params) for part in _read(params, seed))
+    logger.info("ingested %s: train %r, test %r", params.source, train, test)
+    return train, test

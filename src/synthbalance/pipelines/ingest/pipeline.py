@@ -1,0 +1,16 @@
+from kedro.pipeline import Pipeline, node
+
+from synthbalance.pipelines.ingest.nodes import load_dataset
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            node(
+                load_dataset,
+                inputs=["params:ingest", "params:seed"],
+                outputs=["raw_train", "raw_test"],
+                name="load_dataset",
+            )
+        ]
+    )
