@@ -97,7 +97,6 @@ class ImageSet:
         )
 
 
-
 def held_counts(
     image_set: ImageSet, counts: np.ndarray, held_fraction: float, held_name: str
 ) -> np.ndarray:

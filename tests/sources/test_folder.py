@@ -87,13 +87,19 @@ def test_a_symlink_out_of_the_root_is_refused(tmp_path):
 
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header declares width x height pixels."""
+
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data)
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
         )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) \
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0"))
         + chunk(b"IEND", b"")
+    )
 
 
 def test_a_decompression_bomb_is_refused(tmp_path):

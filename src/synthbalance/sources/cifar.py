@@ -65,7 +65,9 @@ def _read_batches(folder: Path, names: list[str], class_names: tuple[str, ...]) 
             raise SourceError(f"{folder / name}: malformed CIFAR-10 batch ({error})") from error
         if len(data) != len(batch_labels):
             raise SourceError(f"{folder / name}: {len(data)} images but {len(batch_labels)} labels")
-        if len(batch_labels) and not 0 <= batch_labels.min() <= batch_labels.max() < len(class_names):
+        if len(batch_labels) and not 0 <= batch_labels.min() <= batch_labels.max() < len(
+            class_names
+        ):
             raise SourceError(
                 f"{folder / name}: labels outside 0..{len(class_names) - 1} for "
                 f"{len(class_names)} classes"

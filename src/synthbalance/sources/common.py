@@ -15,9 +15,7 @@ class SourceError(ValueError):
     """Input data that cannot be read: the message names the file and what is wrong."""
 
 
-def download_into(
-    folder: Path, files: list[str], fetch: Callable[[Path], Path], what: str
-) -> None:
+def download_into(folder: Path, files: list[str], fetch: Callable[[Path], Path], what: str) -> None:
     """Fill ``folder`` with ``files`` by ``fetch``ing them into a scratch folder first.
 
     ``fetch(scratch)`` downloads into ``scratch`` and returns the folder holding the files.

@@ -48,8 +48,13 @@ def _decode(path: Path, size: int, mode: str) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 image = ImageOps.fit(image.convert(mode), (size, size), Image.Resampling.BILINEAR)
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as error:
+    except (
+        OSError,
+        UnidentifiedImageError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
         raise SourceError(f"{path}: not a readable image ({error})") from error
     array = np.asarray(image, dtype=np.uint8)
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
@@ -80,7 +85,9 @@ def read_image_folder(root: Path, size: int, color: str, skip_bad_files: bool) -
     if skipped:
         logger.warning(
             "skipped %d unreadable file(s) under %s: %s",
-            len(skipped), root, ", ".join(str(path) for path in skipped),
+            len(skipped),
+            root,
+            ", ".join(str(path) for path in skipped),
         )
     names = tuple(folder.name for folder in folders)
     return ImageSet(np.stack(images), np.asarray(labels), names, np.full(len(labels), "real"))

@@ -71,7 +71,9 @@ def _read_split(folder: Path, split: str, class_names: tuple[str, ...]) -> Image
             f"{label_file}: label {labels.max()} is out of range; this dataset has "
             f"{len(class_names)} classes, labels 0..{len(class_names) - 1}"
         )
-    return ImageSet(images[:, None], labels.astype(np.int64), class_names, np.full(len(labels), "real"))
+    return ImageSet(
+        images[:, None], labels.astype(np.int64), class_names, np.full(len(labels), "real")
+    )
 
 
 def read_mnist_like(

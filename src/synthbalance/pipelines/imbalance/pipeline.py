@@ -12,16 +12,36 @@ from synthbalance.pipelines.imbalance.nodes import (
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            node(label_for_task, ["raw_train", "params:imbalance"], "train_full",
-                 name="label_train_for_task"),
-            node(label_for_task, ["raw_test", "params:imbalance"], "test_set",
-                 name="label_test_for_task"),
-            node(make_imbalanced, ["train_full", "params:imbalance", "params:seed"],
-                 "imbalanced", name="make_imbalanced"),
-            node(split_validation, ["imbalanced", "params:imbalance", "params:seed"],
-                 ["train_imbalanced", "validation"], name="split_validation"),
-            node(summarise_imbalance, ["train_full", "train_imbalanced", "validation"],
-                 "imbalance_summary", name="summarise_imbalance"),
+            node(
+                label_for_task,
+                ["raw_train", "params:imbalance"],
+                "train_full",
+                name="label_train_for_task",
+            ),
+            node(
+                label_for_task,
+                ["raw_test", "params:imbalance"],
+                "test_set",
+                name="label_test_for_task",
+            ),
+            node(
+                make_imbalanced,
+                ["train_full", "params:imbalance", "params:seed"],
+                "imbalanced",
+                name="make_imbalanced",
+            ),
+            node(
+                split_validation,
+                ["imbalanced", "params:imbalance", "params:seed"],
+                ["train_imbalanced", "validation"],
+                name="split_validation",
+            ),
+            node(
+                summarise_imbalance,
+                ["train_full", "train_imbalanced", "validation"],
+                "imbalance_summary",
+                name="summarise_imbalance",
+            ),
             node(plot_imbalance, "imbalance_summary", "imbalance_chart", name="plot_imbalance"),
         ]
     )

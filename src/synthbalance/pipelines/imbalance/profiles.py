@@ -57,7 +57,10 @@ class Minority(_Profile):
         if not isinstance(fractions, list):
             fractions = [fractions] * len(self.classes)
         labels = _labels(image_set, self.classes)
-        return {label: _fraction_of(image_set, label, f) for label, f in zip(labels, fractions)}
+        return {
+            label: _fraction_of(image_set, label, f)
+            for label, f in zip(labels, fractions, strict=True)
+        }
 
 
 class Step(_Profile):
@@ -70,7 +73,9 @@ class Step(_Profile):
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         counts = image_set.class_counts()
         target = round(counts.max() / self.ratio)
-        return {label: _at_most(image_set, label, target) for label in _labels(image_set, self.classes)}
+        return {
+            label: _at_most(image_set, label, target) for label in _labels(image_set, self.classes)
+        }
 
 
 class LongTail(_Profile):
@@ -107,8 +112,10 @@ class Counts(_Profile):
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         labels = _labels(image_set, list(self.counts))
-        return {label: _at_most(image_set, label, n, strict=True)
-                for label, n in zip(labels, self.counts.values())}
+        return {
+            label: _at_most(image_set, label, n, strict=True)
+            for label, n in zip(labels, self.counts.values(), strict=True)
+        }
 
 
 Profile = Annotated[OneVsRest | Minority | Step | LongTail | Counts, Field(discriminator="kind")]

@@ -31,7 +31,9 @@ class IngestParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: Literal["mnist", "fashion_mnist", "cifar10", "folder", "digits"] = "mnist"
-    folder: str | None = Field(None, description="where the files are; default data/01_raw/<source>")
+    folder: str | None = Field(
+        None, description="where the files are; default data/01_raw/<source>"
+    )
     download: bool = Field(True, description="download through torchvision when files are missing")
     image_size: PositiveInt | None = Field(None, description="resize to size x size; None: native")
     color: Literal["grey", "rgb"] | None = Field(None, description="None: the source's own")
@@ -63,15 +65,20 @@ def _read(params: IngestParams, seed: int) -> tuple[ImageSet, ImageSet]:
         return read_cifar10(folder, params.download)
     if params.source == "folder" and (folder / "train").is_dir() and (folder / "test").is_dir():
         return tuple(  # type: ignore[return-value]
-            read_image_folder(folder / split, params.image_size or 32, params.color or "rgb",
-                              params.skip_bad_files)
+            read_image_folder(
+                folder / split,
+                params.image_size or 32,
+                params.color or "rgb",
+                params.skip_bad_files,
+            )
             for split in ("train", "test")
         )
     everything = (
         read_digits()
         if params.source == "digits"
-        else read_image_folder(folder, params.image_size or 32, params.color or "rgb",
-                               params.skip_bad_files)
+        else read_image_folder(
+            folder, params.image_size or 32, params.color or "rgb", params.skip_bad_files
+        )
     )
     return stratified_split(everything, params.test_fraction, make_rng(seed, "ingest"), "test")
 

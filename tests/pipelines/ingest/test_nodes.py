@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from synthbalance.pipelines.ingest.nodes import IngestParams, load_dataset
+from synthbalance.sources import SourceError
+
+
+def test_digits_are_split_stratified_and_seeded():
+    params = IngestParams(source="digits", test_fraction=0.25)
+    train, test = load_dataset(params, seed=1)
+    assert len(train) + len(test) == 1797
+    assert np.all(test.class_counts() >= 0.25 * (train.class_counts() + test.class_counts()))
+    _, again = load_dataset(params, seed=1)
+    assert np.array_equal(test.images, again.images)
+
+
+def test_size_and_colour_apply_to_every_split():
+    train, test = load_dataset(IngestParams(source="digits", image_size=16, color="rgb"), seed=0)
+    assert train.images.shape[1:] == test.images.shape[1:] == (3, 16, 16)
+
+
+def test_missing_mnist_without_download_says_where_to_put_the_files(tmp_path):
+    params = IngestParams(source="mnist", folder=str(tmp_path / "mnist"), download=False)
+    with pytest.raises(SourceError, match=f"{tmp_path / 'mnist'} lacks train-images-idx3-ubyte"):
+        load_dataset(params, seed=0)
+
+
+def test_default_folder_follows_the_source():
+    assert str(IngestParams(source="fashion_mnist").source_folder) == "data/01_raw/fashion_mnist"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"source": "imagenet"}, {"test_fraction": 1.0}, {"image_size": 0}, {"colour": "rgb"}],
+)
+def test_bad_parameters_are_refused(bad):
+    with pytest.raises(ValidationError):
+        IngestParams(**bad)

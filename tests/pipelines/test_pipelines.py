@@ -1,0 +1,91 @@
+"""The pipelines as Kedro runs them: a sliced run in memory, and `kedro run` on digits."""
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+
+from synthbalance.datasets import ImageSetDataset
+from synthbalance.pipelines import imbalance
+from synthbalance.pipelines.imbalance.nodes import ImbalanceParams
+from tests.conftest import make_image_set
+
+PROJECT = Path(__file__).parents[2]
+
+
+def test_imbalance_pipeline_runs_in_memory_with_the_sequential_runner():
+    params = ImbalanceParams(
+        profile={"kind": "one_vs_rest", "positive_class": 1, "keep_fraction": 0.2}
+    )
+    catalog = DataCatalog(
+        {
+            "raw_train": MemoryDataset(make_image_set([100, 50, 100])),
+            "raw_test": MemoryDataset(make_image_set([10, 10, 10])),
+            "params:imbalance": MemoryDataset(params),
+            "params:seed": MemoryDataset(0),
+        }
+    )
+    pipeline = imbalance.create_pipeline().to_outputs("train_imbalanced", "validation", "test_set")
+    SequentialRunner().run(pipeline, catalog)
+    assert catalog.load("train_imbalanced").class_counts().tolist() == [180, 9]
+    assert catalog.load("validation").class_counts().tolist() == [20, 1]
+    assert catalog.load("test_set").class_counts().tolist() == [20, 10]
+
+
+def kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "kedro"), "run", "--env", "smoke", *args],
+        cwd=project, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the project, so that its data/ and mlflow.db are the test's own."""
+    for name in ("conf", "src"):
+        shutil.copytree(
+            PROJECT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(PROJECT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_kedro_run_on_digits_writes_the_outputs_and_one_mlflow_run(project):
+    result = kedro(project, "--pipelines", "ingest,imbalance")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    kept = ImageSetDataset(filepath=str(project / "data/03_primary/imbalanced.npz")).load()
+    full = ImageSetDataset(filepath=str(project / "data/03_primary/train_full.npz")).load()
+    expected = np.round(full.class_counts() * np.where(np.isin(np.arange(10), [3, 5]), 0.1, 1))
+    assert kept.class_counts().tolist() == expected.astype(int).tolist()
+    assert (project / "data/08_reporting/imbalance_chart.png").stat().st_size > 1000
+    assert len(list((project / "data/05_model_input/train_imbalanced.npz").iterdir())) == 1
+
+    with sqlite3.connect(project / "mlflow.db") as db:
+        runs = db.execute("SELECT run_uuid, status FROM runs").fetchall()
+        assert [status for _, status in runs] == ["FINISHED"]
+        params = dict(db.execute("SELECT key, value FROM params").fetchall())
+    assert params["ingest.source"] == "digits"
+    assert params["imbalance.profile.kind"] == "minority"
+    assert params["imbalance.profile.keep_fraction"] == "0.1"
+    assert params["seed"] == "42"
+    ((run_id, _),) = runs
+    artifacts = {p.name for p in project.glob(f"mlruns/*/{run_id}/artifacts/imbalance/*")}
+    assert artifacts == {"imbalance_chart.png", "imbalance_summary.csv"}
+
+
+@pytest.mark.slow
+def test_a_bad_parameter_stops_kedro_run_before_any_work(project):
+    result = kedro(project, "--pipelines", "ingest,imbalance",
+                   "--params", "imbalance.validation_fraction=1.5")  # fmt: skip
+    assert result.returncode != 0
+    assert "validation_fraction" in result.stdout + result.stderr
+    assert "less than 1" in result.stdout + result.stderr
+    assert not (project / "data").exists()
