@@ -89,3 +89,14 @@ def test_a_bad_parameter_stops_kedro_run_before_any_work(project):
     assert "validation_fraction" in result.stdout + result.stderr
     assert "less than 1" in result.stdout + result.stderr
     assert not (project / "data").exists()
+
+
+@pytest.mark.slow
+def test_kedro_viz_builds_the_static_site(project):
+    kedro_bin = str(Path(sys.executable).parent / "kedro")
+    result = subprocess.run(
+        [kedro_bin, "viz", "build"], cwd=project, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "build" / "index.html").is_file()
+    assert "make_imbalanced" in (project / "build" / "api" / "main").read_text()

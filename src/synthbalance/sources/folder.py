@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from tqdm.auto import tqdm
 
 from synthbalance.images import ImageSet
 from synthbalance.sources.common import SourceError
@@ -68,20 +69,19 @@ def read_image_folder(root: Path, size: int, color: str, skip_bad_files: bool) -
     """
     root = Path(root)
     folders = _class_folders(root)
+    files = [(label, path) for label, folder in enumerate(folders)
+             for path in _image_files(root, folder)]  # fmt: skip
     images, labels, skipped = [], [], []
-    for label, folder in enumerate(folders):
-        decoded = []
-        for path in _image_files(root, folder):
-            try:
-                decoded.append(_decode(path, size, _MODES[color]))
-            except SourceError:
-                if not skip_bad_files:
-                    raise
-                skipped.append(path)
-        if not decoded:
-            raise SourceError(f"class folder {folder} has no readable image")
-        images.extend(decoded)
-        labels.extend([label] * len(decoded))
+    for label, path in tqdm(files, desc=f"decoding {root.name}", unit="img", disable=None):
+        try:
+            images.append(_decode(path, size, _MODES[color]))
+            labels.append(label)
+        except SourceError:
+            if not skip_bad_files:
+                raise
+            skipped.append(path)
+    for label in sorted(set(range(len(folders))) - set(labels)):
+        raise SourceError(f"class folder {folders[label]} has no readable image")
     if skipped:
         logger.warning(
             "skipped %d unreadable file(s) under %s: %s",
