@@ -8,7 +8,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 .PHONY: run test
 
 run: $(VENV)/.installed
-	$(BIN)/kedro run --pipeline balance
+	$(BIN)/kedro run --pipelines balance
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

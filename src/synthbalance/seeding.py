@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+import torch
 
 
 def make_rng(seed: int, stage: str) -> np.random.Generator:
@@ -14,3 +15,9 @@ def make_rng(seed: int, stage: str) -> np.random.Generator:
     does not shift the numbers of another.
     """
     return np.random.default_rng([seed, zlib.crc32(stage.encode())])
+
+
+def torch_generator(seed: int, stage: str, device: str | torch.device = "cpu") -> torch.Generator:
+    """A torch generator for ``stage``, derived from ``seed`` like ``make_rng``."""
+    stage_seed = int(make_rng(seed, stage).integers(2**62))
+    return torch.Generator(device).manual_seed(stage_seed)

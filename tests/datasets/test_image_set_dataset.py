@@ -48,3 +48,41 @@ def test_saving_something_else_is_refused(tmp_path):
     with pytest.raises(DatasetError, match="saves an ImageSet"):
         ImageSetDataset(filepath=str(tmp_path / "set.npz")).save(np.zeros(3))
     assert not (tmp_path / "set.npz").exists()
+
+
+def test_a_generator_round_trips_and_samples_the_same(tmp_path):
+    import torch
+
+    from synthbalance.datasets import TorchModelDataset
+    from synthbalance.models.gan import ImageGenerator
+
+    generator = ImageGenerator("dcgan", [1], ["a", "b"], 8, 4, 4, 1, 8).eval()
+    dataset = TorchModelDataset(filepath=str(tmp_path / "g.pt"),
+                                model="synthbalance.models.gan.ImageGenerator")  # fmt: skip
+    dataset.save(generator)
+    loaded = dataset.load()
+    z, labels = torch.randn(3, 8), torch.ones(3, dtype=torch.long)
+    assert torch.equal(generator(z, labels), loaded(z, labels))
+
+
+def test_a_model_file_that_does_not_fit_is_a_clear_error(tmp_path):
+    import torch
+
+    from synthbalance.datasets import TorchModelDataset
+
+    torch.save({"config": {"architecture": "dcgan"}, "state_dict": {}}, tmp_path / "g.pt")
+    dataset = TorchModelDataset(filepath=str(tmp_path / "g.pt"),
+                                model="synthbalance.models.gan.ImageGenerator")  # fmt: skip
+    with pytest.raises(DatasetError, match="is not a ImageGenerator file that fits"):
+        dataset.load()
+
+
+def test_an_animation_keeps_every_frame(tmp_path):
+    from PIL import Image
+
+    from synthbalance.datasets import AnimationDataset
+
+    frames = [Image.new("L", (10, 10), color) for color in (0, 128, 255)]
+    dataset = AnimationDataset(filepath=str(tmp_path / "a.gif"))
+    dataset.save(frames)
+    assert len(dataset.load()) == 3

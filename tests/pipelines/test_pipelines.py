@@ -61,12 +61,12 @@ def test_kedro_run_on_digits_writes_the_outputs_and_one_mlflow_run(project):
     result = kedro(project, "--pipelines", "ingest,imbalance")
     assert result.returncode == 0, result.stdout + result.stderr
 
-    kept = ImageSetDataset(filepath=str(project / "data/03_primary/imbalanced.npz")).load()
-    full = ImageSetDataset(filepath=str(project / "data/03_primary/train_full.npz")).load()
+    kept = ImageSetDataset(filepath=str(project / "data/smoke/03_primary/imbalanced.npz")).load()
+    full = ImageSetDataset(filepath=str(project / "data/smoke/03_primary/train_full.npz")).load()
     expected = np.round(full.class_counts() * np.where(np.isin(np.arange(10), [3, 5]), 0.1, 1))
     assert kept.class_counts().tolist() == expected.astype(int).tolist()
-    assert (project / "data/08_reporting/imbalance_chart.png").stat().st_size > 1000
-    assert len(list((project / "data/05_model_input/train_imbalanced.npz").iterdir())) == 1
+    assert (project / "data/smoke/08_reporting/imbalance_chart.png").stat().st_size > 1000
+    assert len(list((project / "data/smoke/05_model_input/train_imbalanced.npz").iterdir())) == 1
 
     with sqlite3.connect(project / "mlflow.db") as db:
         runs = db.execute("SELECT run_uuid, status FROM runs").fetchall()
@@ -100,3 +100,29 @@ def test_kedro_viz_builds_the_static_site(project):
     assert result.returncode == 0, result.stdout + result.stderr
     assert (project / "build" / "index.html").is_file()
     assert "make_imbalanced" in (project / "build" / "api" / "main").read_text()
+
+
+@pytest.mark.slow
+def test_kedro_run_balance_on_digits_trains_samples_and_logs_to_mlflow(project):
+    result = kedro(project, "--pipelines", "balance")
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = project / "data/smoke"
+    synthetic = ImageSetDataset(
+        filepath=str(next((data / "05_model_input/synthetic.npz").iterdir()) / "synthetic.npz")
+    ).load()
+    assert set(synthetic.origin) == {"synthetic"} and set(synthetic.labels) == {3, 5}
+    assert (data / "08_reporting/gan_progress.gif").is_file()
+    assert len(list((data / "06_models/gan_checkpoints").glob("gan-*.pt"))) == 1
+
+    with sqlite3.connect(project / "mlflow.db") as db:
+        (run_id,) = [r for (r,) in db.execute("SELECT run_uuid FROM runs")]
+        history = db.execute(
+            "SELECT COUNT(*) FROM metrics WHERE key = 'gan.all.loss_d' AND run_uuid = ?", (run_id,)
+        ).fetchone()[0]
+        models = db.execute("SELECT name FROM logged_models").fetchall()
+    assert history == 4  # steps 20, logged every 5
+    assert models == [("generator",)]
+    artifacts = {p.relative_to(next(project.glob(f"mlruns/*/{run_id}/artifacts"))).as_posix()
+                 for p in project.glob(f"mlruns/*/{run_id}/artifacts/**/*") if p.is_file()}  # fmt: skip
+    assert {"gan/gan_progress.gif", "gan/gan_history.csv", "sample/synthetic_grid.png",
+            "gan/gan_progress/step_000020.png"} <= artifacts  # fmt: skip

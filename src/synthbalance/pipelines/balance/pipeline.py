@@ -1,8 +1,13 @@
 from kedro.pipeline import Pipeline
 
-from synthbalance.pipelines import imbalance, ingest
+from synthbalance.pipelines import gan, imbalance, ingest, sample
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Everything, in order: ingest -> imbalance (later: gan, sample, strategies, evaluate)."""
-    return ingest.create_pipeline() + imbalance.create_pipeline()
+    """Everything, in order: ingest -> imbalance -> gan -> sample (later: strategies, evaluate)."""
+    return (
+        ingest.create_pipeline()
+        + imbalance.create_pipeline()
+        + gan.create_pipeline()
+        + sample.create_pipeline()
+    )

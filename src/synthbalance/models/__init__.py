@@ -1,0 +1,1 @@
+"""Plain nn.Modules: each constructor takes every hyper-parameter it uses."""

@@ -1,0 +1,304 @@
+"""gan: train a GAN on the images that survived the imbalance step, and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from torchvision.utils import make_grid
+from tqdm.auto import tqdm
+
+from synthbalance.images import ImageSet
+from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
+from synthbalance.pipelines.gan.training import (
+    GanTrainingError,
+    Player,
+    checkpoint_state,
+    gan_step,
+    load_checkpoint,
+    make_ema,
+    save_checkpoint,
+)
+from synthbalance.pipelines.imbalance.profiles import ClassRef
+from synthbalance.seeding import make_rng, torch_generator
+
+logger = logging.getLogger(__name__)
+
+# Parameters that change how long or how visibly training runs, not what it computes:
+# a checkpoint written under other values of these is resumed.
+_CADENCE = {"steps", "progress_every", "log_every", "checkpoint_every", "checkpoint_dir", "resume"}
+
+
+class GanParams(BaseModel):
+    """The GAN: which classes, which architecture, which training aids, how long."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    architecture: Literal["auto", "dcgan", "conditional"] = "auto"
+    classes: list[ClassRef] | None = Field(None, description="None: the minority classes")
+    minority_threshold: float = Field(0.5, gt=0, le=1, description="minority: < this x largest")
+    z_dim: PositiveInt = 64
+    generator_width: PositiveInt = 16
+    discriminator_width: PositiveInt = 16
+    steps: PositiveInt = 3000
+    batch_size: PositiveInt = 64
+    lr_generator: float = Field(2e-4, gt=0)
+    lr_discriminator: float = Field(2e-4, gt=0)
+    betas: tuple[float, float] = (0.5, 0.999)
+    loss: Literal["hinge", "non_saturating"] = "hinge"
+    augment: list[Literal["color", "translation", "cutout"]] = ["color", "translation", "cutout"]
+    ema_decay: float = Field(0.999, ge=0, lt=1, description="0: no averaging")
+    spectral_norm: bool = True
+    progress_every: PositiveInt = 250
+    log_every: PositiveInt = 25
+    checkpoint_every: PositiveInt = 500
+    checkpoint_dir: str = "data/06_models/gan_checkpoints"
+    resume: bool = True
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+def minority_labels(image_set: ImageSet, threshold: float) -> list[int]:
+    """Classes with fewer than ``threshold`` x the largest class's images."""
+    counts = image_set.class_counts()
+    return [int(c) for c in np.flatnonzero(counts < threshold * counts.max())]
+
+
+def _gan_classes(train: ImageSet, params: GanParams) -> list[int]:
+    if params.classes is not None:
+        labels = [train.class_index(c) for c in params.classes]
+    else:
+        labels = minority_labels(train, params.minority_threshold)
+    if not labels:
+        counts = dict(zip(train.class_names, train.class_counts().tolist(), strict=True))
+        raise ValueError(
+            f"no minority class in {counts}: no class has fewer than "
+            f"{params.minority_threshold} x the largest; list the classes in gan.classes"
+        )
+    for label in labels:
+        if train.class_counts()[label] == 0:
+            raise ValueError(
+                f"class {train.class_names[label]!r} has no training image to learn from"
+            )
+    return labels
+
+
+def _device(choice: str) -> torch.device:
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            "gan.device is 'cuda' but no CUDA device is available; use 'auto' or 'cpu'"
+        )
+    return torch.device("cuda" if choice != "cpu" and torch.cuda.is_available() else "cpu")
+
+
+def _fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int]) -> str:
+    """Same data, seed and training parameters -> same fingerprint -> the same checkpoint."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(train.images).tobytes())
+    digest.update(train.labels.tobytes())
+    settings = params.model_dump(mode="json", exclude=_CADENCE) | {"seed": seed, "classes": classes}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def _build(train: ImageSet, params: GanParams, classes: list[int], conditional: bool, device):
+    """(the generator bundle, its players), freshly initialised."""
+    bundle = ImageGenerator(
+        architecture="conditional" if conditional else "dcgan",
+        classes=classes,
+        class_names=list(train.class_names),
+        z_dim=params.z_dim,
+        generator_width=params.generator_width,
+        discriminator_width=params.discriminator_width,
+        channels=train.images.shape[1],
+        image_size=train.images.shape[2],
+    ).to(device)
+    return bundle, _players(bundle, train, params, device)
+
+
+def _players(bundle: ImageGenerator, train: ImageSet, params: GanParams, device) -> list[Player]:
+    images = torch.from_numpy(np.array(train.images)).to(device)
+    labels = torch.from_numpy(np.array(train.labels)).to(device)
+    players = []
+    for key, generator in bundle.nets.items():
+        num_classes = len(bundle.class_names) if key == "all" else 0
+        discriminator = Discriminator(
+            params.discriminator_width, bundle.channels, bundle.image_size, num_classes,
+            params.spectral_norm,
+        ).to(device)  # fmt: skip
+        generator.apply(init_weights)
+        discriminator.apply(init_weights)
+        player = Player(
+            name=key,
+            generator=generator,
+            discriminator=discriminator,
+            opt_g=torch.optim.Adam(generator.parameters(), params.lr_generator, betas=params.betas),
+            opt_d=torch.optim.Adam(
+                discriminator.parameters(), params.lr_discriminator, betas=params.betas
+            ),
+            ema=make_ema(generator, params.ema_decay),
+            images=images if key == "all" else images[labels == int(key)],
+            labels=labels if key == "all" else None,
+        )
+        if key == "all":
+            player.order = torch.argsort(labels, stable=True)
+            player.class_sizes = torch.bincount(labels, minlength=num_classes)
+            player.class_starts = torch.cumsum(player.class_sizes, 0) - player.class_sizes
+            player.present = torch.nonzero(player.class_sizes).flatten()
+        if len(player.images) < params.batch_size:
+            logger.warning(
+                "gan: %s has %d images, fewer than a batch of %d: each step trains on all of them",
+                key,
+                len(player.images),
+                params.batch_size,
+            )
+        players.append(player)
+    return players
+
+
+def _progress_grid(
+    players: list[Player], bundle: ImageGenerator, noise: torch.Tensor
+) -> np.ndarray:
+    """EMA samples of fixed noise, one row per class -> uint8 (H, W, C)."""
+    rows = []
+    with torch.no_grad():
+        for player in players:
+            labels = range(len(bundle.class_names)) if player.name == "all" else [int(player.name)]
+            for label in labels:
+                y = torch.full((len(noise),), label, device=noise.device)
+                rows.append(player.ema.module(noise, y if player.labels is not None else None))
+    grid = make_grid(
+        torch.cat(rows), nrow=len(noise), padding=2, normalize=True, value_range=(-1, 1)
+    )
+    return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
+
+
+def _window_means(rows: list[dict], step: int, name: str, seconds: float) -> dict:
+    means = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
+    return {"step": step, "player": name, **means, "seconds": round(seconds, 2)}
+
+
+def train_gan(
+    train_imbalanced: ImageSet, params: GanParams, seed: int
+) -> tuple[ImageGenerator, pd.DataFrame, dict[str, Image.Image]]:
+    """Train on ``train_imbalanced`` only: (generator with EMA weights, history, progress grids).
+
+    Resumes from the checkpoint of the same data, seed and parameters when there is one
+    (``steps`` may grow: training goes on from where it stopped).
+    """
+    classes = _gan_classes(train_imbalanced, params)
+    conditional = params.architecture == "conditional" or (
+        params.architecture == "auto" and train_imbalanced.num_classes > 2
+    )
+    device = _device(params.device)
+    with torch.random.fork_rng(devices=[]):  # initial weights from the seed, global RNG untouched
+        torch.manual_seed(int(make_rng(seed, "gan-init").integers(2**62)))
+        bundle, players = _build(train_imbalanced, params, classes, conditional, device)
+    rng = torch_generator(seed, "gan", device)
+    fingerprint = _fingerprint(train_imbalanced, params, seed, classes)
+    path = Path(params.checkpoint_dir) / f"gan-{fingerprint}.pt"
+
+    # What training has produced so far; saved with every checkpoint, so a resumed run
+    # ends with the same history as one that was never interrupted.
+    record = {"history": [], "frames": [], "window": {p.name: [] for p in players}, "seconds": 0.0}
+    start = 0
+    if params.resume and path.exists():
+        state = load_checkpoint(path, fingerprint, players, rng)
+        start, record = state["step"], state["record"]
+        logger.info("gan: resuming from step %d of %s", start, path)
+
+    def save(step: int) -> None:
+        save_checkpoint(path, checkpoint_state(players, step, rng, fingerprint, record))
+
+    noise = torch.randn(  # fixed: the grids show the same latent points at every step
+        8, params.z_dim, generator=torch_generator(seed, "gan-grid", device), device=device
+    )
+    _train_steps(players, bundle, params, rng, noise, start, record, save, f"{path}")
+    for player in players:
+        bundle.nets[player.name].load_state_dict(player.ema.module.state_dict())
+        bundle.critics[player.name].load_state_dict(bake(player.discriminator))
+    progress = {
+        f"step_{step:06d}": Image.fromarray(frame.numpy().squeeze())
+        for step, frame in record["frames"]
+    }
+    return bundle.cpu().eval(), pd.DataFrame(record["history"]), progress
+
+
+def _train_steps(players, bundle, params, rng, noise, start, record, save, where) -> None:
+    """Steps ``start`` .. ``params.steps``: log, draw grids and checkpoint on the way."""
+    device = rng.device
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    for player in players:
+        player.ema.module.eval()
+    started, seconds_before, last_saved = time.perf_counter(), record["seconds"], start
+
+    def grid(step: int) -> None:
+        record["frames"].append([step, torch.from_numpy(_progress_grid(players, bundle, noise))])
+
+    bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
+               total=params.steps, disable=None)  # fmt: skip
+    for step in bar:
+        if step % params.progress_every == 0:
+            grid(step)
+        for player in players:
+            metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,
+                               params.augment, rng, autocast)  # fmt: skip
+            if not all(np.isfinite(v) for v in metrics.values()):
+                raise GanTrainingError(
+                    f"gan diverged at step {step + 1} ({player.name}: {metrics}); the last good "
+                    f"checkpoint, step {last_saved}, is kept in {where}. Lower the learning "
+                    f"rates, or use loss: hinge with spectral_norm: true"
+                )
+            record["window"][player.name].append(metrics)
+        done = step + 1
+        record["seconds"] = seconds_before + time.perf_counter() - started
+        if done % params.log_every == 0 or done == params.steps:
+            for name, rows in record["window"].items():
+                label = _player_label(bundle, name)
+                record["history"].append(_window_means(rows, done, label, record["seconds"]))
+                rows.clear()
+            latest = record["history"][-1]
+            bar.set_postfix(loss_d=f"{latest['loss_d']:.3f}", loss_g=f"{latest['loss_g']:.3f}")
+        if done == params.steps:
+            grid(done)
+        if done % params.checkpoint_every == 0 or done == params.steps:
+            save(done)
+            last_saved = done
+
+
+def _player_label(bundle: ImageGenerator, name: str) -> str:
+    return "all" if name == "all" else bundle.class_names[int(name)]
+
+
+def history_to_metrics(gan_history: pd.DataFrame) -> dict[str, list[dict]]:
+    """The history as MLflow metric histories, ``<class>.<metric>`` against steps."""
+    metrics = {}
+    for player, rows in gan_history.groupby("player"):
+        for column in ("loss_d", "loss_g", "d_real", "d_fake"):
+            metrics[f"{player}.{column}"] = [
+                {"step": int(step), "value": float(value)}
+                for step, value in zip(rows["step"], rows[column], strict=True)
+            ]
+    return metrics
+
+
+def animate_progress(gan_progress: dict) -> list[Image.Image]:
+    """The progress grids in step order, as the frames of an animation."""
+    # A PartitionedDataset loads lazily: each value is a function that loads the image.
+    return [
+        gan_progress[name]() if callable(gan_progress[name]) else gan_progress[name]
+        for name in sorted(gan_progress)
+    ]
+
+
+def export_generator(generator: ImageGenerator) -> ImageGenerator:
+    """The generator again, for kedro-mlflow to log as an mlflow.pytorch model."""
+    return generator

@@ -1,0 +1,24 @@
+from kedro.pipeline import Pipeline, node
+
+from synthbalance.pipelines.gan.nodes import (
+    animate_progress,
+    export_generator,
+    history_to_metrics,
+    train_gan,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            node(
+                train_gan,
+                inputs=["train_imbalanced", "params:gan", "params:seed"],
+                outputs=["generator", "gan_history", "gan_progress"],
+                name="train_gan",
+            ),
+            node(history_to_metrics, "gan_history", "gan_metrics", name="track_gan_history"),
+            node(animate_progress, "gan_progress", "gan_animation", name="animate_gan_progress"),
+            node(export_generator, "generator", "generator_model", name="export_generator"),
+        ]
+    )

@@ -1,0 +1,165 @@
+"""The GAN training loop: one visible step in the textbook order, EMA, checkpoints.
+
+A *player* is one generator/discriminator pair with its optimisers, its EMA copy and the
+real images it learns from: one per class for ``dcgan``, a single one for ``conditional``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from synthbalance.models.diffaugment import diff_augment
+
+logger = logging.getLogger(__name__)
+
+
+class GanTrainingError(RuntimeError):
+    """Training cannot go on: divergence, or a checkpoint that does not fit."""
+
+
+@dataclass
+class Player:
+    name: str
+    generator: nn.Module
+    discriminator: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    ema: AveragedModel
+    images: torch.Tensor  # uint8 (n, C, H, W), on the training device
+    labels: torch.Tensor | None  # int64 (n,) for a conditional player, else None
+    class_sizes: torch.Tensor | None = None  # (K,) images of each class, when conditional
+    class_starts: torch.Tensor | None = None  # (K,) where each class begins in ``order``
+    order: torch.Tensor | None = None  # (n,) image indices sorted by class
+    present: torch.Tensor | None = None  # the labels that have images
+
+    def draw(self, batch_size: int, rng: torch.Generator):
+        """A batch of real images in [-1, 1] (and their labels): class-balanced when conditional."""
+        device = self.images.device
+        if self.labels is None:
+            index = torch.randperm(len(self.images), generator=rng, device=device)[:batch_size]
+            return _to_unit(self.images[index]), None
+        pick = torch.randint(len(self.present), (batch_size,), generator=rng, device=device)
+        labels = self.present[pick]
+        offset = torch.rand(batch_size, generator=rng, device=device) * self.class_sizes[labels]
+        index = self.order[self.class_starts[labels] + offset.long()]
+        return _to_unit(self.images[index]), labels
+
+
+def _to_unit(images: torch.Tensor) -> torch.Tensor:
+    # The model's edge: uint8 [0, 255] -> float [-1, 1].
+    return images.float() / 127.5 - 1
+
+
+def make_ema(generator: nn.Module, decay: float) -> AveragedModel:
+    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def _losses(kind: str, d_real: torch.Tensor, d_fake: torch.Tensor, d_gen: torch.Tensor | None):
+    if kind == "hinge":
+        loss_d = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        loss_g = None if d_gen is None else -d_gen.mean()
+    else:  # non-saturating
+        loss_d = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+        loss_g = None if d_gen is None else F.softplus(-d_gen).mean()
+    return loss_d, loss_g
+
+
+def gan_step(player: Player, batch_size: int, z_dim: int, loss: str, augment: list[str],
+             rng: torch.Generator, autocast: torch.autocast) -> dict[str, float]:  # fmt: skip
+    """One step: D on real, D on fake.detach(), step D; then G against the new D, step G."""
+    G, D = player.generator, player.discriminator
+    real, labels = player.draw(batch_size, rng)
+    z = torch.randn(len(real), z_dim, generator=rng, device=real.device)
+    with autocast:
+        fake = G(z, labels)
+        d_real = D(diff_augment(real, augment, rng), labels)
+        d_fake = D(diff_augment(fake.detach(), augment, rng), labels)
+        loss_d, _ = _losses(loss, d_real.float(), d_fake.float(), None)
+    player.opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    player.opt_d.step()
+
+    with autocast:
+        d_gen = D(diff_augment(fake, augment, rng), labels)
+        _, loss_g = _losses(loss, d_real.detach().float(), d_fake.detach().float(), d_gen.float())
+    player.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    player.opt_g.step()
+    player.ema.update_parameters(G)
+    return {
+        "loss_d": loss_d.item(),
+        "loss_g": loss_g.item(),
+        "d_real": torch.sigmoid(d_real.detach().float()).mean().item(),
+        "d_fake": torch.sigmoid(d_fake.detach().float()).mean().item(),
+    }
+
+
+def checkpoint_state(
+    players: list[Player], step: int, rng: torch.Generator, fingerprint: str, record: dict
+) -> dict:
+    """Everything needed to go on exactly where training stopped (tensors and plain data)."""
+    return {
+        "fingerprint": fingerprint,
+        "step": step,
+        "rng": rng.get_state(),
+        "record": record,
+        "players": {
+            p.name: {
+                "generator": p.generator.state_dict(),
+                "discriminator": p.discriminator.state_dict(),
+                "opt_g": p.opt_g.state_dict(),
+                "opt_d": p.opt_d.state_dict(),
+                "ema": p.ema.state_dict(),
+            }
+            for p in players
+        },
+    }
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Write to a temporary name, then rename: a kill mid-write leaves the old checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    torch.save(state, partial)
+    os.replace(partial, path)
+
+
+def load_checkpoint(
+    path: Path, fingerprint: str, players: list[Player], rng: torch.Generator
+) -> dict:
+    """Restore ``players`` and ``rng`` from ``path``; a mismatch is an error, nothing is changed."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise GanTrainingError(
+            f"checkpoint {path} cannot be read ({error}); delete it to start afresh"
+        ) from error
+    if state.get("fingerprint") != fingerprint or set(state["players"]) != {
+        p.name for p in players
+    }:
+        raise GanTrainingError(
+            f"checkpoint {path} was written for other parameters or data; delete it, or set "
+            f"gan.resume: false to start afresh"
+        )
+    try:
+        for p in players:
+            saved = state["players"][p.name]
+            p.generator.load_state_dict(saved["generator"])
+            p.discriminator.load_state_dict(saved["discriminator"])
+            p.opt_g.load_state_dict(saved["opt_g"])
+            p.opt_d.load_state_dict(saved["opt_d"])
+            p.ema.load_state_dict(saved["ema"])
+    except (RuntimeError, KeyError, ValueError) as error:
+        raise GanTrainingError(
+            f"checkpoint {path} does not fit these models ({error}); delete it to start afresh"
+        ) from error
+    rng.set_state(state["rng"])
+    return state
