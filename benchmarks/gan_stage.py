@@ -49,7 +49,11 @@ def to_unit(images: np.ndarray) -> torch.Tensor:
 
 def fit_reference(train, epochs: int = 2, seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
-    model, x, y = reference_classifier(), to_unit(train.images), torch.from_numpy(np.array(train.labels))
+    model, x, y = (
+        reference_classifier(),
+        to_unit(train.images),
+        torch.from_numpy(np.array(train.labels)),
+    )
     optimiser = torch.optim.Adam(model.parameters(), 1e-3)
     for _ in range(epochs):
         for batch in torch.randperm(len(x)).split(128):

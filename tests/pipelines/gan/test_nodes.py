@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from synthbalance.pipelines import gan
-from synthbalance.pipelines.gan import nodes
+from synthbalance.pipelines.gan import training
 from synthbalance.pipelines.gan.nodes import (
     GanParams,
     animate_progress,
@@ -72,7 +72,7 @@ def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path,
     params = tiny(tmp_path / "resumed", steps=9)
     straight, straight_history, _ = train_gan(rare_set, tiny(tmp_path / "straight", steps=9), 0)
 
-    real_step, calls = nodes.gan_step, []
+    real_step, calls = training.gan_step, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -80,10 +80,10 @@ def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path,
             raise KeyboardInterrupt
         return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(nodes, "gan_step", interrupted)
+    monkeypatch.setattr(training, "gan_step", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train_gan(rare_set, params, 0)
-    monkeypatch.setattr(nodes, "gan_step", real_step)
+    monkeypatch.setattr(training, "gan_step", real_step)
     resumed, resumed_history, _ = train_gan(rare_set, params, 0)
     assert same_weights(weights(straight), weights(resumed))
     assert resumed_history.drop(columns="seconds").equals(straight_history.drop(columns="seconds"))
@@ -112,14 +112,14 @@ def test_a_checkpoint_of_other_parameters_is_refused_and_kept(rare_set, tmp_path
 def test_a_nan_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(
     rare_set, tmp_path, monkeypatch
 ):
-    real_step, calls = nodes.gan_step, []
+    real_step, calls = training.gan_step, []
 
     def diverging(*args, **kwargs):
         calls.append(1)
         metrics = real_step(*args, **kwargs)
         return {**metrics, "loss_d": float("nan")} if len(calls) == 5 else metrics
 
-    monkeypatch.setattr(nodes, "gan_step", diverging)
+    monkeypatch.setattr(training, "gan_step", diverging)
     with pytest.raises(GanTrainingError, match="diverged at step 5 .* step 3, is kept"):
         train_gan(rare_set, tiny(tmp_path), 0)
     (checkpoint,) = tmp_path.glob("gan-*.pt")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Literal
 
@@ -14,19 +13,16 @@ import pandas as pd
 import torch
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
-from torchvision.utils import make_grid
-from tqdm.auto import tqdm
 
 from synthbalance.images import ImageSet
 from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
 from synthbalance.pipelines.gan.training import (
-    GanTrainingError,
     Player,
     checkpoint_state,
-    gan_step,
     load_checkpoint,
     make_ema,
     save_checkpoint,
+    train_steps,
 )
 from synthbalance.pipelines.imbalance.profiles import ClassRef
 from synthbalance.seeding import make_rng, torch_generator
@@ -164,28 +160,6 @@ def _players(bundle: ImageGenerator, train: ImageSet, params: GanParams, device)
     return players
 
 
-def _progress_grid(
-    players: list[Player], bundle: ImageGenerator, noise: torch.Tensor
-) -> np.ndarray:
-    """EMA samples of fixed noise, one row per class -> uint8 (H, W, C)."""
-    rows = []
-    with torch.no_grad():
-        for player in players:
-            labels = range(len(bundle.class_names)) if player.name == "all" else [int(player.name)]
-            for label in labels:
-                y = torch.full((len(noise),), label, device=noise.device)
-                rows.append(player.ema.module(noise, y if player.labels is not None else None))
-    grid = make_grid(
-        torch.cat(rows), nrow=len(noise), padding=2, normalize=True, value_range=(-1, 1)
-    )
-    return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
-
-
-def _window_means(rows: list[dict], step: int, name: str, seconds: float) -> dict:
-    means = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
-    return {"step": step, "player": name, **means, "seconds": round(seconds, 2)}
-
-
 def train_gan(
     train_imbalanced: ImageSet, params: GanParams, seed: int
 ) -> tuple[ImageGenerator, pd.DataFrame, dict[str, Image.Image]]:
@@ -221,7 +195,7 @@ def train_gan(
     noise = torch.randn(  # fixed: the grids show the same latent points at every step
         8, params.z_dim, generator=torch_generator(seed, "gan-grid", device), device=device
     )
-    _train_steps(players, bundle, params, rng, noise, start, record, save, f"{path}")
+    train_steps(players, bundle, params, rng, noise, start, record, save, f"{path}")
     for player in players:
         bundle.nets[player.name].load_state_dict(player.ema.module.state_dict())
         bundle.critics[player.name].load_state_dict(bake(player.discriminator))
@@ -230,52 +204,6 @@ def train_gan(
         for step, frame in record["frames"]
     }
     return bundle.cpu().eval(), pd.DataFrame(record["history"]), progress
-
-
-def _train_steps(players, bundle, params, rng, noise, start, record, save, where) -> None:
-    """Steps ``start`` .. ``params.steps``: log, draw grids and checkpoint on the way."""
-    device = rng.device
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-    for player in players:
-        player.ema.module.eval()
-    started, seconds_before, last_saved = time.perf_counter(), record["seconds"], start
-
-    def grid(step: int) -> None:
-        record["frames"].append([step, torch.from_numpy(_progress_grid(players, bundle, noise))])
-
-    bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
-               total=params.steps, disable=None)  # fmt: skip
-    for step in bar:
-        if step % params.progress_every == 0:
-            grid(step)
-        for player in players:
-            metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,
-                               params.augment, rng, autocast)  # fmt: skip
-            if not all(np.isfinite(v) for v in metrics.values()):
-                raise GanTrainingError(
-                    f"gan diverged at step {step + 1} ({player.name}: {metrics}); the last good "
-                    f"checkpoint, step {last_saved}, is kept in {where}. Lower the learning "
-                    f"rates, or use loss: hinge with spectral_norm: true"
-                )
-            record["window"][player.name].append(metrics)
-        done = step + 1
-        record["seconds"] = seconds_before + time.perf_counter() - started
-        if done % params.log_every == 0 or done == params.steps:
-            for name, rows in record["window"].items():
-                label = _player_label(bundle, name)
-                record["history"].append(_window_means(rows, done, label, record["seconds"]))
-                rows.clear()
-            latest = record["history"][-1]
-            bar.set_postfix(loss_d=f"{latest['loss_d']:.3f}", loss_g=f"{latest['loss_g']:.3f}")
-        if done == params.steps:
-            grid(done)
-        if done % params.checkpoint_every == 0 or done == params.steps:
-            save(done)
-            last_saved = done
-
-
-def _player_label(bundle: ImageGenerator, name: str) -> str:
-    return "all" if name == "all" else bundle.class_names[int(name)]
 
 
 def history_to_metrics(gan_history: pd.DataFrame) -> dict[str, list[dict]]:

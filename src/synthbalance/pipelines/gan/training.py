@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torchvision.utils import make_grid
+from tqdm.auto import tqdm
 
 from synthbalance.models.diffaugment import diff_augment
+from synthbalance.models.gan import ImageGenerator
 
 logger = logging.getLogger(__name__)
 
@@ -163,3 +168,71 @@ def load_checkpoint(
         ) from error
     rng.set_state(state["rng"])
     return state
+
+
+def _progress_grid(
+    players: list[Player], bundle: ImageGenerator, noise: torch.Tensor
+) -> np.ndarray:
+    """EMA samples of fixed noise, one row per class -> uint8 (H, W, C)."""
+    rows = []
+    with torch.no_grad():
+        for player in players:
+            labels = range(len(bundle.class_names)) if player.name == "all" else [int(player.name)]
+            for label in labels:
+                y = torch.full((len(noise),), label, device=noise.device)
+                rows.append(player.ema.module(noise, y if player.labels is not None else None))
+    grid = make_grid(
+        torch.cat(rows), nrow=len(noise), padding=2, normalize=True, value_range=(-1, 1)
+    )
+    return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
+
+
+def _window_means(rows: list[dict], step: int, name: str, seconds: float) -> dict:
+    means = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
+    return {"step": step, "player": name, **means, "seconds": round(seconds, 2)}
+
+
+def train_steps(players, bundle, params, rng, noise, start, record, save, where) -> None:
+    """Steps ``start`` .. ``params.steps``: log, draw grids and checkpoint on the way."""
+    device = rng.device
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    for player in players:
+        player.ema.module.eval()
+    started, seconds_before, last_saved = time.perf_counter(), record["seconds"], start
+
+    def grid(step: int) -> None:
+        record["frames"].append([step, torch.from_numpy(_progress_grid(players, bundle, noise))])
+
+    bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
+               total=params.steps, disable=None)  # fmt: skip
+    for step in bar:
+        if step % params.progress_every == 0:
+            grid(step)
+        for player in players:
+            metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,
+                               params.augment, rng, autocast)  # fmt: skip
+            if not all(np.isfinite(v) for v in metrics.values()):
+                raise GanTrainingError(
+                    f"gan diverged at step {step + 1} ({player.name}: {metrics}); the last good "
+                    f"checkpoint, step {last_saved}, is kept in {where}. Lower the learning "
+                    f"rates, or use loss: hinge with spectral_norm: true"
+                )
+            record["window"][player.name].append(metrics)
+        done = step + 1
+        record["seconds"] = seconds_before + time.perf_counter() - started
+        if done % params.log_every == 0 or done == params.steps:
+            for name, rows in record["window"].items():
+                label = _player_label(bundle, name)
+                record["history"].append(_window_means(rows, done, label, record["seconds"]))
+                rows.clear()
+            latest = record["history"][-1]
+            bar.set_postfix(loss_d=f"{latest['loss_d']:.3f}", loss_g=f"{latest['loss_g']:.3f}")
+        if done == params.steps:
+            grid(done)
+        if done % params.checkpoint_every == 0 or done == params.steps:
+            save(done)
+            last_saved = done
+
+
+def _player_label(bundle: ImageGenerator, name: str) -> str:
+    return "all" if name == "all" else bundle.class_names[int(name)]
