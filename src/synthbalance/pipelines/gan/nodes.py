@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
+from synthbalance import __version__
 from synthbalance.images import ImageSet
 from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
 from synthbalance.pipelines.gan.training import (
@@ -100,7 +101,11 @@ def _fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[in
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(train.images).tobytes())
     digest.update(train.labels.tobytes())
-    settings = params.model_dump(mode="json", exclude=_CADENCE) | {"seed": seed, "classes": classes}
+    settings = params.model_dump(mode="json", exclude=_CADENCE) | {
+        "seed": seed,
+        "classes": classes,
+        "synthbalance": __version__,  # a release that changes the models changes this
+    }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 

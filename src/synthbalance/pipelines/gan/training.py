@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from torchvision.utils import make_grid
 from tqdm.auto import tqdm
 
@@ -64,7 +64,19 @@ def _to_unit(images: torch.Tensor) -> torch.Tensor:
 
 
 def make_ema(generator: nn.Module, decay: float) -> AveragedModel:
-    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    """An exponential moving average of the generator, warmed up: the decay after n updates
+    is min(decay, (1 + n) / (10 + n)), so early grids are not stuck at the initial weights."""
+
+    @torch.no_grad()
+    def average(ema_params, params, num_averaged):
+        weight = 1 - min(decay, (1 + int(num_averaged)) / (10 + int(num_averaged)))
+        for ema, current in zip(ema_params, params, strict=True):
+            if ema.is_floating_point():
+                ema.lerp_(current, weight)
+            else:  # counters such as BatchNorm's num_batches_tracked
+                ema.copy_(current)
+
+    return AveragedModel(generator, multi_avg_fn=average, use_buffers=True)
 
 
 def _losses(kind: str, d_real: torch.Tensor, d_fake: torch.Tensor, d_gen: torch.Tensor | None):
