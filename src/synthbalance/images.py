@@ -152,3 +152,19 @@ def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
         return np.repeat(images, 3, axis=1)
     luma = np.array([0.299, 0.587, 0.114], dtype=np.float32).reshape(1, 3, 1, 1)
     return (images * luma).sum(axis=1, keepdims=True).round().astype(np.uint8)
+
+
+def concat(parts: Sequence[ImageSet]) -> ImageSet:
+    """The images of ``parts`` in order; all share shape and class names, and origins are
+    kept (a part without origins counts as "real")."""
+    first = parts[0]
+    for part in parts[1:]:
+        if part.class_names != first.class_names or part.images.shape[1:] != first.images.shape[1:]:
+            raise ValueError(f"cannot concatenate {part!r} with {first!r}")
+    origins = [np.full(len(p), "real") if p.origin is None else p.origin for p in parts]
+    return ImageSet(
+        np.concatenate([p.images for p in parts]),
+        np.concatenate([p.labels for p in parts]),
+        first.class_names,
+        np.concatenate(origins),
+    )

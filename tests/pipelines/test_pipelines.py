@@ -13,6 +13,7 @@ from kedro.runner import SequentialRunner
 
 from synthbalance.datasets import ImageSetDataset
 from synthbalance.pipelines import imbalance
+from synthbalance.pipelines.strategies.nodes import BUILDERS
 from synthbalance.pipelines.imbalance.nodes import ImbalanceParams
 from tests.conftest import make_image_set
 
@@ -113,6 +114,8 @@ def test_kedro_run_balance_on_digits_trains_samples_and_logs_to_mlflow(project):
     assert set(synthetic.origin) == {"synthetic"} and set(synthetic.labels) == {3, 5}
     assert (data / "08_reporting/gan_progress.gif").is_file()
     assert len(list((data / "06_models/gan_checkpoints").glob("gan-*.pt"))) == 1
+    train_sets = {p.stem for p in (data / "05_model_input/strategies").glob("*.npz")}
+    assert train_sets == set(BUILDERS)
 
     with sqlite3.connect(project / "mlflow.db") as db:
         (run_id,) = [r for (r,) in db.execute("SELECT run_uuid FROM runs")]

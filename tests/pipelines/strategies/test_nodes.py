@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+
+from synthbalance.images import ImageSet, stratified_split
+from synthbalance.pipelines import strategies
+from synthbalance.pipelines.strategies.nodes import (
+    BUILDERS,
+    AugmentParams,
+    StrategiesParams,
+    augment_images,
+    build_train_set,
+)
+from tests.conftest import make_image_set
+
+
+@pytest.fixture(scope="module")
+def data():
+    """A full split; the kept, imbalanced part; its validation; and 30 synthetic images of c1."""
+    full = make_image_set([60, 60, 60], seed=0)
+    kept = full.take(np.concatenate([np.arange(0, 60), np.arange(60, 72), np.arange(120, 180)]))
+    train, validation = stratified_split(kept, 0.2, np.random.default_rng(0), "validation")
+    fake = make_image_set([0, 30, 0], seed=9)
+    synthetic = ImageSet(fake.images, fake.labels, full.class_names, np.full(30, "synthetic"))
+    return full, train, validation, synthetic
+
+
+def build(data, strategy, seed=0):
+    full, train, validation, synthetic = data
+    return build_train_set(train, synthetic, full, validation, StrategiesParams(), seed, strategy)
+
+
+def origins(image_set) -> dict[str, int]:
+    names, counts = np.unique(image_set.origin, return_counts=True)
+    return dict(zip(names.tolist(), counts.tolist(), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("strategy", "counts", "expected_origins"),
+    [
+        ("none", [48, 9, 48], {"real": 105}),
+        ("class_weight", [48, 9, 48], {"real": 105}),
+        ("oversample", [48, 39, 48], {"real": 105, "duplicated": 30}),
+        ("smote", [48, 39, 48], {"real": 105, "smote": 30}),
+        ("augment", [48, 39, 48], {"real": 105, "augmented": 30}),
+        ("gan", [48, 39, 48], {"real": 105, "synthetic": 30}),
+        ("gan_augment", [48, 39, 48], {"real": 105, "synthetic": 15, "augmented": 15}),
+        ("synthetic_only", [48, 30, 48], {"real": 96, "synthetic": 30}),
+        ("oracle", [48, 57, 48], {"real": 153}),  # full split less the validation images
+    ],
+)
+def test_each_strategy_has_its_counts_and_origins(data, strategy, counts, expected_origins):
+    train_set = build(data, strategy)
+    assert train_set.class_counts().tolist() == counts
+    assert origins(train_set) == expected_origins
+
+
+@pytest.mark.parametrize("strategy", sorted(BUILDERS))
+def test_no_removed_or_validation_image_reaches_a_strategy_but_oracle(data, strategy):
+    full, train, validation, _ = data
+    train_set = build(data, strategy)
+    real = {img.tobytes() for img, o in zip(train_set.images, train_set.origin, strict=True)
+            if o in ("real", "duplicated")}  # fmt: skip
+    allowed = {img.tobytes() for img in (full if strategy == "oracle" else train).images}
+    assert real <= allowed
+    assert not real & {img.tobytes() for img in validation.images}
+
+
+@pytest.mark.parametrize("strategy", sorted(BUILDERS))
+def test_same_seed_same_train_set(data, strategy):
+    assert np.array_equal(build(data, strategy, 1).images, build(data, strategy, 1).images)
+
+
+def test_inputs_are_not_changed(data):
+    _, train, _, synthetic = data
+    before = train.images.copy(), synthetic.images.copy()
+    for strategy in BUILDERS:
+        build(data, strategy)
+    assert np.array_equal(before[0], train.images) and np.array_equal(before[1], synthetic.images)
+
+
+def test_augmentation_changes_images_and_keeps_their_shape():
+    images = make_image_set([4], size=16).images
+    out = augment_images(images, AugmentParams(), seed=0)
+    assert out.shape == images.shape and out.dtype == np.uint8
+    assert not np.array_equal(out, images)
+
+
+def test_an_unknown_strategy_is_a_clear_error(data):
+    with pytest.raises(ValueError, match="unknown strategy 'mixup'"):
+        build(data, "mixup")
+
+
+def test_smote_needs_two_images_of_a_rare_class(data):
+    full, train, validation, synthetic = data
+    one_rare = np.flatnonzero(train.labels == 1)[:1]
+    lonely = train.take(np.sort(np.concatenate([np.flatnonzero(train.labels != 1), one_rare])))
+    with pytest.raises(ValueError, match="at least 2 real images"):
+        build_train_set(lonely, synthetic, full, validation, StrategiesParams(), 0, "smote")
+
+
+def test_one_namespace_per_strategy():
+    pipeline = strategies.create_pipeline()
+    assert {n.namespace for n in pipeline.nodes} == {f"strategy.{name}" for name in BUILDERS}
+    assert {o for n in pipeline.nodes for o in n.outputs} == {
+        f"strategy.{name}.train_set" for name in BUILDERS
+    }
