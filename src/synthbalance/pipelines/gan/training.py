@@ -152,7 +152,7 @@ def save_checkpoint(path: Path, state: dict) -> None:
 def load_checkpoint(
     path: Path, fingerprint: str, players: list[Player], rng: torch.Generator
 ) -> dict:
-    """Restore ``players`` and ``rng`` from ``path``; a mismatch is an error, nothing is changed."""
+    """Restore ``players`` and ``rng`` from ``path``; a mismatch is an error, the file untouched."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
@@ -224,10 +224,11 @@ def train_steps(players, bundle, params, rng, noise, start, record, save, where)
             metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,
                                params.augment, rng, autocast)  # fmt: skip
             if not all(np.isfinite(v) for v in metrics.values()):
+                kept = (f"the last good checkpoint, step {last_saved}, is kept in {where}"
+                        if last_saved else "no checkpoint had been written yet")  # fmt: skip
                 raise GanTrainingError(
-                    f"gan diverged at step {step + 1} ({player.name}: {metrics}); the last good "
-                    f"checkpoint, step {last_saved}, is kept in {where}. Lower the learning "
-                    f"rates, or use loss: hinge with spectral_norm: true"
+                    f"gan diverged at step {step + 1} ({player.name}: {metrics}); {kept}. "
+                    f"Lower the learning rates, or use loss: hinge with spectral_norm: true"
                 )
             record["window"][player.name].append(metrics)
         done = step + 1
