@@ -1,11 +1,15 @@
-"""kedro-mlflow's hook, taught to log typed (pydantic) parameters field by field."""
+"""Project hooks: kedro-mlflow's, taught typed parameters; and the strategies' child runs."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import mlflow
 from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
+from mlflow.entities import Metric
+from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
 
 
@@ -23,3 +27,36 @@ class TypedParamsMlflowHook(MlflowHook):
     def before_node_run(self, node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
         plain = {name: _plain(value) for name, value in inputs.items()}
         super().before_node_run(node=node, catalog=catalog, inputs=plain, is_async=is_async)
+
+
+class StrategyRunsHook:
+    """One nested MLflow run per strategy and seed, under the run of `kedro run`.
+
+    The only MLflow code outside the catalog: after a strategy's ``report_strategy`` node,
+    it logs the report's metrics (the same keys for every strategy), the validation curves
+    as metric histories, and the strategy, seed and training counts by origin as params
+    and tags, so that the MLflow UI's run table and Compare view set strategies side by side.
+    """
+
+    @hook_impl
+    def after_node_run(self, node, outputs: dict[str, Any]) -> None:
+        if not node.name.endswith(".report_strategy") or mlflow.active_run() is None:
+            return
+        (report,) = outputs.values()
+        params = {"strategy": report["strategy"], "train_images": report["train_images"]}
+        params |= {f"train_{origin}": n for origin, n in report["train_by_origin"].items()}
+        for run in report["runs"]:
+            name = f"{report['strategy']} (seed {run['seed']})"
+            with mlflow.start_run(run_name=name, nested=True) as child:
+                mlflow.set_tags({"strategy": report["strategy"], "seed": run["seed"]})
+                mlflow.log_params({**params, "seed": run["seed"]})
+                history = [
+                    Metric(key, float(row[key]), int(time.time() * 1000), int(row["step"]))
+                    for row in run["history"]
+                    for key in row
+                    if key != "step"
+                ]
+                metrics = [
+                    Metric(k, v, int(time.time() * 1000), 0) for k, v in run["metrics"].items()
+                ]
+                MlflowClient().log_batch(child.info.run_id, metrics=history + metrics)

@@ -2,12 +2,12 @@
 
 import warnings
 
-from synthbalance.hooks import TypedParamsMlflowHook
+from synthbalance.hooks import StrategyRunsHook, TypedParamsMlflowHook
 
 # Kedro 1.7 and kedro-mlflow 2.0 call an OmegaConf function that OmegaConf now deprecates;
 # the warning repeats at every run and nothing in this project can act on it.
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
 
 # Our subclass replaces the hook kedro-mlflow registers itself, so that it runs once.
-HOOKS = (TypedParamsMlflowHook(),)
+HOOKS = (TypedParamsMlflowHook(), StrategyRunsHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # its distribution name

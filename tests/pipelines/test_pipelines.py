@@ -7,14 +7,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from synthbalance.datasets import ImageSetDataset
 from synthbalance.pipelines import imbalance
-from synthbalance.pipelines.strategies.nodes import BUILDERS
 from synthbalance.pipelines.imbalance.nodes import ImbalanceParams
+from synthbalance.pipelines.strategies.nodes import BUILDERS
 from tests.conftest import make_image_set
 
 PROJECT = Path(__file__).parents[2]
@@ -104,7 +105,7 @@ def test_kedro_viz_builds_the_static_site(project):
 
 
 @pytest.mark.slow
-def test_kedro_run_balance_on_digits_trains_samples_and_logs_to_mlflow(project):
+def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project):
     result = kedro(project, "--pipelines", "balance")
     assert result.returncode == 0, result.stdout + result.stderr
     data = project / "data/smoke"
@@ -117,15 +118,54 @@ def test_kedro_run_balance_on_digits_trains_samples_and_logs_to_mlflow(project):
     train_sets = {p.stem for p in (data / "05_model_input/strategies").glob("*.npz")}
     assert train_sets == set(BUILDERS)
 
+    comparison = pd.read_csv(data / "08_reporting/comparison.csv")
+    assert sorted(comparison["strategy"]) == sorted(BUILDERS)
+    assert (comparison["seeds"] == 2).all()
+
     with sqlite3.connect(project / "mlflow.db") as db:
-        (run_id,) = [r for (r,) in db.execute("SELECT run_uuid FROM runs")]
+        (run_id,) = [r for (r,) in db.execute("SELECT run_uuid FROM runs WHERE run_uuid NOT IN "
+                     "(SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId')")]  # fmt: skip
+        children = db.execute(
+            "SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = ?", (run_id,)
+        ).fetchall()
+        child_tags = db.execute(
+            "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
+            "WHERE t1.key = 'strategy' AND t2.key = 'seed'"
+        ).fetchall()
+        keys_per_child = db.execute(
+            "SELECT run_uuid, COUNT(DISTINCT key) FROM metrics WHERE key LIKE 'test_%' "
+            "AND run_uuid != ? GROUP BY run_uuid",
+            (run_id,),
+        ).fetchall()
+        curve = db.execute(
+            "SELECT COUNT(*) FROM metrics WHERE key = 'val_balanced_accuracy' AND run_uuid = ?",
+            (children[0][0],),
+        ).fetchone()[0]
         history = db.execute(
             "SELECT COUNT(*) FROM metrics WHERE key = 'gan.all.loss_d' AND run_uuid = ?", (run_id,)
         ).fetchone()[0]
         models = db.execute("SELECT name FROM logged_models").fetchall()
     assert history == 4  # steps 20, logged every 5
     assert models == [("generator",)]
+    assert len(children) == 18  # nine strategies, two seeds each (conf/smoke)
+    assert sorted(child_tags) == sorted((name, str(seed)) for name in BUILDERS for seed in (0, 1))
+    assert len({n for _, n in keys_per_child}) == 1  # the same test_ keys for every strategy
+    assert curve == 2  # validation scored every 10 of 20 steps
     (root,) = project.glob(f"mlruns/*/{run_id}/artifacts")
     artifacts = {p.relative_to(root).as_posix() for p in root.glob("**/*") if p.is_file()}
     assert {"gan/gan_progress.gif", "gan/gan_history.csv", "sample/synthetic_grid.png",
-            "gan/gan_progress/step_000020.png"} <= artifacts  # fmt: skip
+            "gan/gan_progress/step_000020.png", "comparison/comparison.csv",
+            "comparison/comparison.md", "comparison/comparison.png",
+            "strategies/gan_confusion.png"} <= artifacts  # fmt: skip
+
+
+def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
+    from synthbalance.pipelines.balance import create_pipeline
+
+    users = {}
+    for n in create_pipeline().nodes:
+        for name in n.inputs:
+            users.setdefault(name, set()).add(n.name)
+    assert {u.split(".")[-1] for u in users["test_set"]} == {"score_classifier"}
+    builders = {f"strategy.{s}.build_train_set" for s in BUILDERS}
+    assert users["train_full"] == {"summarise_imbalance", "make_imbalanced", *builders}

@@ -170,6 +170,10 @@ BUILDERS: dict[str, Callable[[Inputs], ImageSet]] = {
 }
 
 
+# Strategies whose classifier weights its loss by class instead of adding images.
+WEIGHTED_LOSS = {"class_weight"}
+
+
 def build_train_set(
     train_imbalanced: ImageSet,
     synthetic: ImageSet,

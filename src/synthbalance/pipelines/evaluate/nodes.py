@@ -1,0 +1,184 @@
+"""evaluate: the same classifier trained on every strategy's set, scored on the real test set."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
+from tqdm.auto import tqdm
+
+from synthbalance.images import ImageSet
+from synthbalance.models.classifier import Classifier
+from synthbalance.pipelines.evaluate.metrics import classification_metrics
+from synthbalance.seeding import make_rng, torch_generator
+
+logger = logging.getLogger(__name__)
+
+
+class ClassifierParams(BaseModel):
+    """One architecture, budget and selection rule for every strategy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    architecture: Literal["cnn", "mlp"] = "cnn"
+    width: PositiveInt = 16
+    steps: PositiveInt = 1500
+    batch_size: PositiveInt = 128
+    lr: float = Field(1e-3, gt=0)
+    eval_every: PositiveInt = 250
+    select_by: Literal["balanced_accuracy", "macro_f1"] = "balanced_accuracy"
+    seeds: list[int] = Field([0], min_length=1, description="one classifier per seed")
+
+
+def _to_unit(images: torch.Tensor) -> torch.Tensor:
+    # The model's edge: uint8 [0, 255] -> float [-1, 1].
+    return images.float() / 127.5 - 1
+
+
+@torch.inference_mode()
+def _probabilities(classifier: Classifier, seed: int, images: np.ndarray) -> np.ndarray:
+    classifier.eval()
+    batches = torch.from_numpy(np.array(images)).split(1024)
+    return torch.cat([F.softmax(classifier(_to_unit(b), seed), 1) for b in batches]).numpy()
+
+
+def _validation_scores(classifier, seed, validation: ImageSet) -> dict[str, float]:
+    predicted = _probabilities(classifier, seed, validation.images).argmax(1)
+    return {
+        "val_balanced_accuracy": balanced_accuracy_score(validation.labels, predicted),
+        "val_macro_f1": f1_score(validation.labels, predicted, average="macro", zero_division=0),
+    }
+
+
+def _class_weights(train_set: ImageSet) -> torch.Tensor:
+    """n / (K x n_c) per class (scikit-learn's "balanced"); 0 for a class with no images."""
+    counts = torch.from_numpy(train_set.class_counts()).float()
+    weights = len(train_set) / (len(counts) * counts.clamp(min=1))
+    return torch.where(counts > 0, weights, torch.zeros_like(weights))
+
+
+def _fit(classifier, seed, train_set, validation, params, class_weighted, global_seed):
+    """Train the network of ``seed``; keep the weights that score best on validation."""
+    net = classifier.nets[str(seed)]
+    optimiser = torch.optim.Adam(net.parameters(), params.lr)
+    rng = torch_generator(global_seed, f"classifier.{seed}")
+    images, labels = (
+        torch.from_numpy(np.array(train_set.images)),
+        torch.from_numpy(np.array(train_set.labels)),
+    )
+    weight = _class_weights(train_set) if class_weighted else None
+    history, losses, best, best_score = [], [], None, -1.0
+    for step in tqdm(range(1, params.steps + 1), desc=f"classifier seed {seed}", disable=None):
+        net.train()
+        index = torch.randint(len(images), (params.batch_size,), generator=rng)
+        loss = F.cross_entropy(net(_to_unit(images[index])), labels[index], weight=weight)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+        if step % params.eval_every == 0 or step == params.steps:
+            scores = _validation_scores(classifier, seed, validation)
+            history.append({"seed": seed, "step": step, "train_loss": float(np.mean(losses)),
+                            **scores})  # fmt: skip
+            losses.clear()
+            if scores[f"val_{params.select_by}"] > best_score:
+                best_score, best = (
+                    scores[f"val_{params.select_by}"],
+                    copy.deepcopy(net.state_dict()),
+                )
+    net.load_state_dict(best)
+    return history
+
+
+def train_classifier(
+    train_set: ImageSet,
+    validation: ImageSet,
+    params: ClassifierParams,
+    seed: int,
+    class_weighted: bool = False,
+) -> tuple[Classifier, pd.DataFrame]:
+    """(one network per seed, selected on the real validation set; the training curves)."""
+    _, channels, size, _ = train_set.images.shape
+    with torch.random.fork_rng(devices=[]):  # initial weights from the seed only
+        torch.manual_seed(int(make_rng(seed, "classifier-init").integers(2**62)))
+        classifier = Classifier(params.architecture, channels, size, list(train_set.class_names),
+                                params.width, params.seeds)  # fmt: skip
+        history = []
+        for replicate in params.seeds:
+            history += _fit(classifier, replicate, train_set, validation, params,
+                            class_weighted, seed)  # fmt: skip
+    return classifier.eval(), pd.DataFrame(history)
+
+
+def rare_classes(synthetic: ImageSet) -> list[int]:
+    """The classes the rebalancing is about: those the GAN generated."""
+    return sorted(int(c) for c in np.unique(synthetic.labels))
+
+
+def score_classifier(
+    classifier: Classifier, test_set: ImageSet, synthetic: ImageSet
+) -> tuple[dict[str, dict[str, float]], Figure]:
+    """({seed: test metrics}, the confusion matrix of the first seed) on the real test set."""
+    if classifier.class_names != list(test_set.class_names):
+        raise ValueError(
+            f"the classifier knows classes {classifier.class_names}, the test set "
+            f"{list(test_set.class_names)}; train and test must come from one task"
+        )
+    rare = rare_classes(synthetic)
+    scores, first = {}, None
+    for seed in classifier.seeds:
+        probabilities = _probabilities(classifier, seed, test_set.images)
+        scores[str(seed)] = classification_metrics(
+            test_set.labels, probabilities, classifier.class_names, rare
+        )
+        first = probabilities if first is None else first
+    return scores, _confusion_figure(test_set, first.argmax(1))
+
+
+def _confusion_figure(test_set: ImageSet, predicted: np.ndarray) -> Figure:
+    names = list(test_set.class_names)
+    matrix = confusion_matrix(test_set.labels, predicted, labels=list(range(len(names))))
+    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    figure = Figure(figsize=(1.2 + 0.6 * len(names), 1 + 0.6 * len(names)), layout="constrained")
+    axes = figure.subplots()
+    axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), count in np.ndenumerate(matrix):
+        axes.text(j, i, f"{count}", ha="center", va="center", fontsize=7,
+                  color="white" if share[i, j] > 0.5 else "black")  # fmt: skip
+    axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    axes.set_yticks(range(len(names)), names)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true (real test set)")
+    return figure
+
+
+def report_strategy(
+    train_set: ImageSet, training_history: pd.DataFrame, test_scores: dict, strategy: str
+) -> dict:
+    """Everything a strategy's child runs in MLflow show, as plain data (JSON)."""
+    origins, counts = np.unique(train_set.origin, return_counts=True)
+    by_class = train_set.class_counts().tolist()
+    return {
+        "strategy": strategy,
+        "train_images": len(train_set),
+        "train_by_origin": dict(zip(origins.tolist(), counts.tolist(), strict=True)),
+        "train_by_class": dict(zip(train_set.class_names, by_class, strict=True)),
+        "runs": [
+            {
+                "seed": int(seed),
+                "metrics": metrics,
+                "history": training_history[training_history["seed"] == int(seed)]
+                .drop(columns="seed")
+                .to_dict("records"),
+            }
+            for seed, metrics in test_scores.items()
+        ],
+    }

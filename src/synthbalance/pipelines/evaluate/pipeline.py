@@ -1,0 +1,64 @@
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Pipeline, node
+
+from synthbalance.pipelines.evaluate.compare import compare_strategies
+from synthbalance.pipelines.evaluate.nodes import (
+    report_strategy,
+    score_classifier,
+    train_classifier,
+)
+from synthbalance.pipelines.strategies.nodes import BUILDERS, WEIGHTED_LOSS
+
+SHARED = {"validation", "test_set", "synthetic"}
+
+
+def _bind(func, **kwargs):
+    return update_wrapper(partial(func, **kwargs), func)
+
+
+def strategy_evaluation(strategy: str) -> Pipeline:
+    """Train, score and report one strategy, under the namespace strategy.<name>."""
+    template = Pipeline(
+        [
+            node(
+                _bind(train_classifier, class_weighted=strategy in WEIGHTED_LOSS),
+                inputs=["train_set", "validation", "params:classifier", "params:seed"],
+                outputs=["classifier", "training_history"],
+                name="train_classifier",
+            ),
+            node(
+                score_classifier,
+                inputs=["classifier", "test_set", "synthetic"],
+                outputs=["test_scores", "confusion_matrix"],
+                name="score_classifier",
+            ),
+            node(
+                _bind(report_strategy, strategy=strategy),
+                inputs=["train_set", "training_history", "test_scores"],
+                outputs="report",
+                name="report_strategy",
+            ),
+        ]
+    )
+    return Pipeline(
+        template,
+        namespace=f"strategy.{strategy}",
+        inputs=SHARED,
+        parameters={"params:classifier", "params:seed"},
+    )
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    per_strategy = sum((strategy_evaluation(name) for name in BUILDERS), Pipeline([]))
+    compare = Pipeline(
+        [
+            node(
+                compare_strategies,
+                inputs=[f"strategy.{name}.report" for name in BUILDERS],
+                outputs=["comparison", "comparison_markdown", "comparison_chart"],
+                name="compare_strategies",
+            )
+        ]
+    )
+    return per_strategy + compare

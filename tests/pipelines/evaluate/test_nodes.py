@@ -1,0 +1,115 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthbalance.images import ImageSet
+from synthbalance.pipelines.evaluate.compare import compare_strategies
+from synthbalance.pipelines.evaluate.metrics import HEADLINE, classification_metrics
+from synthbalance.pipelines.evaluate.nodes import (
+    ClassifierParams,
+    _class_weights,
+    _validation_scores,
+    report_strategy,
+    score_classifier,
+    train_classifier,
+)
+from tests.conftest import make_image_set
+
+
+def test_metrics_match_a_hand_computed_example():
+    labels = np.array([0, 0, 0, 1, 1])
+    probabilities = np.array([[0.9, 0.1], [0.8, 0.2], [0.4, 0.6], [0.3, 0.7], [0.6, 0.4]])
+    metrics = classification_metrics(labels, probabilities, ["not 5", "5"], rare=[1])
+    # predictions 0 0 1 1 0: recalls 2/3 and 1/2, precisions 2/3 and 1/2
+    assert metrics["test_accuracy"] == 0.6
+    assert metrics["test_balanced_accuracy"] == pytest.approx((2 / 3 + 1 / 2) / 2, abs=1e-6)
+    assert metrics["test_g_mean"] == pytest.approx(np.sqrt(2 / 3 * 1 / 2), abs=1e-6)
+    assert metrics["test_minority_precision"] == metrics["test_minority_recall"] == 0.5
+    assert metrics["test_minority_f1"] == 0.5
+    assert metrics["test_macro_f1"] == pytest.approx((2 / 3 + 1 / 2) / 2, abs=1e-6)
+    # ranked by P(5): .7(+) .6(-) .4(+) .2 .1 -> average precision (1 + 2/3) / 2
+    assert metrics["test_minority_pr_auc"] == pytest.approx(5 / 6, abs=1e-6)
+    assert metrics["test_f1_not_5"] == pytest.approx(2 / 3, abs=1e-6)
+
+
+def separable(counts, seed=0) -> ImageSet:
+    """Class k: images of grey level 40 + 60 k plus noise, easy to tell apart."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(len(counts)), counts)
+    images = 40 + 60 * labels[:, None, None, None] + rng.integers(0, 20, (len(labels), 1, 8, 8))
+    names = tuple(f"c{k}" for k in range(len(counts)))
+    return ImageSet(images.astype(np.uint8), labels, names, np.full(len(labels), "real"))
+
+
+PARAMS = ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, seeds=[0, 1])
+
+
+def test_one_network_per_seed_selected_on_validation():
+    train, validation = separable([60, 20]), separable([20, 6], seed=1)
+    classifier, history = train_classifier(train, validation, PARAMS, seed=0)
+    assert classifier.seeds == [0, 1] and list(classifier.nets) == ["0", "1"]
+    assert history.groupby("seed")["step"].apply(list).to_dict() == {0: [10, 20, 30],
+                                                                      1: [10, 20, 30]}  # fmt: skip
+    for seed in (0, 1):
+        best = history[history["seed"] == seed]["val_balanced_accuracy"].max()
+        kept = _validation_scores(classifier, seed, validation)["val_balanced_accuracy"]
+        assert kept == pytest.approx(best)
+
+
+def test_same_seed_same_classifier():
+    train, validation = separable([30, 10]), separable([10, 4], seed=1)
+    first, _ = train_classifier(train, validation, PARAMS, seed=3)
+    again, _ = train_classifier(train, validation, PARAMS, seed=3)
+    for key, value in first.state_dict().items():
+        assert np.array_equal(value.numpy(), again.state_dict()[key].numpy())
+
+
+def test_class_weights_are_balanced_and_zero_for_an_absent_class():
+    weights = _class_weights(make_image_set([30, 10, 0]))
+    assert weights.tolist() == pytest.approx([40 / 90, 40 / 30, 0.0])
+
+
+def test_scores_every_seed_on_the_test_set_and_draws_a_confusion_matrix():
+    train, validation, test = separable([60, 20]), separable([20, 6], 1), separable([30, 30], 2)
+    classifier, _ = train_classifier(train, validation, PARAMS, seed=0)
+    synthetic = separable([0, 5], 3)
+    scores, figure = score_classifier(classifier, test, synthetic)
+    assert set(scores) == {"0", "1"}
+    assert set(HEADLINE) <= set(scores["0"])
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["c0", "c1"]
+
+
+def test_a_test_set_of_another_task_is_a_clear_error():
+    classifier, _ = train_classifier(separable([20, 8]), separable([6, 3], 1), PARAMS, seed=0)
+    with pytest.raises(ValueError, match="train and test must come from one task"):
+        score_classifier(classifier, make_image_set([5, 5, 5]), separable([0, 5]))
+
+
+def test_report_counts_by_origin_and_carries_the_curves():
+    origins = np.array(["real"] * 8 + ["synthetic"] * 4)
+    base = make_image_set([6, 6])
+    train_set = ImageSet(base.images, base.labels, base.class_names, origins)
+    history = pd.DataFrame([{"seed": 0, "step": 10, "train_loss": 0.5, "val_balanced_accuracy": 0.9,
+                             "val_macro_f1": 0.8}])  # fmt: skip
+    report = report_strategy(train_set, history, {"0": {"test_accuracy": 1.0}}, "gan")
+    assert report["train_by_origin"] == {"real": 8, "synthetic": 4}
+    assert report["runs"][0]["history"][0]["step"] == 10
+
+
+def report(strategy, values):
+    runs = [{"seed": i, "metrics": dict.fromkeys(HEADLINE, v), "history": []}
+            for i, v in enumerate(values)]  # fmt: skip
+    return {"strategy": strategy, "train_images": 10, "runs": runs}
+
+
+def test_the_comparison_gives_mean_std_and_a_95_percent_interval():
+    table, markdown, figure = compare_strategies(report("none", [0.7, 0.8, 0.9]),
+                                                 report("gan", [0.85]))  # fmt: skip
+    none = table.set_index("strategy").loc["none"]
+    assert none["test_minority_f1_mean"] == pytest.approx(0.8)
+    assert none["test_minority_f1_std"] == pytest.approx(0.1)
+    assert none["test_minority_f1_ci95"] == pytest.approx(4.302653 * 0.1 / np.sqrt(3), rel=1e-5)
+    assert np.isnan(table.set_index("strategy").loc["gan", "test_minority_f1_ci95"])
+    assert "| none | 3 | 10 | 0.8000 ± 0.2484 |" in markdown
+    assert "| gan | 1 | 10 | 0.8500 |" in markdown
+    assert len(figure.axes) == 2
