@@ -104,3 +104,22 @@ def test_one_namespace_per_strategy():
     assert {o for n in pipeline.nodes for o in n.outputs} == {
         f"strategy.{name}.train_set" for name in BUILDERS
     }
+
+
+def test_the_strategies_that_run_are_a_parameter(tmp_path, monkeypatch):
+    from synthbalance.pipelines import evaluate
+
+    (tmp_path / "conf/base").mkdir(parents=True)
+    (tmp_path / "conf/base/parameters_strategies.yml").write_text(
+        "strategies:\n  run: [none, gan]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert {n.namespace for n in strategies.create_pipeline().nodes} == {
+        "strategy.none",
+        "strategy.gan",
+    }
+    (compare,) = [n for n in evaluate.create_pipeline().nodes if n.name == "compare_strategies"]
+    assert compare.inputs == ["strategy.none.report", "strategy.gan.report"]
+    (tmp_path / "conf/base/parameters_strategies.yml").write_text("strategies:\n  run: [mixup]\n")
+    with pytest.raises(ValueError, match=r"strategies.run lists \['mixup'\]; choose from"):
+        strategies.create_pipeline()

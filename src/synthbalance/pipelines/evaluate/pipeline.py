@@ -8,7 +8,8 @@ from synthbalance.pipelines.evaluate.nodes import (
     score_classifier,
     train_classifier,
 )
-from synthbalance.pipelines.strategies.nodes import BUILDERS, WEIGHTED_LOSS
+from synthbalance.pipelines.strategies.nodes import WEIGHTED_LOSS
+from synthbalance.pipelines.strategies.pipeline import configured_strategies
 
 SHARED = {"validation", "test_set", "synthetic"}
 
@@ -50,12 +51,13 @@ def strategy_evaluation(strategy: str) -> Pipeline:
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    per_strategy = sum((strategy_evaluation(name) for name in BUILDERS), Pipeline([]))
+    names = configured_strategies()
+    per_strategy = sum((strategy_evaluation(name) for name in names), Pipeline([]))
     compare = Pipeline(
         [
             node(
                 compare_strategies,
-                inputs=[f"strategy.{name}.report" for name in BUILDERS],
+                inputs=[f"strategy.{name}.report" for name in names],
                 outputs=["comparison", "comparison_markdown", "comparison_chart"],
                 name="compare_strategies",
             )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from imblearn.over_sampling import SMOTE, RandomOverSampler
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from torchvision.transforms import v2
 
 from synthbalance.images import ImageSet, concat
@@ -33,11 +33,20 @@ class AugmentParams(BaseModel):
 
 
 class StrategiesParams(BaseModel):
-    """What the strategies share: how classical augmentation looks."""
+    """Which strategies run, and how classical augmentation looks."""
 
     model_config = ConfigDict(extra="forbid")
 
+    run: list[str] = Field(default_factory=lambda: list(BUILDERS), min_length=1)
     augment: AugmentParams = Field(default_factory=AugmentParams)
+
+    @field_validator("run")
+    @classmethod
+    def _known(cls, names: list[str]) -> list[str]:
+        unknown = [name for name in names if name not in BUILDERS]
+        if unknown:
+            raise ValueError(f"unknown strategies {unknown}; choose from {sorted(BUILDERS)}")
+        return names
 
 
 @dataclass(frozen=True)
