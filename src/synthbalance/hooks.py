@@ -45,18 +45,19 @@ class StrategyRunsHook:
         (report,) = outputs.values()
         params = {"strategy": report["strategy"], "train_images": report["train_images"]}
         params |= {f"train_{origin}": n for origin, n in report["train_by_origin"].items()}
+        now = int(time.time() * 1000)
         for run in report["runs"]:
             name = f"{report['strategy']} (seed {run['seed']})"
             with mlflow.start_run(run_name=name, nested=True) as child:
                 mlflow.set_tags({"strategy": report["strategy"], "seed": run["seed"]})
                 mlflow.log_params({**params, "seed": run["seed"]})
-                history = [
-                    Metric(key, float(row[key]), int(time.time() * 1000), int(row["step"]))
+                curves = [
+                    Metric(key, float(value), now, int(row["step"]))
                     for row in run["history"]
-                    for key in row
+                    for key, value in row.items()
                     if key != "step"
                 ]
-                metrics = [
-                    Metric(k, v, int(time.time() * 1000), 0) for k, v in run["metrics"].items()
-                ]
-                MlflowClient().log_batch(child.info.run_id, metrics=history + metrics)
+                scores = [Metric(key, value, now, 0) for key, value in run["metrics"].items()]
+                everything = curves + scores
+                for start in range(0, len(everything), 1000):  # MLflow's limit per batch
+                    MlflowClient().log_batch(child.info.run_id, everything[start : start + 1000])

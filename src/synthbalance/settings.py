@@ -7,6 +7,9 @@ from synthbalance.hooks import StrategyRunsHook, TypedParamsMlflowHook
 # Kedro 1.7 and kedro-mlflow 2.0 call an OmegaConf function that OmegaConf now deprecates;
 # the warning repeats at every run and nothing in this project can act on it.
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
+# compare_strategies reads every strategy's namespaced report (strategy.<name>.report): the
+# dots are Kedro's own namespacing, which the warning is about.
+warnings.filterwarnings("ignore", message="One or more dataset names contain '.' characters")
 
 # Our subclass replaces the hook kedro-mlflow registers itself, so that it runs once.
 HOOKS = (TypedParamsMlflowHook(), StrategyRunsHook())
