@@ -118,6 +118,10 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project
     train_sets = {p.stem for p in (data / "05_model_input/strategies").glob("*.npz")}
     assert train_sets == set(BUILDERS)
 
+    validation = ImageSetDataset(
+        filepath=str(next((data / "05_model_input/validation.npz").iterdir()) / "validation.npz")
+    ).load()
+    assert set(validation.origin) == {"real"}  # model selection sees only real images
     comparison = pd.read_csv(data / "08_reporting/comparison.csv")
     assert sorted(comparison["strategy"]) == sorted(BUILDERS)
     assert (comparison["seeds"] == 2).all()
