@@ -1,10 +1,10 @@
 from kedro.pipeline import Pipeline
 
-from synthbalance.pipelines import evaluate, gan, imbalance, ingest, sample, strategies
+from synthbalance.pipelines import evaluate, gan, imbalance, ingest, quality, sample, strategies
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Everything: ingest -> imbalance -> gan -> sample -> strategies -> evaluate."""
+    """Everything: ingest -> imbalance -> gan -> sample -> strategies -> evaluate, and quality."""
     return (
         ingest.create_pipeline()
         + imbalance.create_pipeline()
@@ -12,4 +12,5 @@ def create_pipeline(**kwargs) -> Pipeline:
         + sample.create_pipeline()
         + strategies.create_pipeline()
         + evaluate.create_pipeline()
+        + quality.create_pipeline()
     )

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from synthbalance.images import ImageSet
+from synthbalance.pipelines.evaluate.nodes import ClassifierParams
+from synthbalance.pipelines.quality.nodes import (
+    QualityParams,
+    fit_feature_extractor,
+    score_synthetic,
+)
+from tests.conftest import make_image_set
+
+
+@pytest.fixture(scope="module")
+def setting(tmp_path_factory):
+    full = make_image_set([80, 80], size=8, seed=0)
+    train = full.take(np.concatenate([np.arange(80), np.arange(80, 90)]))  # 10 of class 1 kept
+    params = QualityParams(
+        extractor=ClassifierParams(width=4, steps=10, batch_size=16, eval_every=5),
+        cache_dir=str(tmp_path_factory.mktemp("extractors")), nearest_k=3, max_images=500,
+    )  # fmt: skip
+    extractor = fit_feature_extractor(full, params, seed=0)
+    return full, train, params, extractor
+
+
+def as_synthetic(image_set: ImageSet) -> ImageSet:
+    return ImageSet(image_set.images, image_set.labels, image_set.class_names,
+                    np.full(len(image_set), "synthetic"))  # fmt: skip
+
+
+def test_copies_of_training_images_are_flagged_fresh_images_are_not(setting):
+    full, train, params, extractor = setting
+    copies = as_synthetic(train.take(np.repeat(np.arange(80, 90), 3)))
+    table, metrics, grid = score_synthetic(extractor, copies, full, train, params, seed=0)
+    synthetic = table[table["set"] == "synthetic"].iloc[0]
+    assert synthetic["memorisation_pixels"] == 1.0
+    assert metrics["c1.synthetic.memorisation_pixels"] == {"value": 1.0, "step": 0}
+    assert grid.size[0] > 0
+
+    fresh = as_synthetic(make_image_set([0, 30], size=8, seed=5))
+    table, _, _ = score_synthetic(extractor, fresh, full, train, params, seed=0)
+    assert table[table["set"] == "synthetic"].iloc[0]["memorisation_pixels"] == 0.0
+
+
+def test_held_back_real_images_score_like_real_ones(setting):
+    full, train, params, extractor = setting
+    fresh = as_synthetic(make_image_set([0, 30], size=8, seed=5))
+    table, _, _ = score_synthetic(extractor, fresh, full, train, params, seed=0)
+    held = table[table["set"] == "held_back"].iloc[0]
+    assert held["memorisation_pixels"] <= 0.05  # the copy quantile, by construction
+    assert not table.drop(columns=["group", "set"]).isna().any().any()
+
+
+def test_too_few_unseen_real_images_is_a_clear_error(setting):
+    full, train, params, extractor = setting
+    few = full.take(np.concatenate([np.arange(80), np.arange(80, 96)]))  # 6 unseen of c1
+    fresh = as_synthetic(make_image_set([0, 30], size=8, seed=5))
+    with pytest.raises(ValueError, match=r"classes \['c1'\] have 6 real images the GAN never"):
+        score_synthetic(extractor, fresh, few, train, params, seed=0)
+
+
+def test_the_extractor_is_trained_once_and_reused(setting, caplog):
+    full, _, params, extractor = setting
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        again = fit_feature_extractor(full, params, seed=0)
+    assert "reusing the feature extractor" in caplog.text
+    for key, value in extractor.state_dict().items():
+        assert np.array_equal(value.numpy(), again.state_dict()[key].numpy())
