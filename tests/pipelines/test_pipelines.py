@@ -172,4 +172,7 @@ def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
             users.setdefault(name, set()).add(n.name)
     assert {u.split(".")[-1] for u in users["test_set"]} == {"score_classifier"}
     builders = {f"strategy.{s}.build_train_set" for s in BUILDERS}
-    assert users["train_full"] == {"summarise_imbalance", "make_imbalanced", *builders}
+    # the full split: the imbalance step, the builders (only oracle's keeps it), the quality
+    # metrics (real images the GAN never saw, as reference)
+    assert users["train_full"] == {"summarise_imbalance", "make_imbalanced", "score_synthetic",
+                                   *builders}  # fmt: skip
