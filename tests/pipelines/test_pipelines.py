@@ -145,12 +145,17 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project
             "SELECT COUNT(*) FROM metrics WHERE key = 'val_balanced_accuracy' AND run_uuid = ?",
             (children[0][0],),
         ).fetchone()[0]
+        quality = {k for (k,) in db.execute(
+            "SELECT DISTINCT key FROM metrics WHERE key LIKE 'quality.%' AND run_uuid = ?",
+            (run_id,))}  # fmt: skip
         history = db.execute(
             "SELECT COUNT(*) FROM metrics WHERE key = 'gan.all.loss_d' AND run_uuid = ?", (run_id,)
         ).fetchone()[0]
         models = db.execute("SELECT name FROM logged_models").fetchall()
     assert history == 4  # steps 20, logged every 5
     assert models == [("generator",)]
+    assert {"quality.3.synthetic.fd", "quality.3.held_back.fd", "quality.all.synthetic.recall",
+            "quality.5.synthetic.memorisation_pixels"} <= quality  # fmt: skip
     assert len(children) == 18  # nine strategies, two seeds each (conf/smoke)
     assert sorted(child_tags) == sorted((name, str(seed)) for name in BUILDERS for seed in (0, 1))
     assert len({n for _, n in keys_per_child}) == 1  # the same test_ keys for every strategy
@@ -160,7 +165,8 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project
     assert {"gan/gan_progress.gif", "gan/gan_history.csv", "sample/synthetic_grid.png",
             "gan/gan_progress/step_000020.png", "comparison/comparison.csv",
             "comparison/comparison.md", "comparison/comparison.png",
-            "strategies/gan_confusion.png"} <= artifacts  # fmt: skip
+            "strategies/gan_confusion.png", "quality/quality.csv",
+            "quality/memorisation_pairs.png"} <= artifacts  # fmt: skip
 
 
 def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
