@@ -9,7 +9,6 @@ data/ and mlflow.db), so that nothing is resumed from an earlier run, and prints
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import resource
@@ -21,6 +20,8 @@ import time
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+
+from _common import save_json  # benchmarks/ is on sys.path when a script runs
 
 from synthbalance.pipelines import evaluate, gan, imbalance, ingest, sample, strategies
 
@@ -108,9 +109,7 @@ def main() -> None:
     for strategy, seconds in results["per_strategy_seconds"].items():
         print(f"  {strategy:<16}{seconds:>6.1f} s (build + train + score)")
     print("\n" + comparison)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "balance_stages.json").write_text(json.dumps(results, indent=2))
+    save_json(args.out, "balance_stages", results)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import save_json  # benchmarks/ is on sys.path when a script runs
 from kedro.config import OmegaConfigLoader
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
@@ -164,9 +165,7 @@ def main() -> None:
     width = max(map(len, results))
     for key, value in results.items():
         print(f"{key:<{width}}  {value}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "gan_stage.json").write_text(json.dumps(results, indent=2))
+    save_json(args.out, "gan_stage", results)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ on the weights).
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import save_json  # benchmarks/ is on sys.path when a script runs
 
 from synthbalance.models.classifier import Classifier
 from synthbalance.pipelines.quality import measures
@@ -63,9 +63,7 @@ def main() -> None:
     timings["total"] = round(time.perf_counter() - started, 2)
     for name, seconds in timings.items():
         print(f"{name:<36}{seconds:>8.2f} s")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "quality_speed.json").write_text(json.dumps(timings, indent=2))
+    save_json(args.out, "quality_speed", timings)
 
 
 if __name__ == "__main__":
