@@ -68,3 +68,13 @@ def test_the_extractor_is_trained_once_and_reused(setting, caplog):
     assert "reusing the feature extractor" in caplog.text
     for key, value in extractor.state_dict().items():
         assert np.array_equal(value.numpy(), again.state_dict()[key].numpy())
+
+
+def test_quality_can_be_left_out_of_balance(tmp_path, monkeypatch):
+    from synthbalance.pipelines.balance import create_pipeline
+
+    assert "score_synthetic" in {n.name for n in create_pipeline().nodes}
+    (tmp_path / "conf/base").mkdir(parents=True)
+    (tmp_path / "conf/base/parameters_quality.yml").write_text("quality:\n  in_balance: false\n")
+    monkeypatch.chdir(tmp_path)
+    assert "score_synthetic" not in {n.name for n in create_pipeline().nodes}

@@ -1,5 +1,6 @@
 from kedro.pipeline import Pipeline
 
+from synthbalance.build_parameters import build_parameter
 from synthbalance.pipelines import evaluate, gan, imbalance, ingest, quality, sample, strategies
 
 
@@ -12,5 +13,9 @@ def create_pipeline(**kwargs) -> Pipeline:
         + sample.create_pipeline()
         + strategies.create_pipeline()
         + evaluate.create_pipeline()
-        + quality.create_pipeline()
+        + (
+            quality.create_pipeline()
+            if build_parameter("quality", "in_balance", True)
+            else Pipeline([])
+        )
     )

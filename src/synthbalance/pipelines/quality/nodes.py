@@ -36,6 +36,7 @@ class QualityParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    in_balance: bool = Field(True, description="run as part of balance (a build parameter)")
     extractor: ClassifierParams = Field(default_factory=lambda: ClassifierParams(seeds=[0]))
     cache_dir: str = "data/06_models/feature_extractors"  # one per training split, reused
     nearest_k: PositiveInt = 5

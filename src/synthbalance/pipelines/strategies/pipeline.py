@@ -1,25 +1,14 @@
-import os
 from functools import partial, update_wrapper
-from pathlib import Path
 
-import yaml
-from kedro.framework.project import settings
 from kedro.pipeline import Pipeline, node
 
+from synthbalance.build_parameters import build_parameter
 from synthbalance.pipelines.strategies.nodes import BUILDERS, build_train_set
 
 
 def configured_strategies() -> list[str]:
-    """``strategies.run`` from the parameter files. It shapes the pipeline, so it is read when
-    the pipeline is built, from conf/base and then conf/local (or the environment named in
-    KEDRO_ENV): ``--params`` cannot change it. Read as plain YAML, so that building the
-    pipeline does not disturb the configuration loader of the run."""
-    names = list(BUILDERS)
-    conf = Path(settings.CONF_SOURCE)
-    for env in ("base", os.environ.get("KEDRO_ENV", "local")):
-        for path in sorted((conf / env).glob("parameters*.yml")):
-            strategies = (yaml.safe_load(path.read_text()) or {}).get("strategies") or {}
-            names = strategies.get("run", names)
+    """``strategies.run``: it decides which namespaces exist, so it is a build parameter."""
+    names = build_parameter("strategies", "run", list(BUILDERS))
     unknown = [name for name in names if name not in BUILDERS]
     if unknown or not names:
         raise ValueError(
