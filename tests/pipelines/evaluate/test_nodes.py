@@ -113,3 +113,16 @@ def test_the_comparison_gives_mean_std_and_a_95_percent_interval():
     assert "| none | 3 | 10 | 0.8000 ± 0.2484 |" in markdown
     assert "| gan | 1 | 10 | 0.8500 |" in markdown
     assert len(figure.axes) == 2
+
+
+def test_a_seeds_network_does_not_depend_on_the_other_seeds():
+    train, validation = separable([30, 10]), separable([10, 4], seed=1)
+    both, _ = train_classifier(train, validation, PARAMS, seed=3)
+    alone, _ = train_classifier(train, validation, PARAMS.model_copy(update={"seeds": [1]}), seed=3)
+    for key, value in alone.nets["1"].state_dict().items():
+        assert np.array_equal(value.numpy(), both.nets["1"].state_dict()[key].numpy())
+
+
+def test_repeated_seeds_are_refused():
+    with pytest.raises(ValueError, match="seeds must be distinct"):
+        ClassifierParams(seeds=[0, 0])

@@ -174,3 +174,9 @@ def test_samples_are_in_range(rare_set, tmp_path):
     images = generator(torch.randn(4, 8), torch.tensor([1, 1, 1, 1]))
     assert images.shape == (4, 1, 8, 8) and bool(torch.all(images.abs() <= 1))
     assert np.isfinite(images.detach().numpy()).all()
+
+
+def test_fewer_steps_than_the_checkpoint_is_a_clear_error(rare_set, tmp_path):
+    train_gan(rare_set, tiny(tmp_path, steps=6), 0)
+    with pytest.raises(GanTrainingError, match="at step 6, past gan.steps = 3"):
+        train_gan(rare_set, tiny(tmp_path, steps=3), 0)

@@ -85,3 +85,12 @@ def test_a_generator_of_other_data_is_a_clear_error(trained):
     generator, _ = trained
     with pytest.raises(ValueError, match="run the gan pipeline again on this data"):
         sample_synthetic(generator, make_image_set([40, 6, 30], size=16), SampleParams(), 0)
+
+
+def test_a_fractional_draw_budget_still_ends(trained, monkeypatch):
+    generator, train = trained
+    monkeypatch.setattr(generator, "critic", lambda images, labels: torch.zeros(len(images)))
+    monkeypatch.setattr("synthbalance.pipelines.sample.nodes._threshold", lambda *args: 1.0)
+    params = SampleParams(filter="discriminator", per_class=3, max_draws=1.5)
+    with pytest.raises(ValueError, match="rejected every sample"):
+        sample_synthetic(generator, train, params, 0)

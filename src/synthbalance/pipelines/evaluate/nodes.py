@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
 from tqdm.auto import tqdm
 
@@ -37,6 +37,13 @@ class ClassifierParams(BaseModel):
     select_by: Literal["balanced_accuracy", "macro_f1"] = "balanced_accuracy"
     seeds: list[int] = Field([0], min_length=1, description="one classifier per seed")
 
+    @field_validator("seeds")
+    @classmethod
+    def _distinct(cls, seeds: list[int]) -> list[int]:
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"seeds must be distinct, got {seeds}")
+        return seeds
+
 
 def _to_unit(images: torch.Tensor) -> torch.Tensor:
     # The model's edge: uint8 [0, 255] -> float [-1, 1].
@@ -54,7 +61,13 @@ def _validation_scores(classifier, seed, validation: ImageSet) -> dict[str, floa
     predicted = _probabilities(classifier, seed, validation.images).argmax(1)
     return {
         "val_balanced_accuracy": balanced_accuracy_score(validation.labels, predicted),
-        "val_macro_f1": f1_score(validation.labels, predicted, average="macro", zero_division=0),
+        "val_macro_f1": f1_score(
+            validation.labels,
+            predicted,
+            labels=range(validation.num_classes),
+            average="macro",
+            zero_division=0,
+        ),  # as on the test set
     }
 
 
@@ -107,12 +120,18 @@ def train_classifier(
 ) -> tuple[Classifier, pd.DataFrame]:
     """(one network per seed, selected on the real validation set; the training curves)."""
     _, channels, size, _ = train_set.images.shape
-    with torch.random.fork_rng(devices=[]):  # initial weights from the seed only
-        torch.manual_seed(int(make_rng(seed, "classifier-init").integers(2**62)))
-        classifier = Classifier(params.architecture, channels, size, list(train_set.class_names),
-                                params.width, params.seeds)  # fmt: skip
-        history = []
-        for replicate in params.seeds:
+    classifier = Classifier(params.architecture, channels, size, list(train_set.class_names),
+                            params.width, params.seeds)  # fmt: skip
+    history = []
+    for replicate in params.seeds:
+        # Each seed's network from its own stream (initial weights, dropout), so that seed 1
+        # gives the same network whichever other seeds run beside it.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(make_rng(seed, f"classifier-init.{replicate}").integers(2**62)))
+            net = classifier.nets[str(replicate)]
+            for layer in net.modules():
+                if hasattr(layer, "reset_parameters"):
+                    layer.reset_parameters()
             history += _fit(classifier, replicate, train_set, validation, params,
                             class_weighted, seed)  # fmt: skip
     return classifier.eval(), pd.DataFrame(history)

@@ -105,6 +105,7 @@ def _fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[in
         "seed": seed,
         "classes": classes,
         "synthbalance": __version__,  # a release that changes the models changes this
+        "device": _device(params.device).type,  # a CUDA checkpoint cannot resume on a CPU
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]

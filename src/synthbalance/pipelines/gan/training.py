@@ -6,7 +6,6 @@ real images it learns from: one per class for ``dcgan``, a single one for ``cond
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from tqdm.auto import tqdm
 
 from synthbalance.models.diffaugment import diff_augment
 from synthbalance.models.gan import ImageGenerator
-
-logger = logging.getLogger(__name__)
 
 
 class GanTrainingError(RuntimeError):
@@ -174,11 +171,11 @@ def load_checkpoint(
             p.opt_g.load_state_dict(saved["opt_g"])
             p.opt_d.load_state_dict(saved["opt_d"])
             p.ema.load_state_dict(saved["ema"])
+        rng.set_state(state["rng"])
     except (RuntimeError, KeyError, ValueError) as error:
         raise GanTrainingError(
             f"checkpoint {path} does not fit these models ({error}); delete it to start afresh"
         ) from error
-    rng.set_state(state["rng"])
     return state
 
 
@@ -217,8 +214,14 @@ def train_steps(players, bundle, params, rng, noise, start, record, save, where)
 
     bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
                total=params.steps, disable=None)  # fmt: skip
+    if start > params.steps:
+        raise GanTrainingError(
+            f"the checkpoint {where} is at step {start}, past gan.steps = {params.steps}; raise "
+            f"steps, or set gan.resume: false to train {params.steps} steps afresh"
+        )
+    drawn = {step for step, _ in record["frames"]}
     for step in bar:
-        if step % params.progress_every == 0:
+        if step % params.progress_every == 0 and step not in drawn:
             grid(step)
         for player in players:
             metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,

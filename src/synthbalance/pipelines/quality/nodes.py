@@ -5,7 +5,8 @@ dataset's own labels: it is not a strategy, so it may see every real image; its 
 layer embeds images. Label fidelity matches its predictions to the task's classes by name
 (for one_vs_rest, "5" is digit 5; "not 5" matches no digit and is never generated). Synthetic
 images of each generated class are compared with real images of that class that the GAN never
-saw (the ones the imbalance step removed), split in two: a reference half, and a held-back
+saw (those not in train_imbalanced: the ones the imbalance step removed, and the validation
+images), split in two: a reference half, and a held-back
 half scored exactly like the synthetic set — the row a perfect generator would match.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +71,7 @@ def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int)
     train, held = stratified_split(raw_train, 0.05, make_rng(seed, "quality-extractor"), "check")
     extractor, _ = train_classifier(train, held, params.extractor, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
+    partial = path.with_suffix(f".{os.getpid()}.partial")
     torch.save({"params": config, "config": extractor.config,
                 "state_dict": extractor.state_dict()}, partial)  # fmt: skip
     partial.replace(path)

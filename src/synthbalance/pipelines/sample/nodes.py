@@ -61,10 +61,10 @@ def _to_uint8(images: torch.Tensor) -> np.ndarray:
 def _draw(generator, label, count, threshold, params, rng) -> tuple[np.ndarray, int]:
     """``count`` images of class ``label`` scoring >= threshold: (images, how many drawn)."""
     kept, n_kept, drawn = [], 0, 0
-    while n_kept < count and drawn < params.max_draws * count:
+    limit = max(int(params.max_draws * count), count)  # whole images: the loop must end
+    while n_kept < count and drawn < limit:
         # Unfiltered: exactly what is missing. Filtered: full batches, within the draw budget.
-        budget = int(params.max_draws * count) - drawn
-        n = min(params.batch_size, count - n_kept if threshold is None else budget)
+        n = min(params.batch_size, count - n_kept if threshold is None else limit - drawn)
         z = torch.randn(n, generator.z_dim, generator=rng)
         labels = torch.full((n,), label)
         images = generator(z, labels)
