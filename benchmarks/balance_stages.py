@@ -23,11 +23,11 @@ from pathlib import Path
 
 from _common import save_json  # benchmarks/ is on sys.path when a script runs
 
-from synthbalance.pipelines import evaluate, gan, imbalance, ingest, sample, strategies
+from synthbalance.pipelines import evaluate, gan, imbalance, ingest, quality, sample, strategies
 
 PROJECT = Path(__file__).parents[1]
 STAGES = {"ingest": ingest, "imbalance": imbalance, "gan": gan, "sample": sample,
-          "strategies": strategies, "evaluate": evaluate}  # fmt: skip
+          "strategies": strategies, "evaluate": evaluate, "quality": quality}  # fmt: skip
 LOGGING = """
 version: 1
 disable_existing_loggers: false
