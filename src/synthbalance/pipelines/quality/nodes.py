@@ -24,6 +24,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from torchvision.utils import make_grid
 
+from synthbalance import __version__
 from synthbalance.images import ImageSet, stratified_split
 from synthbalance.models.classifier import Classifier
 from synthbalance.pipelines.evaluate.nodes import ClassifierParams, train_classifier
@@ -58,7 +59,8 @@ def _digest(image_set: ImageSet) -> str:
 def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int) -> Classifier:
     """The measuring CNN, trained on the full real train split with the dataset's own labels
     (all ten digits, not the task's "5 vs the rest": richer features), once per split."""
-    path = Path(params.cache_dir) / f"extractor-{_digest(raw_train)}-{seed}.pt"
+    # Keyed by the split, the seed and the release: new code trains a new instrument.
+    path = Path(params.cache_dir) / f"extractor-{_digest(raw_train)}-{seed}-{__version__}.pt"
     config = params.extractor.model_dump(mode="json")
     if path.exists():
         saved = torch.load(path, map_location="cpu", weights_only=True)
