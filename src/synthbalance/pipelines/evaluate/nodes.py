@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from synthbalance.images import ImageSet
 from synthbalance.models.classifier import Classifier
+from synthbalance.models.edge import to_unit
 from synthbalance.pipelines.evaluate.metrics import classification_metrics
 from synthbalance.seeding import make_rng, torch_generator
 
@@ -45,16 +46,11 @@ class ClassifierParams(BaseModel):
         return seeds
 
 
-def _to_unit(images: torch.Tensor) -> torch.Tensor:
-    # The model's edge: uint8 [0, 255] -> float [-1, 1].
-    return images.float() / 127.5 - 1
-
-
 @torch.inference_mode()
 def _probabilities(classifier: Classifier, seed: int, images: np.ndarray) -> np.ndarray:
     classifier.eval()
     batches = torch.from_numpy(np.array(images)).split(1024)
-    return torch.cat([F.softmax(classifier(_to_unit(b), seed), 1) for b in batches]).numpy()
+    return torch.cat([F.softmax(classifier(to_unit(b), seed), 1) for b in batches]).numpy()
 
 
 def _validation_scores(classifier, seed, validation: ImageSet) -> dict[str, float]:
@@ -92,7 +88,7 @@ def _fit(classifier, seed, train_set, validation, params, class_weighted, global
     for step in tqdm(range(1, params.steps + 1), desc=f"classifier seed {seed}", disable=None):
         net.train()
         index = torch.randint(len(images), (params.batch_size,), generator=rng)
-        loss = F.cross_entropy(net(_to_unit(images[index])), labels[index], weight=weight)
+        loss = F.cross_entropy(net(to_unit(images[index])), labels[index], weight=weight)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()

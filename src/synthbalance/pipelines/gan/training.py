@@ -20,6 +20,7 @@ from torchvision.utils import make_grid
 from tqdm.auto import tqdm
 
 from synthbalance.models.diffaugment import diff_augment
+from synthbalance.models.edge import to_unit
 from synthbalance.models.gan import ImageGenerator
 
 
@@ -47,17 +48,12 @@ class Player:
         device = self.images.device
         if self.labels is None:
             index = torch.randperm(len(self.images), generator=rng, device=device)[:batch_size]
-            return _to_unit(self.images[index]), None
+            return to_unit(self.images[index]), None
         pick = torch.randint(len(self.present), (batch_size,), generator=rng, device=device)
         labels = self.present[pick]
         offset = torch.rand(batch_size, generator=rng, device=device) * self.class_sizes[labels]
         index = self.order[self.class_starts[labels] + offset.long()]
-        return _to_unit(self.images[index]), labels
-
-
-def _to_unit(images: torch.Tensor) -> torch.Tensor:
-    # The model's edge: uint8 [0, 255] -> float [-1, 1].
-    return images.float() / 127.5 - 1
+        return to_unit(self.images[index]), labels
 
 
 def make_ema(generator: nn.Module, decay: float) -> AveragedModel:

@@ -27,6 +27,7 @@ from torchvision.utils import make_grid
 from synthbalance import __version__
 from synthbalance.images import ImageSet, stratified_split
 from synthbalance.models.classifier import Classifier
+from synthbalance.models.edge import to_unit
 from synthbalance.pipelines.evaluate.nodes import ClassifierParams, train_classifier
 from synthbalance.pipelines.quality import measures
 from synthbalance.seeding import make_rng
@@ -86,31 +87,30 @@ def _embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.nd
     net = extractor.nets[str(extractor.seeds[0])].eval()
     features, labels = [], []
     for batch in torch.from_numpy(np.array(images)).split(1024):
-        hidden = net[:-1](batch.float() / 127.5 - 1)  # everything but the last linear layer
+        hidden = net[:-1](to_unit(batch))  # everything but the last linear layer
         features.append(hidden)
         labels.append(net[-1](hidden).argmax(1))
     return torch.cat(features).numpy(), torch.cat(labels).numpy()
 
 
-def _score(candidate, reference, train, extractor, params, rng) -> tuple[dict, dict]:
-    """The metrics of one candidate set (synthetic or held-back) against the reference."""
+def _score(candidate, train, reference, extractor, params, rng) -> tuple[dict, dict]:
+    """The metrics of one candidate set (synthetic or held-back) against the reference.
+    ``reference`` holds what both candidates share, computed once: the reference and the
+    training images' features, and the reference's own diversity."""
     fake, fake_labels = _embed(extractor, candidate.images)
-    real, _ = _embed(extractor, reference.images)
-    seen, _ = _embed(extractor, train.images)
+    real = reference["features"]
     scores = {
         "fd": measures.frechet_distance(real, fake),
         "kid": measures.kernel_distance(real, fake),
         **measures.precision_recall_density_coverage(real, fake, params.nearest_k),
         "label_fidelity": _label_fidelity(extractor, fake_labels, candidate),
         "diversity": measures.mean_pairwise_distance(fake, 5000, rng)
-        / max(measures.mean_pairwise_distance(real, 5000, rng), 1e-12),
+        / max(reference["diversity"], 1e-12),
     }
-    near = {}
-    for space, (queries, pool) in {
-        "pixels": (_flat(candidate), _flat(train)),
-        "features": (fake, seen),
-    }.items():
-        near[space] = measures.nearest_distances(queries, pool)
+    near = {
+        "pixels": measures.nearest_distances(_flat(candidate), _flat(train)),
+        "features": measures.nearest_distances(fake, reference["seen"]),
+    }
     return scores, near
 
 
@@ -169,8 +169,14 @@ def score_synthetic(
         for group, labels in groups.items():
             fake, reference, held, train = _sets(synthetic, train_full, train_imbalanced, labels,
                                                  params, rng)  # fmt: skip
-            held_scores, held_near = _score(held, reference, train, feature_extractor, params, rng)
-            fake_scores, fake_near = _score(fake, reference, train, feature_extractor, params, rng)
+            real, _ = _embed(feature_extractor, reference.images)
+            shared = {
+                "features": real,
+                "seen": _embed(feature_extractor, train.images)[0],
+                "diversity": measures.mean_pairwise_distance(real, 5000, rng),
+            }
+            held_scores, held_near = _score(held, train, shared, feature_extractor, params, rng)
+            fake_scores, fake_near = _score(fake, train, shared, feature_extractor, params, rng)
             for kind, scores, near in (("synthetic", fake_scores, fake_near),
                                        ("held_back", held_scores, held_near)):  # fmt: skip
                 for space, (distances, _) in near.items():

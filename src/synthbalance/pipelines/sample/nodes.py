@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from torchvision.utils import make_grid
 
 from synthbalance.images import ImageSet
+from synthbalance.models.edge import to_uint8, to_unit
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.seeding import torch_generator
 
@@ -52,11 +53,6 @@ def _check_fits(generator: ImageGenerator, train: ImageSet) -> None:
         )
 
 
-def _to_uint8(images: torch.Tensor) -> np.ndarray:
-    # The model's edge: float [-1, 1] -> uint8 [0, 255].
-    return ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-
-
 @torch.inference_mode()
 def _draw(generator, label, count, threshold, params, rng) -> tuple[np.ndarray, int]:
     """``count`` images of class ``label`` scoring >= threshold: (images, how many drawn)."""
@@ -70,7 +66,7 @@ def _draw(generator, label, count, threshold, params, rng) -> tuple[np.ndarray, 
         images = generator(z, labels)
         if threshold is not None:
             images = images[generator.critic(images, labels) >= threshold]
-        kept.append(_to_uint8(images[: count - n_kept]))
+        kept.append(to_uint8(images[: count - n_kept]))
         n_kept += len(kept[-1])
         drawn += n
     return np.concatenate(kept), drawn
@@ -78,7 +74,7 @@ def _draw(generator, label, count, threshold, params, rng) -> tuple[np.ndarray, 
 
 @torch.inference_mode()
 def _threshold(generator: ImageGenerator, train: ImageSet, label: int, quantile: float) -> float:
-    real = torch.from_numpy(np.array(train.images[train.labels == label])).float() / 127.5 - 1
+    real = to_unit(train.images[train.labels == label])
     scores = generator.critic(real, torch.full((len(real),), label))
     return float(torch.quantile(scores, quantile))
 
