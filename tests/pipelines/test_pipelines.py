@@ -151,8 +151,13 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project
         history = db.execute(
             "SELECT COUNT(*) FROM metrics WHERE key = 'gan.all.loss_d' AND run_uuid = ?", (run_id,)
         ).fetchone()[0]
+        progress = db.execute(
+            "SELECT step FROM metrics WHERE key = 'quality.progress.3.fd' AND run_uuid = ? "
+            "ORDER BY step", (run_id,)
+        ).fetchall()  # fmt: skip
         models = db.execute("SELECT name FROM logged_models").fetchall()
     assert history == 4  # steps 20, logged every 5
+    assert progress == [(0,), (10,), (20,)]  # FD-domain at every grid step
     assert models == [("generator",)]
     assert {"quality.3.synthetic.fd", "quality.3.held_back.fd", "quality.all.synthetic.recall",
             "quality.5.synthetic.memorisation_pixels"} <= quality  # fmt: skip
@@ -165,7 +170,7 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project
     assert {"gan/gan_progress.gif", "gan/gan_history.csv", "sample/synthetic_grid.png",
             "gan/gan_progress/step_000020.png", "comparison/comparison.csv",
             "comparison/comparison.md", "comparison/comparison.png",
-            "strategies/gan_confusion.png", "quality/quality.csv",
+            "strategies/gan_confusion.png", "quality/quality.csv", "quality/quality_progress.csv",
             "quality/memorisation_pairs.png"} <= artifacts  # fmt: skip
 
 
@@ -181,4 +186,4 @@ def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
     # the full split: the imbalance step, the builders (only oracle's keeps it), the quality
     # metrics (real images the GAN never saw, as reference)
     assert users["train_full"] == {"summarise_imbalance", "make_imbalanced", "score_synthetic",
-                                   *builders}  # fmt: skip
+                                   "score_gan_progress", *builders}  # fmt: skip

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from synthbalance.models.edge import to_uint8
 from synthbalance.pipelines import gan
 from synthbalance.pipelines.gan import training
 from synthbalance.pipelines.gan.nodes import (
@@ -13,6 +14,7 @@ from synthbalance.pipelines.gan.nodes import (
     train_gan,
 )
 from synthbalance.pipelines.gan.training import GanTrainingError, Player
+from synthbalance.seeding import torch_generator
 from tests.conftest import make_image_set
 
 
@@ -39,7 +41,7 @@ def same_weights(a, b) -> bool:
 
 
 def test_trains_a_dcgan_for_each_minority_class(rare_set, tmp_path):
-    generator, history, progress = train_gan(rare_set, tiny(tmp_path, architecture="dcgan"), 0)
+    generator, history, progress, _ = train_gan(rare_set, tiny(tmp_path, architecture="dcgan"), 0)
     assert generator.architecture == "dcgan" and generator.classes == [1]
     assert list(generator.nets) == ["1"]
     assert history["step"].tolist() == [2, 4, 6] and set(history["player"]) == {"c1"}
@@ -49,28 +51,54 @@ def test_trains_a_dcgan_for_each_minority_class(rare_set, tmp_path):
     assert len(animate_progress({k: (lambda v=v: v) for k, v in progress.items()})) == 3
 
 
+@pytest.mark.parametrize("architecture", ["dcgan", "conditional"])
+def test_keeps_samples_of_each_generated_class_at_the_grid_steps(architecture, tmp_path):
+    three_rare = make_image_set([40, 6, 5, 40], size=8)
+    params = tiny(tmp_path, architecture=architecture, monitor_images=12)
+    generator, _, progress, samples = train_gan(three_rare, params, 0)
+    assert list(samples) == list(progress) == ["step_000000", "step_000003", "step_000006"]
+    for image_set in samples.values():
+        assert image_set.images.shape == (24, 1, 8, 8)
+        assert np.bincount(image_set.labels).tolist() == [0, 12, 12]
+        assert image_set.class_names == three_rare.class_names
+    # The last step's samples are the final (EMA) generator's, from the monitor's own noise.
+    noise = torch.randn(12, 8, generator=torch_generator(0, "gan-monitor"))
+    with torch.no_grad():
+        expected = [to_uint8(generator(noise, torch.full((12,), c))) for c in (1, 2)]
+    assert np.array_equal(samples["step_000006"].images, np.concatenate(expected))
+
+
+def test_keeping_samples_does_not_change_training(rare_set, tmp_path):
+    without, _, _, none = train_gan(rare_set, tiny(tmp_path / "a", monitor_images=0), 0)
+    kept, _, _, some = train_gan(rare_set, tiny(tmp_path / "b", monitor_images=30), 0)
+    assert none == {} and len(some) == 3
+    assert same_weights(weights(without), weights(kept))
+
+
 def test_auto_picks_conditional_for_more_than_two_classes(rare_set, tmp_path):
-    generator, history, _ = train_gan(rare_set, tiny(tmp_path), 0)
+    generator, history, _, _ = train_gan(rare_set, tiny(tmp_path), 0)
     assert generator.architecture == "conditional" and set(history["player"]) == {"all"}
 
 
 def test_one_step_changes_the_weights(rare_set, tmp_path):
-    untrained, _, _ = train_gan(rare_set, tiny(tmp_path / "a", steps=1, ema_decay=0), 0)
-    trained, _, _ = train_gan(rare_set, tiny(tmp_path / "b", steps=2, ema_decay=0), 0)
+    untrained, _, _, _ = train_gan(rare_set, tiny(tmp_path / "a", steps=1, ema_decay=0), 0)
+    trained, _, _, _ = train_gan(rare_set, tiny(tmp_path / "b", steps=2, ema_decay=0), 0)
     assert not same_weights(weights(untrained), weights(trained))
 
 
 def test_same_seed_same_weights_other_seed_other_weights(rare_set, tmp_path):
-    first, _, _ = train_gan(rare_set, tiny(tmp_path / "a"), 7)
-    again, _, _ = train_gan(rare_set, tiny(tmp_path / "b"), 7)
-    other, _, _ = train_gan(rare_set, tiny(tmp_path / "c"), 8)
+    first, _, _, _ = train_gan(rare_set, tiny(tmp_path / "a"), 7)
+    again, _, _, _ = train_gan(rare_set, tiny(tmp_path / "b"), 7)
+    other, _, _, _ = train_gan(rare_set, tiny(tmp_path / "c"), 8)
     assert same_weights(weights(first), weights(again))
     assert not same_weights(weights(first), weights(other))
 
 
 def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path, monkeypatch):
     params = tiny(tmp_path / "resumed", steps=9)
-    straight, straight_history, _ = train_gan(rare_set, tiny(tmp_path / "straight", steps=9), 0)
+    straight, straight_history, _, straight_samples = train_gan(
+        rare_set, tiny(tmp_path / "straight", steps=9), 0
+    )
 
     real_step, calls = training.gan_step, []
 
@@ -84,15 +112,18 @@ def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path,
     with pytest.raises(KeyboardInterrupt):
         train_gan(rare_set, params, 0)
     monkeypatch.setattr(training, "gan_step", real_step)
-    resumed, resumed_history, _ = train_gan(rare_set, params, 0)
+    resumed, resumed_history, _, resumed_samples = train_gan(rare_set, params, 0)
     assert same_weights(weights(straight), weights(resumed))
     assert resumed_history.drop(columns="seconds").equals(straight_history.drop(columns="seconds"))
+    assert list(resumed_samples) == list(straight_samples)
+    for name, image_set in straight_samples.items():
+        assert np.array_equal(image_set.images, resumed_samples[name].images)
 
 
 def test_more_steps_go_on_from_the_last_checkpoint(rare_set, tmp_path, caplog):
     train_gan(rare_set, tiny(tmp_path, steps=3), 0)
     with caplog.at_level(logging.INFO):
-        _, history, _ = train_gan(rare_set, tiny(tmp_path, steps=6), 0)
+        _, history, _, _ = train_gan(rare_set, tiny(tmp_path, steps=6), 0)
     assert "resuming from step 3" in caplog.text
     assert history["step"].tolist() == [2, 3, 4, 6]
 
@@ -170,7 +201,7 @@ def test_cuda_when_there_is_none_is_a_clear_error(rare_set, tmp_path):
 
 
 def test_samples_are_in_range(rare_set, tmp_path):
-    generator, _, _ = train_gan(rare_set, tiny(tmp_path), 0)
+    generator, _, _, _ = train_gan(rare_set, tiny(tmp_path), 0)
     images = generator(torch.randn(4, 8), torch.tensor([1, 1, 1, 1]))
     assert images.shape == (4, 1, 8, 8) and bool(torch.all(images.abs() <= 1))
     assert np.isfinite(images.detach().numpy()).all()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from synthbalance import __version__
 from synthbalance.images import ImageSet
@@ -32,7 +32,11 @@ logger = logging.getLogger(__name__)
 
 # Parameters that change how long or how visibly training runs, not what it computes:
 # a checkpoint written under other values of these is resumed.
-_CADENCE = {"steps", "progress_every", "log_every", "checkpoint_every", "checkpoint_dir", "resume"}
+# (monitor_images too: its noise has its own stream, so training does not see it.)
+_CADENCE = {
+    "steps", "progress_every", "log_every", "checkpoint_every", "checkpoint_dir", "resume",
+    "monitor_images",
+}  # fmt: skip
 
 
 class GanParams(BaseModel):
@@ -56,6 +60,9 @@ class GanParams(BaseModel):
     ema_decay: float = Field(0.999, ge=0, lt=1, description="0: no averaging")
     spectral_norm: bool = True
     progress_every: PositiveInt = 250
+    monitor_images: NonNegativeInt = Field(
+        1000, description="EMA samples per class kept every progress_every steps; 0: none"
+    )
     log_every: PositiveInt = 25
     checkpoint_every: PositiveInt = 500
     checkpoint_dir: str = "data/06_models/gan_checkpoints"
@@ -168,8 +175,9 @@ def _players(bundle: ImageGenerator, train: ImageSet, params: GanParams, device)
 
 def train_gan(
     train_imbalanced: ImageSet, params: GanParams, seed: int
-) -> tuple[ImageGenerator, pd.DataFrame, dict[str, Image.Image]]:
-    """Train on ``train_imbalanced`` only: (generator with EMA weights, history, progress grids).
+) -> tuple[ImageGenerator, pd.DataFrame, dict[str, Image.Image], dict[str, ImageSet]]:
+    """Train on ``train_imbalanced`` only: (generator with EMA weights, history, progress
+    grids, ``monitor_images`` EMA samples per class at the same steps as the grids).
 
     Resumes from the checkpoint of the same data, seed and parameters when there is one
     (``steps`` may grow: training goes on from where it stopped).
@@ -188,11 +196,13 @@ def train_gan(
 
     # What training has produced so far; saved with every checkpoint, so a resumed run
     # ends with the same history as one that was never interrupted.
-    record = {"history": [], "frames": [], "window": {p.name: [] for p in players}, "seconds": 0.0}
+    record = {"history": [], "frames": [], "samples": [], "seconds": 0.0,
+              "window": {p.name: [] for p in players}}  # fmt: skip
     start = 0
     if params.resume and path.exists():
         state = load_checkpoint(path, fingerprint, players, rng)
         start, record = state["step"], state["record"]
+        record.setdefault("samples", [])  # a checkpoint from before monitoring
         logger.info("gan: resuming from step %d of %s", start, path)
 
     def save(step: int) -> None:
@@ -201,7 +211,11 @@ def train_gan(
     noise = torch.randn(  # fixed: the grids show the same latent points at every step
         8, params.z_dim, generator=torch_generator(seed, "gan-grid", device), device=device
     )
-    train_steps(players, bundle, params, rng, noise, start, record, save, f"{path}")
+    monitor = None
+    if params.monitor_images:  # the same latent points at every step, from their own stream
+        monitor = torch.randn(params.monitor_images, params.z_dim, device=device,
+                              generator=torch_generator(seed, "gan-monitor", device))  # fmt: skip
+    train_steps(players, bundle, params, rng, noise, start, record, save, f"{path}", monitor)
     for player in players:
         bundle.nets[player.name].load_state_dict(player.ema.module.state_dict())
         bundle.critics[player.name].load_state_dict(bake(player.discriminator))
@@ -209,7 +223,11 @@ def train_gan(
         f"step_{step:06d}": Image.fromarray(frame.numpy().squeeze())
         for step, frame in record["frames"]
     }
-    return bundle.cpu().eval(), pd.DataFrame(record["history"]), progress
+    samples = {
+        f"step_{step:06d}": ImageSet(images.numpy(), labels.numpy(), train_imbalanced.class_names)
+        for step, images, labels in record["samples"]
+    }
+    return bundle.cpu().eval(), pd.DataFrame(record["history"]), progress, samples
 
 
 def history_to_metrics(gan_history: pd.DataFrame) -> dict[str, list[dict]]:

@@ -14,7 +14,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(
                 train_gan,
                 inputs=["train_imbalanced", "params:gan", "params:seed"],
-                outputs=["generator", "gan_history", "gan_progress"],
+                outputs=["generator", "gan_history", "gan_progress", "gan_samples"],
                 name="train_gan",
             ),
             node(history_to_metrics, "gan_history", "gan_metrics", name="track_gan_history"),

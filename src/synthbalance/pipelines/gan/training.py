@@ -20,7 +20,7 @@ from torchvision.utils import make_grid
 from tqdm.auto import tqdm
 
 from synthbalance.models.diffaugment import diff_augment
-from synthbalance.models.edge import to_unit
+from synthbalance.models.edge import to_uint8, to_unit
 from synthbalance.models.gan import ImageGenerator
 
 
@@ -192,13 +192,31 @@ def _progress_grid(
     return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
 
 
+@torch.no_grad()
+def _monitor_samples(players: list[Player], bundle: ImageGenerator, noise: torch.Tensor):
+    """EMA samples of fixed noise, ``len(noise)`` per generated class: (uint8 images, labels)
+    on the CPU, for the quality pipeline to score against training steps."""
+    images, labels = [], []
+    for player in players:
+        classes = bundle.classes if player.name == "all" else [int(player.name)]
+        for label in classes:
+            for z in noise.split(256):
+                y = torch.full((len(z),), label, device=z.device)
+                out = player.ema.module(z, y if player.labels is not None else None)
+                images.append(torch.from_numpy(to_uint8(out.float().cpu())))
+                labels.append(y.cpu())
+    return torch.cat(images), torch.cat(labels)
+
+
 def _window_means(rows: list[dict], step: int, name: str, seconds: float) -> dict:
     means = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
     return {"step": step, "player": name, **means, "seconds": round(seconds, 2)}
 
 
-def train_steps(players, bundle, params, rng, noise, start, record, save, where) -> None:
-    """Steps ``start`` .. ``params.steps``: log, draw grids and checkpoint on the way."""
+def train_steps(players, bundle, params, rng, noise, start, record, save, where,
+                monitor=None) -> None:  # fmt: skip
+    """Steps ``start`` .. ``params.steps``: log, draw grids (and, with ``monitor`` noise, keep
+    samples for the quality pipeline) and checkpoint on the way."""
     device = rng.device
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
     for player in players:
@@ -207,6 +225,8 @@ def train_steps(players, bundle, params, rng, noise, start, record, save, where)
 
     def grid(step: int) -> None:
         record["frames"].append([step, torch.from_numpy(_progress_grid(players, bundle, noise))])
+        if monitor is not None:
+            record["samples"].append([step, *_monitor_samples(players, bundle, monitor)])
 
     bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
                total=params.steps, disable=None)  # fmt: skip

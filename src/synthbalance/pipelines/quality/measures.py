@@ -16,7 +16,7 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.kid import KernelInceptionDistance
 
 
-class _Precomputed(nn.Module):
+class Precomputed(nn.Module):
     """Hands features computed elsewhere to torchmetrics, which expects a feature network."""
 
     def __init__(self, num_features: int) -> None:
@@ -38,7 +38,7 @@ def _check(real: np.ndarray, fake: np.ndarray, at_least: int, what: str) -> None
 def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to the two feature sets ("FD-domain")."""
     _check(real, fake, 2, "the Fréchet distance")
-    metric = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]))
+    metric = FrechetInceptionDistance(feature=Precomputed(real.shape[1]))
     metric.update(torch.from_numpy(real).double(), real=True)
     metric.update(torch.from_numpy(fake).double(), real=False)
     return max(float(metric.compute()), 0.0)  # rounding can leave -1e-9 for equal sets
@@ -51,7 +51,7 @@ def kernel_distance(real: np.ndarray, fake: np.ndarray, subset_size: int = 1000)
     size = min(subset_size, len(real), len(fake))
     with warnings.catch_warnings():  # "will save all extracted features": intended here
         warnings.simplefilter("ignore", UserWarning)
-        metric = KernelInceptionDistance(feature=_Precomputed(real.shape[1]), subsets=20,
+        metric = KernelInceptionDistance(feature=Precomputed(real.shape[1]), subsets=20,
                                          subset_size=size)  # fmt: skip
     metric.update(torch.from_numpy(real).double(), real=True)
     metric.update(torch.from_numpy(fake).double(), real=False)

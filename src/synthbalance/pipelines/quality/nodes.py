@@ -30,6 +30,11 @@ from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
 from synthbalance.pipelines.evaluate.nodes import ClassifierParams, train_classifier
 from synthbalance.pipelines.quality import measures
+from synthbalance.pipelines.quality.inception import (
+    inception_features,
+    inception_score,
+    load_inception,
+)
 from synthbalance.seeding import make_rng
 
 logger = logging.getLogger(__name__)
@@ -49,6 +54,9 @@ class QualityParams(BaseModel):
     # images' distances to the training images.
     copy_quantile: float = Field(0.01, gt=0, lt=1)
     grid_pairs: PositiveInt = 8
+    # Inception FID/IS: off unless a local weights file is given (see quality/inception.py).
+    inception_weights: str | None = Field(None, description="torch-fidelity's Inception file")
+    inception_images: PositiveInt = Field(1000, description="per set (about 9 images/s on CPU)")
 
 
 def _digest(image_set: ImageSet) -> str:
@@ -96,7 +104,8 @@ def _embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.nd
 def _score(candidate, train, reference, extractor, params, rng) -> tuple[dict, dict]:
     """The metrics of one candidate set (synthetic or held-back) against the reference.
     ``reference`` holds what both candidates share, computed once: the reference and the
-    training images' features, and the reference's own diversity."""
+    training images' features, the reference's own diversity and, when Inception is on, the
+    network and the reference's Inception features."""
     fake, fake_labels = _embed(extractor, candidate.images)
     real = reference["features"]
     scores = {
@@ -107,6 +116,8 @@ def _score(candidate, train, reference, extractor, params, rng) -> tuple[dict, d
         "diversity": measures.mean_pairwise_distance(fake, 5000, rng)
         / max(reference["diversity"], 1e-12),
     }
+    if "inception" in reference:
+        scores |= _inception_scores(*reference["inception"], candidate, params)
     near = {
         "pixels": measures.nearest_distances(_flat(candidate), _flat(train)),
         "features": measures.nearest_distances(fake, reference["seen"]),
@@ -126,8 +137,10 @@ def _flat(image_set: ImageSet) -> np.ndarray:
     return image_set.images.reshape(len(image_set), -1).astype(np.float32)
 
 
-def _sets(synthetic, train_full, train_imbalanced, labels, params, rng):
-    """(synthetic, reference, held-back, GAN training) images of ``labels``."""
+def _real_sets(train_full, train_imbalanced, labels, params, seed):
+    """(reference, held-back, GAN training) real images of ``labels``: the first two drawn
+    from the images the GAN never saw, the same for every scoring of these classes."""
+    rng = make_rng(seed, f"quality-reference-{sorted(labels)}")
     seen = {image.tobytes() for image in train_imbalanced.images}
     unseen = np.array([image.tobytes() not in seen for image in train_full.images])
     pool = rng.permutation(np.flatnonzero(np.isin(train_full.labels, labels) & unseen))
@@ -138,14 +151,26 @@ def _sets(synthetic, train_full, train_imbalanced, labels, params, rng):
             f"quality: classes {names} have {len(pool)} real images the GAN never saw; "
             f"scoring needs at least {2 * (params.nearest_k + 1)} (two sets of k + 1)"
         )
-    fake = np.flatnonzero(np.isin(synthetic.labels, labels))
-    fake = rng.permutation(fake)[: params.max_images]
     return (
-        synthetic.take(fake),
         train_full.take(pool[:half]),
         train_full.take(pool[half : 2 * half]),
         train_imbalanced.take(np.flatnonzero(np.isin(train_imbalanced.labels, labels))),
     )
+
+
+def _of(image_set: ImageSet, labels, limit: int, rng) -> ImageSet:
+    """At most ``limit`` images of ``labels``, drawn at random."""
+    chosen = rng.permutation(np.flatnonzero(np.isin(image_set.labels, labels)))
+    return image_set.take(chosen[:limit])
+
+
+def _groups(labels: np.ndarray, class_names) -> dict[str, list[int]]:
+    """Each generated class on its own, and all of them together when there are several."""
+    generated = sorted(int(c) for c in np.unique(labels))
+    groups = {class_names[c]: [c] for c in generated}
+    if len(generated) > 1:
+        groups["all"] = generated
+    return groups
 
 
 def score_synthetic(
@@ -159,22 +184,24 @@ def score_synthetic(
     """(a row per class and set, the same as MLflow metrics, the closest synthetic/training
     pairs): synthetic and held-back real images, each against the reference real images."""
     rng = make_rng(seed, "quality")
-    generated = sorted(int(c) for c in np.unique(synthetic.labels))
-    groups = {train_full.class_names[c]: [c] for c in generated}
-    if len(generated) > 1:
-        groups["all"] = generated
+    inception = load_inception(params.inception_weights) if params.inception_weights else None
     rows, pairs = [], None
-    with torch.random.fork_rng(devices=[]):  # KID draws its subsets from torch's generator
+    with torch.random.fork_rng(devices=[]):  # KID and IS draw subsets from torch's generator
         torch.manual_seed(int(rng.integers(2**62)))
-        for group, labels in groups.items():
-            fake, reference, held, train = _sets(synthetic, train_full, train_imbalanced, labels,
-                                                 params, rng)  # fmt: skip
+        for group, labels in _groups(synthetic.labels, train_full.class_names).items():
+            reference, held, train = _real_sets(train_full, train_imbalanced, labels, params, seed)
+            fake = _of(synthetic, labels, params.max_images, rng)
             real, _ = _embed(feature_extractor, reference.images)
             shared = {
                 "features": real,
                 "seen": _embed(feature_extractor, train.images)[0],
                 "diversity": measures.mean_pairwise_distance(real, 5000, rng),
             }
+            if inception is not None:
+                real_inception = inception_features(
+                    inception, reference.images[: params.inception_images]
+                )
+                shared["inception"] = (inception, real_inception)
             held_scores, held_near = _score(held, train, shared, feature_extractor, params, rng)
             fake_scores, fake_near = _score(fake, train, shared, feature_extractor, params, rng)
             for kind, scores, near in (("synthetic", fake_scores, fake_near),
@@ -182,8 +209,8 @@ def score_synthetic(
                 for space, (distances, _) in near.items():
                     limit = np.quantile(held_near[space][0], params.copy_quantile)
                     scores[f"memorisation_{space}"] = float(np.mean(distances <= limit))
-                rows.append({"group": group, "set": kind, "images": len(fake if kind ==
-                             "synthetic" else held), **scores})  # fmt: skip
+                count = len(fake if kind == "synthetic" else held)
+                rows.append({"group": group, "set": kind, "images": count, **scores})
             if pairs is None:
                 pairs = _closest_pairs(fake, train, fake_near["pixels"], params.grid_pairs)
     table = pd.DataFrame(rows)
@@ -194,6 +221,54 @@ def score_synthetic(
         if key not in ("group", "set")
     }
     return table, metrics, pairs
+
+
+def _inception_scores(network, real: np.ndarray, candidate: ImageSet, params) -> dict:
+    """Inception FID of ``candidate`` against the reference's features ``real`` and its
+    Inception Score, on the first ``inception_images`` (the sets are in random order)."""
+    fake = inception_features(network, candidate.images[: params.inception_images])
+    return {
+        "inception_fid": measures.frechet_distance(real, fake),
+        "inception_score": inception_score(network, fake),
+    }
+
+
+def score_progress(
+    feature_extractor: Classifier,
+    gan_samples: dict,
+    train_full: ImageSet,
+    train_imbalanced: ImageSet,
+    params: QualityParams,
+    seed: int,
+) -> tuple[pd.DataFrame, dict]:
+    """FD-domain and label fidelity of the GAN's samples at each grid step (a row per step
+    and class; the same as MLflow metric histories): quality against training steps."""
+    samples = {int(name.removeprefix("step_")): load() if callable(load) else load
+               for name, load in sorted(gan_samples.items())}  # fmt: skip
+    if not samples:
+        logger.warning("quality: the GAN kept no samples (gan.monitor_images: 0); no progress")
+        return pd.DataFrame(columns=["step", "group", "images", "fd", "label_fidelity"]), {}
+    first = next(iter(samples.values()))
+    rows = []
+    for group, labels in _groups(first.labels, train_full.class_names).items():
+        reference, _, _ = _real_sets(train_full, train_imbalanced, labels, params, seed)
+        real, _ = _embed(feature_extractor, reference.images)
+        for step, image_set in samples.items():
+            fake = image_set.take(np.flatnonzero(np.isin(image_set.labels, labels)))
+            features, predicted = _embed(feature_extractor, fake.images)
+            rows.append({
+                "step": step, "group": group, "images": len(fake),
+                "fd": measures.frechet_distance(real, features),
+                "label_fidelity": _label_fidelity(feature_extractor, predicted, fake),
+            })  # fmt: skip
+    table = pd.DataFrame(rows)
+    metrics = {
+        f"{group}.{key}": [{"step": int(s), "value": float(v)}
+                           for s, v in zip(rows_["step"], rows_[key], strict=True)]
+        for group, rows_ in table.groupby("group", sort=False)
+        for key in ("fd", "label_fidelity")
+    }  # fmt: skip
+    return table, metrics
 
 
 def _closest_pairs(fake: ImageSet, train: ImageSet, near, count: int) -> Image.Image:

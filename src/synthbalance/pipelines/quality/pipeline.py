@@ -1,6 +1,10 @@
 from kedro.pipeline import Pipeline, node
 
-from synthbalance.pipelines.quality.nodes import fit_feature_extractor, score_synthetic
+from synthbalance.pipelines.quality.nodes import (
+    fit_feature_extractor,
+    score_progress,
+    score_synthetic,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -24,6 +28,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["quality_table", "quality_metrics", "memorisation_grid"],
                 name="score_synthetic",
+            ),
+            node(
+                score_progress,
+                inputs=[
+                    "feature_extractor",
+                    "gan_samples",
+                    "train_full",
+                    "train_imbalanced",
+                    "params:quality",
+                    "params:seed",
+                ],
+                outputs=["quality_progress", "quality_progress_metrics"],
+                name="score_gan_progress",
             ),
         ]
     )
