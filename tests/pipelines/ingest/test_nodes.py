@@ -15,6 +15,15 @@ def test_digits_are_split_stratified_and_seeded():
     assert np.array_equal(test.images, again.images)
 
 
+def test_a_train_fraction_keeps_a_stratified_share_and_the_whole_test_split():
+    full_train, full_test = load_dataset(IngestParams(source="digits"), seed=0)
+    train, test = load_dataset(IngestParams(source="digits", train_fraction=0.1), seed=0)
+    assert np.array_equal(test.images, full_test.images)
+    assert np.array_equal(train.class_counts(), np.ceil(0.1 * full_train.class_counts()))
+    kept = {image.tobytes() for image in full_train.images}
+    assert all(image.tobytes() in kept for image in train.images)
+
+
 def test_size_and_colour_apply_to_every_split():
     train, test = load_dataset(IngestParams(source="digits", image_size=16, color="rgb"), seed=0)
     assert train.images.shape[1:] == test.images.shape[1:] == (3, 16, 16)
@@ -32,7 +41,14 @@ def test_default_folder_follows_the_source():
 
 @pytest.mark.parametrize(
     "bad",
-    [{"source": "imagenet"}, {"test_fraction": 1.0}, {"image_size": 0}, {"colour": "rgb"}],
+    [
+        {"source": "imagenet"},
+        {"test_fraction": 1.0},
+        {"image_size": 0},
+        {"colour": "rgb"},
+        {"train_fraction": 0},
+        {"train_fraction": 1.5},
+    ],
 )
 def test_bad_parameters_are_refused(bad):
     with pytest.raises(ValidationError):

@@ -38,6 +38,9 @@ class IngestParams(BaseModel):
     image_size: PositiveInt | None = Field(None, description="resize to size x size; None: native")
     color: Literal["grey", "rgb"] | None = Field(None, description="None: the source's own")
     test_fraction: float = Field(0.2, gt=0, lt=1, description="for sources without a test split")
+    train_fraction: float = Field(
+        1.0, gt=0, le=1, description="keep this stratified share of the train split (quick runs)"
+    )
     skip_bad_files: bool = Field(False, description="folder: leave out unreadable files, named")
 
     @property
@@ -101,5 +104,8 @@ def load_dataset(params: IngestParams, seed: int) -> tuple[ImageSet, ImageSet]:
     here, stratified, with ``test_fraction`` of each class held out for test.
     """
     train, test = (_shape(part, params) for part in _read(params, seed))
+    if params.train_fraction < 1:  # the test split stays whole: scores stay comparable
+        rng = make_rng(seed, "ingest-train-fraction")
+        _, train = stratified_split(train, params.train_fraction, rng, "train_fraction")
     logger.info("ingested %s: train %r, test %r", params.source, train, test)
     return train, test
