@@ -1,9 +1,23 @@
-"""What the benchmark scripts share."""
+"""What the benchmark scripts share: the project's MNIST task, the seeds' GAN, the output."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import torch
+from kedro.config import OmegaConfigLoader
+from torch import nn
+
+from synthbalance.pipelines.imbalance.nodes import (
+    ImbalanceParams,
+    label_for_task,
+    make_imbalanced,
+    split_validation,
+)
+from synthbalance.pipelines.ingest.nodes import IngestParams, load_dataset
+
+PROJECT = Path(__file__).parents[1]
 
 
 def save_json(out: str, name: str, results: dict) -> None:
@@ -11,3 +25,75 @@ def save_json(out: str, name: str, results: dict) -> None:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(results, indent=2))
+
+
+def print_table(rows: list[dict]) -> None:
+    """Rows of equal keys as an aligned text table."""
+    widths = {k: max(len(k), *(len(_cell(r[k])) for r in rows)) for k in rows[0]}
+    print("  ".join(k.rjust(w) for k, w in widths.items()))
+    for row in rows:
+        print("  ".join(_cell(row[k]).rjust(w) for k, w in widths.items()))
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
+    return str(value)
+
+
+def project_parameters() -> dict:
+    """conf/base's parameters, as `kedro run` reads them."""
+    loader = OmegaConfigLoader(str(PROJECT / "conf"), base_env="base", default_run_env="base")
+    return loader["parameters"]
+
+
+def mnist_task(folder: str, params: dict):
+    """(raw_train, raw_test, train_full, train_imbalanced) of the default task on MNIST."""
+    ingest = IngestParams(**{**params["ingest"], "source": "mnist", "folder": folder,
+                             "download": False})  # fmt: skip
+    imbalance = ImbalanceParams(**params["imbalance"])
+    raw_train, raw_test = load_dataset(ingest, params["seed"])
+    full = label_for_task(raw_train, imbalance)
+    train, _ = split_validation(make_imbalanced(full, imbalance, params["seed"]), imbalance,
+                                params["seed"])  # fmt: skip
+    return raw_train, raw_test, full, train
+
+
+class SeedsGenerator(nn.Module):
+    """The seeds' generator: dense -> 7x7x128, 5x5 transposed convolutions 128/64/32/1
+    (28x28 grey), BatchNorm and LeakyReLU, tanh; unconditional."""
+
+    def __init__(self, z_dim: int = 100) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(z_dim, 7 * 7 * 128, bias=False), nn.Unflatten(1, (128, 7, 7)),
+            nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(128, 128, 5, 1, 2, bias=False), nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False),  # 14x14
+            nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(64, 32, 5, 2, 2, output_padding=1, bias=False),  # 28x28
+            nn.BatchNorm2d(32), nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(32, 1, 5, 1, 2), nn.Tanh(),
+        )  # fmt: skip
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z)
+
+
+class SeedsDiscriminator(nn.Module):
+    """The seeds' discriminator: 5x5 convolutions 32/64/128/256 (stride 2, 2, 2, 1) with
+    LeakyReLU, then one logit; spectral norm when the GAN parameters ask for it, so that it
+    trains with the same aids as the project's."""
+
+    def __init__(self, spectral_norm: bool) -> None:
+        super().__init__()
+        norm = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
+        layers, channels = [], 1
+        for width, stride in ((32, 2), (64, 2), (128, 2), (256, 1)):
+            layers += [norm(nn.Conv2d(channels, width, 5, stride, 2)), nn.LeakyReLU(0.2)]
+            channels = width
+        self.net = nn.Sequential(*layers, nn.Flatten(), norm(nn.Linear(256 * 4 * 4, 1)))
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(images).squeeze(1)
