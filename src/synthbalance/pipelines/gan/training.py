@@ -97,12 +97,14 @@ def gan_step(player: Player, batch_size: int, z_dim: int, loss: str, augment: li
     loss_d.backward()
     player.opt_d.step()
 
+    D.requires_grad_(False)  # G's step needs gradients through D, not D's own weights'
     with autocast:
         d_gen = D(diff_augment(fake, augment, rng), labels)
         _, loss_g = _losses(loss, d_real.detach().float(), d_fake.detach().float(), d_gen.float())
     player.opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     player.opt_g.step()
+    D.requires_grad_(True)
     player.ema.update_parameters(G)
     return {
         "loss_d": loss_d.item(),
