@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
+from unittest import mock
 
 import torch
 from kedro.config import OmegaConfigLoader
 from torch import nn
 
+from synthbalance.models import gan as gan_models
+from synthbalance.pipelines.gan import nodes as gan_nodes
 from synthbalance.pipelines.imbalance.nodes import (
     ImbalanceParams,
     label_for_task,
@@ -97,3 +101,16 @@ class SeedsDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(images).squeeze(1)
+
+
+@contextlib.contextmanager
+def seeds_architecture():
+    """The project's GAN code (train_gan, its step, its aids) with the seeds' networks."""
+    generator = lambda z_dim, *args: SeedsGenerator(z_dim)  # noqa: E731
+    discriminator = lambda width, channels, size, classes, norm: SeedsDiscriminator(norm)  # noqa: E731
+    with (
+        mock.patch.object(gan_models, "Generator", generator),
+        mock.patch.object(gan_models, "Discriminator", discriminator),
+        mock.patch.object(gan_nodes, "Discriminator", discriminator),
+    ):
+        yield
