@@ -57,6 +57,11 @@ def main() -> None:
     chosen = cases(str(Path(args.mnist).resolve()), str(Path(args.fashion).resolve()))
     if args.only:
         chosen = {name: chosen[name] for name in args.only.split(",")}
+    if not Path(args.mnist).is_dir():
+        raise SystemExit(f"no MNIST in {args.mnist}: copy the four IDX files there, or --mnist")
+    if not Path(args.fashion).is_dir():  # apt-get install dataset-fashion-mnist puts it there
+        print(f"no Fashion-MNIST in {args.fashion}: the rgb32 cases are left out")
+        chosen = {name: params for name, params in chosen.items() if "rgb32" not in name}
     rows = []
     for name, params in chosen.items():
         run = run_balance(params)

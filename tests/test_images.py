@@ -55,6 +55,13 @@ def test_stratified_split_refuses_to_empty_a_class():
         stratified_split(make_image_set([10, 1]), 0.2, np.random.default_rng(0), "validation")
 
 
+def test_resize_in_chunks_equals_resizing_each_image():
+    images = np.random.default_rng(0).integers(0, 256, (5000, 1, 8, 8), dtype=np.uint8)
+    whole = resize(images, 5)  # 4096 + 904: two chunks
+    for index in (0, 4095, 4096, 4999):
+        assert np.array_equal(whole[index], resize(images[index : index + 1], 5)[0])
+
+
 def test_resize_and_channels():
     images = make_image_set([2], size=8).images
     assert resize(images, 16).shape == (2, 1, 16, 16)

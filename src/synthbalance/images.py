@@ -139,9 +139,12 @@ def resize(images: np.ndarray, size: int) -> np.ndarray:
     import torch
     import torch.nn.functional as F
 
-    batch = torch.from_numpy(images.astype(np.float32))  # a writable copy
-    out = F.interpolate(batch, size=(size, size), mode="bilinear", antialias=True)
-    return out.round().clamp(0, 255).to(torch.uint8).numpy()
+    out = np.empty((*images.shape[:2], size, size), dtype=np.uint8)
+    for start in range(0, len(images), 4096):  # in chunks: float copies of all would be GBs
+        batch = torch.from_numpy(images[start : start + 4096].astype(np.float32))
+        scaled = F.interpolate(batch, size=(size, size), mode="bilinear", antialias=True)
+        out[start : start + 4096] = scaled.round().clamp(0, 255).to(torch.uint8).numpy()
+    return out
 
 
 def to_channels(images: np.ndarray, channels: int) -> np.ndarray:

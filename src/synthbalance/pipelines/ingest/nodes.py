@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from synthbalance.images import ImageSet, resize, stratified_split, to_channels
@@ -97,15 +99,24 @@ def _shape(image_set: ImageSet, params: IngestParams) -> ImageSet:
     return ImageSet(images, image_set.labels, image_set.class_names, image_set.origin)
 
 
+def _share(image_set: ImageSet, fraction: float, rng: np.random.Generator) -> ImageSet:
+    """ceil(fraction x n) random images of each class of n: no class is emptied."""
+    kept = [
+        rng.permutation(np.flatnonzero(image_set.labels == label))[: math.ceil(fraction * n)]
+        for label, n in enumerate(image_set.class_counts())
+    ]
+    return image_set.take(np.sort(np.concatenate(kept)))
+
+
 def load_dataset(params: IngestParams, seed: int) -> tuple[ImageSet, ImageSet]:
     """Read the configured source: (raw_train, raw_test), uint8 N x C x H x W.
 
     Sources without a test split (digits, a folder without train/ and test/) are split
     here, stratified, with ``test_fraction`` of each class held out for test.
     """
-    train, test = (_shape(part, params) for part in _read(params, seed))
+    train, test = _read(params, seed)
     if params.train_fraction < 1:  # the test split stays whole: scores stay comparable
-        rng = make_rng(seed, "ingest-train-fraction")
-        _, train = stratified_split(train, params.train_fraction, rng, "train_fraction")
+        train = _share(train, params.train_fraction, make_rng(seed, "ingest-train-fraction"))
+    train, test = _shape(train, params), _shape(test, params)
     logger.info("ingested %s: train %r, test %r", params.source, train, test)
     return train, test
