@@ -1,7 +1,7 @@
 """How the whole `kedro run --pipelines balance` scales: total time and peak memory as the
 training set grows and as the minority shrinks, each run in its own scratch project.
 
-Train-set size: scikit-learn's digits (1,437 training images, 8x8), 10%, 50% and 100% of
+Train-set size: scikit-learn's digits (1,433 training images, 8x8), 10%, 50% and 100% of
 MNIST (`ingest.train_fraction`), and RGB 32x32 images -- CIFAR-10's shape -- from Fashion-MNIST
 (`ingest.image_size=32`, `ingest.color=rgb`; CIFAR-10 itself cannot be downloaded on these
 machines) at 10% and 50%. Minority: `keep_fraction` 0.2, 0.05 (the default) and 0.01 on
