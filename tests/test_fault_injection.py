@@ -9,7 +9,6 @@ run with more).
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-PROJECT = Path(__file__).parents[1]
+from tests.conftest import copy_project
+
 # Longer than conf/smoke's budgets, so that there is time to be killed inside a node.
 STEPS = 800  # the GAN's: about 5 s here
 LONGER = f"gan.steps={STEPS},gan.checkpoint_every=50,classifier.steps=200"
@@ -45,12 +45,8 @@ POINTS = {
 RESULTS = ["comparison.csv", "quality.csv", "quality_progress.csv"]
 
 
-def copy_project(folder: Path) -> Path:
-    for name in ("conf", "src"):
-        shutil.copytree(PROJECT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    shutil.copy(PROJECT / "pyproject.toml", folder)
-    (folder / "logging.yml").write_text(LOGGING)
+def project_copy(folder: Path) -> Path:
+    (copy_project(folder) / "logging.yml").write_text(LOGGING)
     return folder
 
 
@@ -106,7 +102,7 @@ def results(project: Path) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("uninterrupted"))
+    project = project_copy(tmp_path_factory.mktemp("uninterrupted"))
     seconds, _ = run_to_the_end(project)
     return results(project), seconds
 
@@ -127,7 +123,7 @@ def kills() -> list:
 def test_killed_and_started_again_gives_the_same_results(uninterrupted, tmp_path, point,
                                                          marker, delay):  # fmt: skip
     expected, seconds = uninterrupted
-    project = copy_project(tmp_path)
+    project = project_copy(tmp_path)
     if marker is None:
         delay *= seconds  # a fraction of the uninterrupted run's length
     assert kill_at(project, marker, delay), f"the run ended before the kill {point}"

@@ -1,6 +1,5 @@
 """The pipelines as Kedro runs them: a sliced run in memory, and `kedro run` on digits."""
 
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,9 +15,7 @@ from synthbalance.datasets import ImageSetDataset
 from synthbalance.pipelines import imbalance
 from synthbalance.pipelines.imbalance.nodes import ImbalanceParams
 from synthbalance.pipelines.strategies.nodes import BUILDERS
-from tests.conftest import make_image_set
-
-PROJECT = Path(__file__).parents[2]
+from tests.conftest import copy_project, make_image_set
 
 
 def test_imbalance_pipeline_runs_in_memory_with_the_sequential_runner():
@@ -50,12 +47,7 @@ def kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A copy of the project, so that its data/ and mlflow.db are the test's own."""
-    for name in ("conf", "src"):
-        shutil.copytree(
-            PROJECT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    shutil.copy(PROJECT / "pyproject.toml", tmp_path)
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 @pytest.mark.slow
