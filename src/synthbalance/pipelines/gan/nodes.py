@@ -15,6 +15,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from synthbalance import __version__
+from synthbalance.datasets import loaded
 from synthbalance.images import ImageSet
 from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
 from synthbalance.pipelines.gan.training import (
@@ -244,11 +245,7 @@ def history_to_metrics(gan_history: pd.DataFrame) -> dict[str, list[dict]]:
 
 def animate_progress(gan_progress: dict) -> list[Image.Image]:
     """The progress grids in step order, as the frames of an animation."""
-    # A PartitionedDataset loads lazily: each value is a function that loads the image.
-    return [
-        gan_progress[name]() if callable(gan_progress[name]) else gan_progress[name]
-        for name in sorted(gan_progress)
-    ]
+    return list(loaded(gan_progress).values())
 
 
 def export_generator(generator: ImageGenerator) -> ImageGenerator:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from torchvision.utils import make_grid
 
 from synthbalance import __version__
+from synthbalance.datasets import loaded
 from synthbalance.images import ImageSet, stratified_split
 from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
@@ -137,12 +138,16 @@ def _flat(image_set: ImageSet) -> np.ndarray:
     return image_set.images.reshape(len(image_set), -1).astype(np.float32)
 
 
-def _real_sets(train_full, train_imbalanced, labels, params, seed):
-    """(reference, held-back, GAN training) real images of ``labels``: the first two drawn
-    from the images the GAN never saw, the same for every scoring of these classes."""
-    rng = make_rng(seed, f"quality-reference-{sorted(labels)}")
+def _unseen(train_full: ImageSet, train_imbalanced: ImageSet) -> np.ndarray:
+    """Which images of the full split the GAN never saw (not in ``train_imbalanced``)."""
     seen = {image.tobytes() for image in train_imbalanced.images}
-    unseen = np.array([image.tobytes() not in seen for image in train_full.images])
+    return np.array([image.tobytes() not in seen for image in train_full.images])
+
+
+def _real_sets(train_full, train_imbalanced, unseen, labels, params, seed):
+    """(reference, held-back, GAN training) real images of ``labels``: the first two drawn
+    from the ``unseen`` images, the same for every scoring of these classes."""
+    rng = make_rng(seed, f"quality-reference-{sorted(labels)}")
     pool = rng.permutation(np.flatnonzero(np.isin(train_full.labels, labels) & unseen))
     half = min(len(pool) // 2, params.max_images)
     if half < params.nearest_k + 1:
@@ -185,11 +190,13 @@ def score_synthetic(
     pairs): synthetic and held-back real images, each against the reference real images."""
     rng = make_rng(seed, "quality")
     inception = load_inception(params.inception_weights) if params.inception_weights else None
+    unseen = _unseen(train_full, train_imbalanced)
     rows, pairs = [], None
     with torch.random.fork_rng(devices=[]):  # KID and IS draw subsets from torch's generator
         torch.manual_seed(int(rng.integers(2**62)))
         for group, labels in _groups(synthetic.labels, train_full.class_names).items():
-            reference, held, train = _real_sets(train_full, train_imbalanced, labels, params, seed)
+            reference, held, train = _real_sets(train_full, train_imbalanced, unseen, labels,
+                                                params, seed)  # fmt: skip
             fake = _of(synthetic, labels, params.max_images, rng)
             real, _ = _embed(feature_extractor, reference.images)
             shared = {
@@ -243,15 +250,15 @@ def score_progress(
 ) -> tuple[pd.DataFrame, dict]:
     """FD-domain and label fidelity of the GAN's samples at each grid step (a row per step
     and class; the same as MLflow metric histories): quality against training steps."""
-    samples = {int(name.removeprefix("step_")): load() if callable(load) else load
-               for name, load in sorted(gan_samples.items())}  # fmt: skip
+    samples = {int(name.removeprefix("step_")): s for name, s in loaded(gan_samples).items()}
     if not samples:
         logger.warning("quality: the GAN kept no samples (gan.monitor_images: 0); no progress")
         return pd.DataFrame(columns=["step", "group", "images", "fd", "label_fidelity"]), {}
     first = next(iter(samples.values()))
+    unseen = _unseen(train_full, train_imbalanced)
     rows = []
     for group, labels in _groups(first.labels, train_full.class_names).items():
-        reference, _, _ = _real_sets(train_full, train_imbalanced, labels, params, seed)
+        reference, _, _ = _real_sets(train_full, train_imbalanced, unseen, labels, params, seed)
         real, _ = _embed(feature_extractor, reference.images)
         for step, image_set in samples.items():
             fake = image_set.take(np.flatnonzero(np.isin(image_set.labels, labels)))
