@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +18,40 @@ os.environ["KEDRO_DISABLE_TELEMETRY"] = "1"
 PROJECT = Path(__file__).parents[1]
 
 
+# One log record per line, for tests that wait for a line of a `kedro run` in a subprocess.
+PLAIN_LOGGING = """
+version: 1
+disable_existing_loggers: false
+formatters:
+  plain: {format: "%(message)s"}
+handlers:
+  console: {class: logging.StreamHandler, formatter: plain, stream: ext://sys.stdout}
+loggers:
+  kedro: {level: INFO}
+root: {handlers: [console], level: INFO}
+"""
+
+
 def copy_project(folder: Path) -> Path:
     """A copy of the project's conf/, src/ and pyproject.toml in ``folder``: a `kedro run`
-    there has its own data/ and mlflow.db."""
+    there has its own data/ and mlflow.db. Its logging.yml is `PLAIN_LOGGING`."""
     for name in ("conf", "src"):
         shutil.copytree(PROJECT / name, folder / name,
                         ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     shutil.copy(PROJECT / "pyproject.toml", folder)
+    (folder / "logging.yml").write_text(PLAIN_LOGGING)
     return folder
+
+
+def kedro_run(*args: str) -> list[str]:
+    """`kedro run ARGS` with this interpreter's kedro."""
+    return [str(Path(sys.executable).parent / "kedro"), "run", *args]
+
+
+def kedro_environment(project: Path) -> dict[str, str]:
+    """No telemetry, and the copy's plain logging."""
+    return {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
+            "KEDRO_LOGGING_CONFIG": str(project / "logging.yml")}  # fmt: skip
 
 
 def make_image_set(counts: list[int], channels: int = 1, size: int = 8, seed: int = 0) -> ImageSet:

@@ -1,16 +1,27 @@
-"""Project hooks: kedro-mlflow's, taught typed parameters; and the strategies' child runs."""
+"""Project hooks: kedro-mlflow's, taught typed parameters and a checked store; one run per
+data folder at a time; and the strategies' child runs."""
 
 from __future__ import annotations
 
+import logging
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import mlflow
+from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 from mlflow.entities import Metric
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
+
+from synthbalance.run_lock import DataFolderLock, describe_run
+from synthbalance.tracking import check_store, setup_lock
+
+log = logging.getLogger(__name__)
 
 
 def _plain(value: Any) -> Any:
@@ -18,15 +29,99 @@ def _plain(value: Any) -> Any:
 
 
 class TypedParamsMlflowHook(MlflowHook):
-    """Kedro validates ``params:`` inputs into pydantic models before nodes run; the
-    plugin's hook flattens only dicts, so it would log each model as one long string.
-    This hook hands it the models as dicts: ``imbalance.profile.keep_fraction`` becomes
-    its own MLflow parameter, comparable across runs in the UI."""
+    """kedro-mlflow's hook, with two changes.
+
+    Typed parameters: Kedro validates ``params:`` inputs into pydantic models before nodes
+    run; the plugin's hook flattens only dicts, so it would log each model as one long
+    string. This hook hands it the models as dicts: ``imbalance.profile.keep_fraction``
+    becomes its own MLflow parameter, comparable across runs in the UI.
+
+    A checked store: before the plugin sets MLflow up, the store is checked (`tracking`):
+    a read-only or locked SQLite file or a server that does not answer stops the session
+    with a message, before any node runs. The setup itself holds a lock on a SQLite
+    file, so runs starting together on a fresh ``mlflow.db`` do not race to create it.
+    """
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        if mlflow.active_run() is None:  # an orchestrator's active run is its own business
+            uri = _tracking_uri(context)
+            check_store(uri, Path(context.project_path))
+            with setup_lock(uri):
+                super().after_context_created(context=context)
+        else:
+            super().after_context_created(context=context)
 
     @hook_impl
     def before_node_run(self, node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
         plain = {name: _plain(value) for name, value in inputs.items()}
         super().before_node_run(node=node, catalog=catalog, inputs=plain, is_async=is_async)
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params, pipeline, catalog) -> None:
+        if _caused_by_mlflow(error):
+            log.error(
+                "MLflow's tracking store failed during the run (%s). Everything the run "
+                "saved before it is in data/; mend the store and run the same command "
+                "again: the GAN resumes from its last checkpoint and the results equal an "
+                "uninterrupted run's.", error,
+            )  # fmt: skip
+        try:
+            super().on_pipeline_error(error=error, run_params=run_params,
+                                      pipeline=pipeline, catalog=catalog)  # fmt: skip
+        except MlflowException as failure:  # the store that failed cannot mark the run
+            log.warning("The MLflow run could not be marked as failed: %s", failure)
+
+
+def _caused_by_mlflow(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, MlflowException):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _tracking_uri(context) -> str:
+    """The URI kedro-mlflow will use, read from the same configuration it reads."""
+    patterns = context.config_loader.config_patterns
+    patterns.setdefault("mlflow", ["mlflow*", "mlflow*/**", "**/mlflow*"])  # as the plugin
+    try:
+        server = context.config_loader["mlflow"].get("server") or {}
+    except MissingConfigException:  # no mlflow.yml: the plugin's defaults
+        server = {}
+    return server.get("mlflow_tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI", "mlruns")
+
+
+class RunLockHook:
+    """One run per data folder (`run_lock`): taken before kedro-mlflow starts the MLflow
+    run (``tryfirst``), given back after it ends it (``trylast``)."""
+
+    def __init__(self) -> None:
+        self._lock: DataFolderLock | None = None
+        self._folder: Path | None = None
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        data = context.config_loader["globals"].get("data", "data")
+        self._folder = Path(context.project_path) / data
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
+        self._lock = DataFolderLock(self._folder or Path(run_params["project_path"]) / "data")
+        self._lock.acquire(describe_run(run_params))
+
+    @hook_impl(trylast=True)
+    def after_pipeline_run(self) -> None:
+        self._release()
+
+    @hook_impl(trylast=True)
+    def on_pipeline_error(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 class StrategyRunsHook:

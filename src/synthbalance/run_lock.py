@@ -1,0 +1,90 @@
+"""One `kedro run` at a time per data folder.
+
+Two runs writing the same ``data/`` would feed each other: a versioned dataset loads the
+latest version on disk, which may be the other run's, and the strategies' training sets,
+classifiers and tables share their paths. So a run takes an exclusive ``flock`` on
+``<data>/.kedro-run.lock`` before its MLflow run starts and keeps it to the end; a second
+run in the same environment logs who holds it and waits its turn, then runs whole. Runs
+in other environments (another ``--env``: another data folder) or in another copy of the
+project run alongside; they may share one MLflow store.
+
+The kernel drops a ``flock`` when its process dies, so a killed run leaves nothing to
+clean up: the next run takes the lock at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+POLL_S = 1.0
+
+
+class DataFolderLock:
+    """The lock on one data folder, held by this process while it runs."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".kedro-run.lock"
+        self._handle: int | None = None
+
+    def acquire(self, description: dict[str, object]) -> float:
+        """Wait for the folder, then hold it; returns the seconds waited."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        start = time.monotonic()
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not announced:
+                    log.warning(
+                        "Another `kedro run` is using %s (%s). Waiting for it to finish: "
+                        "two runs on one data folder would read each other's files. "
+                        "Stop this one with Ctrl-C, or run beside it in another "
+                        "environment (--env) whose data folder differs.",
+                        self.path.parent, _holder(self.path),
+                    )  # fmt: skip
+                    announced = True
+                time.sleep(POLL_S)
+        os.ftruncate(handle, 0)
+        os.write(handle, json.dumps(description).encode())
+        self._handle = handle
+        waited = time.monotonic() - start
+        if announced:
+            log.info("Waited %.0f s for the other run; this one starts now.", waited)
+        return waited
+
+    def release(self) -> None:
+        if self._handle is not None:
+            os.close(self._handle)  # releases the flock
+            self._handle = None
+
+
+def describe_run(run_params: dict) -> dict[str, object]:
+    """What a waiting run says about the one it waits for."""
+    return {
+        "pid": os.getpid(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": " ".join(["kedro", *sys.argv[1:]]) if sys.argv else "",
+        "pipelines": run_params.get("pipeline_names"),
+        "env": run_params.get("env"),
+    }
+
+
+def _holder(path: Path) -> str:
+    try:
+        held = json.loads(path.read_text() or "{}")
+    except (OSError, ValueError):
+        held = {}
+    if not held:
+        return "holder unknown"
+    return f"pid {held.get('pid')}, started {held.get('started')}: {held.get('command')}"
