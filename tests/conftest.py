@@ -66,3 +66,18 @@ def make_image_set(counts: list[int], channels: int = 1, size: int = 8, seed: in
 @pytest.fixture
 def balanced_set() -> ImageSet:
     return make_image_set([100] * 5)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """One `kedro run --env smoke --pipelines balance` in a copy of the project, shared by the
+    tests that read its outputs (the report, the browser tests, the notebook): its data/ is
+    in ``data/smoke`` and its MLflow store is ``mlflow.db``, both in the returned folder."""
+    import subprocess
+
+    project = copy_project(tmp_path_factory.mktemp("smoke_run"))
+    result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance"), cwd=project,
+                            env=kedro_environment(project), capture_output=True, text=True,
+                            timeout=900)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return project

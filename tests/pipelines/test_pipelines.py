@@ -1,5 +1,6 @@
 """The pipelines as Kedro runs them: a sliced run in memory, and `kedro run` on digits."""
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -97,9 +98,8 @@ def test_kedro_viz_builds_the_static_site(project):
 
 
 @pytest.mark.slow
-def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project):
-    result = kedro(project, "--pipelines", "balance")
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_run):
+    project = smoke_run  # `kedro run --env smoke --pipelines balance`, once per session
     data = project / "data/smoke"
     synthetic = ImageSetDataset(
         filepath=str(next((data / "05_model_input/synthetic.npz").iterdir()) / "synthetic.npz")
@@ -148,9 +148,15 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project
             "ORDER BY step", (run_id,)
         ).fetchall()  # fmt: skip
         models = db.execute("SELECT name FROM logged_models").fetchall()
+        verdicts = {k for (k,) in db.execute(
+            "SELECT key FROM metrics WHERE key LIKE 'verdict.%' AND run_uuid = ?", (run_id,)
+        )}  # fmt: skip
     assert history == 4  # steps 20, logged every 5
     assert progress == [(0,), (10,), (20,)]  # FD-domain at every grid step
     assert models == [("generator",)]
+    assert verdicts == {f"verdict.{s}_minus_best_simple.minority_f1.{k}"
+                        for s in ("gan", "gan_augment")
+                        for k in ("difference", "low", "high")}  # fmt: skip
     assert {"quality.3.synthetic.fd", "quality.3.held_back.fd", "quality.all.synthetic.recall",
             "quality.5.synthetic.memorisation_pixels"} <= quality  # fmt: skip
     assert len(children) == 18  # nine strategies, two seeds each (conf/smoke)
@@ -163,7 +169,11 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(project
             "gan/gan_progress/step_000020.png", "comparison/comparison.csv",
             "comparison/comparison.md", "comparison/comparison.png",
             "strategies/gan_confusion.png", "quality/quality.csv", "quality/quality_progress.csv",
-            "quality/memorisation_pairs.png"} <= artifacts  # fmt: skip
+            "quality/memorisation_pairs.png", "report/report.html",
+            "report/verdict.json"} <= artifacts  # fmt: skip
+    verdict = json.loads((data / "08_reporting/verdict.json").read_text())
+    assert {c["strategy"] for c in verdict["comparisons"]} == {"gan", "gan_augment"}
+    assert verdict["sentence"] in (data / "08_reporting/report.html").read_text()
 
 
 def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
@@ -173,9 +183,11 @@ def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
     for n in create_pipeline().nodes:
         for name in n.inputs:
             users.setdefault(name, set()).add(n.name)
-    assert {u.split(".")[-1] for u in users["test_set"]} == {"score_classifier"}
+    # scoring, and the report's bootstrap of those scores (it reads the test labels only)
+    assert {u.split(".")[-1] for u in users["test_set"]} == {"score_classifier", "build_report"}
     builders = {f"strategy.{s}.build_train_set" for s in BUILDERS}
     # the full split: the imbalance step, the builders (only oracle's keeps it), the quality
     # metrics (real images the GAN never saw, as reference)
-    assert users["train_full"] == {"summarise_imbalance", "make_imbalanced", "score_synthetic",
-                                   "score_gan_progress", *builders}  # fmt: skip
+    assert users["train_full"] == {"imbalance.summarise_imbalance", "imbalance.make_imbalanced",
+                                   "quality.score_synthetic", "quality.score_gan_progress",
+                                   *builders}  # fmt: skip

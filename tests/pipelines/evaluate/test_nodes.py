@@ -73,9 +73,12 @@ def test_scores_every_seed_on_the_test_set_and_draws_a_confusion_matrix():
     train, validation, test = separable([60, 20]), separable([20, 6], 1), separable([30, 30], 2)
     classifier, _ = train_classifier(train, validation, PARAMS, seed=0)
     synthetic = separable([0, 5], 3)
-    scores, figure = score_classifier(classifier, test, synthetic)
-    assert set(scores) == {"0", "1"}
+    scores, figure, predicted = score_classifier(classifier, test, synthetic)
+    assert set(scores) == set(predicted) == {"0", "1"}
     assert set(HEADLINE) <= set(scores["0"])
+    for seed, labels in predicted.items():  # the labels the scores were computed from
+        assert len(labels) == len(test) and set(labels) <= {0, 1}
+        assert scores[seed]["test_accuracy"] == pytest.approx(np.mean(labels == test.labels))
     assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["c0", "c1"]
 
 

@@ -172,7 +172,7 @@ def test_the_gan_sees_only_the_images_it_is_given(rare_set, tmp_path, monkeypatc
     monkeypatch.setattr(Player, "draw", spy)
     train_gan(rare_set, tiny(tmp_path, architecture="dcgan"), 0)
     assert seen and {img.tobytes() for img in seen} <= allowed
-    (node,) = [n for n in gan.create_pipeline().nodes if n.name == "train_gan"]
+    (node,) = [n for n in gan.create_pipeline().nodes if n.name == "gan.train_gan"]
     assert node.inputs == ["train_imbalanced", "params:gan", "params:seed"]
 
 

@@ -76,11 +76,13 @@ def test_the_extractor_is_trained_once_and_reused(setting, caplog):
 def test_quality_can_be_left_out_of_balance(tmp_path, monkeypatch):
     from synthbalance.pipelines.balance import create_pipeline
 
-    assert "score_synthetic" in {n.name for n in create_pipeline().nodes}
+    assert "quality.score_synthetic" in {n.name for n in create_pipeline().nodes}
     (tmp_path / "conf/base").mkdir(parents=True)
     (tmp_path / "conf/base/parameters_quality.yml").write_text("quality:\n  in_balance: false\n")
     monkeypatch.chdir(tmp_path)
-    assert "score_synthetic" not in {n.name for n in create_pipeline().nodes}
+    nodes = {n.name: n for n in create_pipeline().nodes}
+    assert "quality.score_synthetic" not in nodes
+    assert "quality_table" not in nodes["report.build_report"].inputs  # the report goes without
 
 
 def test_progress_scores_the_samples_of_each_step(setting):

@@ -118,7 +118,8 @@ def test_the_strategies_that_run_are_a_parameter(tmp_path, monkeypatch):
         "strategy.none",
         "strategy.gan",
     }
-    (compare,) = [n for n in evaluate.create_pipeline().nodes if n.name == "compare_strategies"]
+    nodes = evaluate.create_pipeline().nodes
+    (compare,) = [n for n in nodes if n.name == "evaluate.compare_strategies"]
     assert compare.inputs == ["strategy.none.report", "strategy.gan.report"]
     (tmp_path / "conf/base/parameters_strategies.yml").write_text("strategies:\n  run: [mixup]\n")
     with pytest.raises(ValueError, match=r"strategies.run lists \['mixup'\]; choose from"):

@@ -1,11 +1,21 @@
 from kedro.pipeline import Pipeline
 
 from synthbalance.build_parameters import build_parameter
-from synthbalance.pipelines import evaluate, gan, imbalance, ingest, quality, sample, strategies
+from synthbalance.pipelines import (
+    evaluate,
+    gan,
+    imbalance,
+    ingest,
+    quality,
+    report,
+    sample,
+    strategies,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Everything: ingest -> imbalance -> gan -> sample -> strategies -> evaluate, and quality."""
+    """Everything: ingest -> imbalance -> gan -> sample -> strategies -> evaluate, and quality;
+    report last."""
     return (
         ingest.create_pipeline()
         + imbalance.create_pipeline()
@@ -18,4 +28,5 @@ def create_pipeline(**kwargs) -> Pipeline:
             if build_parameter("quality", "in_balance", True)
             else Pipeline([])
         )
+        + report.create_pipeline()
     )

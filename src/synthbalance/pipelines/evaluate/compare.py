@@ -30,7 +30,7 @@ def compare_strategies(*reports: dict) -> tuple[pd.DataFrame, str, Figure]:
             row |= {f"{metric}_{key}": value for key, value in summary.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
-    return table, _markdown(table), _chart(table)
+    return table, _markdown(table), chart(table)
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -48,7 +48,7 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + note
 
 
-def _chart(table: pd.DataFrame) -> Figure:
+def chart(table: pd.DataFrame) -> Figure:
     figure = Figure(figsize=(10, 4), layout="constrained")
     for axes, metric in zip(figure.subplots(1, 2), ["test_balanced_accuracy", "test_minority_f1"],
                             strict=True):  # fmt: skip

@@ -140,22 +140,25 @@ def rare_classes(synthetic: ImageSet) -> list[int]:
 
 def score_classifier(
     classifier: Classifier, test_set: ImageSet, synthetic: ImageSet
-) -> tuple[dict[str, dict[str, float]], Figure]:
-    """({seed: test metrics}, the confusion matrix of the first seed) on the real test set."""
+) -> tuple[dict[str, dict[str, float]], Figure, dict[str, list[int]]]:
+    """({seed: test metrics}, the confusion matrix of the first seed, {seed: the predicted
+    label of each test image}) on the real test set. The predictions let the report compare
+    two strategies image by image (a paired bootstrap)."""
     if classifier.class_names != list(test_set.class_names):
         raise ValueError(
             f"the classifier knows classes {classifier.class_names}, the test set "
             f"{list(test_set.class_names)}; train and test must come from one task"
         )
     rare = rare_classes(synthetic)
-    scores, first = {}, None
+    scores, predicted = {}, {}
     for seed in classifier.seeds:
         probabilities = _probabilities(classifier, seed, test_set.images)
         scores[str(seed)] = classification_metrics(
             test_set.labels, probabilities, classifier.class_names, rare
         )
-        first = probabilities if first is None else first
-    return scores, _confusion_figure(test_set, first.argmax(1))
+        predicted[str(seed)] = probabilities.argmax(1).tolist()
+    first = np.asarray(next(iter(predicted.values())))
+    return scores, _confusion_figure(test_set, first), predicted
 
 
 def _confusion_figure(test_set: ImageSet, predicted: np.ndarray) -> Figure:

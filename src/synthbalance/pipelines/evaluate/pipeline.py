@@ -31,7 +31,7 @@ def strategy_evaluation(strategy: str) -> Pipeline:
             node(
                 score_classifier,
                 inputs=["classifier", "test_set", "synthetic"],
-                outputs=["test_scores", "confusion_matrix"],
+                outputs=["test_scores", "confusion_matrix", "test_predictions"],
                 name="score_classifier",
             ),
             node(
@@ -61,6 +61,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["comparison", "comparison_markdown", "comparison_chart"],
                 name="compare_strategies",
             )
-        ]
+        ],
+        namespace="evaluate",  # one group in kedro-viz; dataset names unchanged
+        prefix_datasets_with_namespace=False,
     )
     return per_strategy + compare

@@ -20,5 +20,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(history_to_metrics, "gan_history", "gan_metrics", name="track_gan_history"),
             node(animate_progress, "gan_progress", "gan_animation", name="animate_gan_progress"),
             node(export_generator, "generator", "generator_model", name="export_generator"),
-        ]
+        ],
+        namespace="gan",  # one group in kedro-viz; dataset names unchanged
+        prefix_datasets_with_namespace=False,
     )

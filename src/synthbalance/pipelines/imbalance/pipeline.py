@@ -43,5 +43,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="summarise_imbalance",
             ),
             node(plot_imbalance, "imbalance_summary", "imbalance_chart", name="plot_imbalance"),
-        ]
+        ],
+        namespace="imbalance",  # one group in kedro-viz; dataset names unchanged
+        prefix_datasets_with_namespace=False,
     )

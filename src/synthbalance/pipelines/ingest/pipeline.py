@@ -12,5 +12,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["raw_train", "raw_test"],
                 name="load_dataset",
             )
-        ]
+        ],
+        namespace="ingest",  # one group in kedro-viz; dataset names unchanged
+        prefix_datasets_with_namespace=False,
     )

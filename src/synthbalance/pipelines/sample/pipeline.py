@@ -12,5 +12,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["synthetic", "synthetic_grid", "sample_metrics"],
                 name="sample_synthetic",
             )
-        ]
+        ],
+        namespace="sample",  # one group in kedro-viz; dataset names unchanged
+        prefix_datasets_with_namespace=False,
     )

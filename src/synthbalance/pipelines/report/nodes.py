@@ -1,0 +1,217 @@
+"""build_report: one self-contained HTML page of a run, to send to a colleague."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from PIL import Image
+from pydantic import BaseModel
+
+from synthbalance.images import ImageSet
+from synthbalance.pipelines.evaluate.compare import chart
+from synthbalance.pipelines.evaluate.metrics import HEADLINE
+from synthbalance.pipelines.evaluate.nodes import rare_classes
+from synthbalance.pipelines.report.verdict import verdict
+
+PREDICTIONS = "predictions_"  # the prefix of the node's per-strategy inputs
+
+_STYLE = """
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
+table { border-collapse: collapse; margin: .5em 0 1em; font-size: .9em; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: #f3f3f3; }
+tr.gan td { background: #fff4e5; } tr.reference td { color: #555; font-style: italic; }
+#verdict { font-size: 1.2em; font-weight: 600; padding: .8em 1em; background: #eef4fb;
+           border-left: 5px solid #2b6cb0; }
+img { max-width: 100%; } .note { color: #555; font-size: .9em; }
+details pre { background: #f6f6f6; padding: .8em; overflow-x: auto; font-size: .85em; }
+"""
+
+
+def build_report(
+    comparison: pd.DataFrame,
+    imbalance_summary: pd.DataFrame,
+    synthetic_grid: Image.Image,
+    test_set: ImageSet,
+    synthetic: ImageSet,
+    parameters: dict,
+    quality_table: pd.DataFrame | None = None,
+    quality_progress: pd.DataFrame | None = None,
+    memorisation_grid: Image.Image | None = None,
+    **predictions: dict,
+) -> tuple[str, dict, dict]:
+    """(the page, the verdict as data, the verdict's numbers as MLflow metrics).
+
+    ``predictions_<strategy>``: each strategy's predicted test labels per classifier seed.
+    """
+    # Kedro hands the sections it validated as pydantic models.
+    parameters = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+                  for key, value in parameters.items()}  # fmt: skip
+    by_strategy = {k.removeprefix(PREDICTIONS): v for k, v in predictions.items()}
+    rare = rare_classes(synthetic)
+    found = verdict(test_set.labels, by_strategy, comparison, rare, int(parameters["seed"]))
+    sections = [
+        f"<h1>synthbalance: does GAN rebalancing help on {_e(_dataset(parameters))}?</h1>",
+        f'<p id="verdict">{_e(found["sentence"])}</p>',
+        _caveats(found, comparison),
+        _settings(parameters, test_set, rare),
+        "<h2>The imbalance</h2>",
+        _table(imbalance_summary, "imbalance"),
+        "<h2>Real and synthetic images of the rare classes</h2>",
+        '<p class="note">Per rare class, a row of the real training images the GAN learned '
+        "from above a row of the GAN's samples.</p>",
+        _image(synthetic_grid, "real above synthetic"),
+        "<h2>The strategies on the real test set</h2>",
+        _comparison(comparison),
+        _figure(chart(comparison), "balanced accuracy and rare-class F1 per strategy"),
+        _quality(quality_table, quality_progress, memorisation_grid),
+        f'<p class="note">Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by '
+        "synthbalance's report pipeline; every figure here is in data/08_reporting and in "
+        "the MLflow run.</p>",
+    ]
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>synthbalance report</title>"
+        f"<style>{_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n"
+    )
+    metrics = {
+        f"{c['strategy']}_minus_best_simple.minority_f1.{key}": {"value": c[key], "step": 0}
+        for c in found["comparisons"]
+        for key in ("difference", "low", "high")
+    }
+    return page, found, metrics
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _dataset(parameters: dict) -> str:
+    source = parameters["ingest"]["source"]
+    return source if source != "folder" else "an image folder"
+
+
+def _caveats(found: dict, comparison: pd.DataFrame) -> str:
+    if not found["comparisons"]:
+        return ""
+    seeds = found["comparisons"][0]["seeds"]
+    notes = [
+        "The interval is a paired bootstrap over the test images"
+        + (
+            f" and the {seeds} classifier seeds."
+            if seeds > 1
+            else " only: with one classifier seed it leaves out the training's own randomness, "
+            "which can move a strategy's minority F1 by several points. Set "
+            "classifier.seeds: [0, 1, 2] to include it."
+        ),
+        f"The best simple strategy ({found['best_simple']}) was chosen on this same test set, "
+        "which favours it: a GAN strategy that beats it has cleared a raised bar.",
+    ]
+    notes += [c["sentence"] for c in found["comparisons"][1:]]
+    if "oracle" in set(comparison["strategy"]):
+        oracle = comparison.set_index("strategy").loc["oracle", "test_minority_f1_mean"]
+        notes.append(f"The oracle — every real image, no imbalance — reaches minority F1 "
+                     f"{oracle:.4f}: the upper bound any rebalancing could hope for.")  # fmt: skip
+    return "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
+
+
+def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
+    profile, gan, classifier = parameters["imbalance"]["profile"], parameters["gan"], \
+        parameters["classifier"]  # fmt: skip
+    rows = {
+        "data": _dataset(parameters),
+        "imbalance profile": ", ".join(f"{k}: {v}" for k, v in profile.items()),
+        "rare classes (generated)": ", ".join(test_set.class_names[c] for c in rare),
+        "GAN": f"{gan.get('architecture', 'dcgan')}, {gan.get('steps')} steps",
+        "classifier": f"{classifier.get('steps')} steps, seeds {classifier.get('seeds')}",
+        "test set": f"{len(test_set):,} real images, untouched until scoring",
+        "seed": parameters["seed"],
+    }
+    table = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows.items())
+    every = json.dumps(parameters, indent=2, sort_keys=True, default=str)
+    every = f"<details><summary>Every parameter</summary><pre>{_e(every)}</pre></details>"
+    return f"<h2>Settings</h2><table>{table}</table>{every}"
+
+
+def _comparison(comparison: pd.DataFrame) -> str:
+    names = [m.removeprefix("test_").replace("_", " ") for m in HEADLINE]
+    head = "".join(f"<th>{_e(n)}</th>" for n in ["strategy", "seeds", "train images", *names])
+    body = []
+    for _, row in comparison.iterrows():
+        kind = ("gan" if row["strategy"] in ("gan", "gan_augment", "synthetic_only") else
+                "reference" if row["strategy"] in ("none", "oracle") else "")  # fmt: skip
+        cells = [row["strategy"], row["seeds"], f"{int(row['train_images']):,}"]
+        for metric in HEADLINE:
+            mean, half = row[f"{metric}_mean"], row[f"{metric}_ci95"]
+            cells.append(f"{mean:.4f}" if np.isnan(half) else f"{mean:.4f} ± {half:.4f}")
+        body.append(f'<tr class="{kind}">' + "".join(f"<td>{_e(c)}</td>" for c in cells)
+                    + "</tr>")  # fmt: skip
+    return (f'<table id="comparison"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>"
+            '<p class="note">± is the half-width of a 95% t-interval over classifier seeds '
+            "(none with one seed). GAN-based rows are shaded; none (the baseline) and oracle "
+            "(the upper bound) are in italics.</p>")  # fmt: skip
+
+
+def _quality(table, progress, memorisation) -> str:
+    if table is None:
+        return ("<h2>Generative quality</h2><p>Not computed in this run "
+                "(quality.in_balance: false).</p>")  # fmt: skip
+    parts = [
+        "<h2>Generative quality</h2>",
+        '<p class="note">The synthetic images of each rare class against real images the GAN '
+        "never saw; a held-back set of such real images is scored the same way — what a "
+        "perfect generator would score. FD and KID: lower is better; the rest: higher, "
+        "except memorisation (the share of samples nearer a training image than real images "
+        "are to one another).</p>",
+        _table(table.round(4), "quality"),
+    ]
+    if progress is not None and len(progress):
+        parts.append(_figure(_progress_chart(progress), "FD-domain against GAN steps"))
+    if memorisation is not None:
+        parts.append("<p class='note'>The synthetic images nearest a training image, each "
+                     "beside its nearest training image:</p>")  # fmt: skip
+        parts.append(_image(memorisation, "nearest training images"))
+    return "\n".join(parts)
+
+
+def _progress_chart(progress: pd.DataFrame) -> Figure:
+    figure = Figure(figsize=(6, 3), layout="constrained")
+    axes = figure.subplots()
+    for group, rows in progress.groupby("group"):
+        axes.plot(rows["step"], rows["fd"], marker="o", label=f"class {group}")
+    axes.set_yscale("log")
+    axes.set_xlabel("GAN step")
+    axes.set_ylabel("FD-domain (log)")
+    axes.legend()
+    return figure
+
+
+def _table(frame: pd.DataFrame, name: str) -> str:
+    return frame.to_html(index=False, table_id=name, border=0, na_rep="")
+
+
+def _image(image: Image.Image, alt: str) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return _png(buffer.getvalue(), alt)
+
+
+def _figure(figure: Figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return _png(buffer.getvalue(), alt)
+
+
+def _png(data: bytes, alt: str) -> str:
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
