@@ -2,7 +2,7 @@
 
 Off by default: these machines cannot download the weights, and Inception v3 at 299 x 299
 embeds about 9 images/s on a 2-core CPU. The weights are torch-fidelity's
-``pt_inception-2015-12-05-6726825d.pth`` (the TF FID network ported to PyTorch), fetched by
+``weights-inception-2015-12-05-6726825d.pth`` (the TF FID network ported to PyTorch), fetched by
 hand on a machine with network. The Fréchet distance and the Inception Score are computed by
 torchmetrics from the network's 2048-d pool features and its unbiased logits, both from one
 pass per image.
