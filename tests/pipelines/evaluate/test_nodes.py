@@ -94,7 +94,9 @@ def test_report_counts_by_origin_and_carries_the_curves():
     train_set = ImageSet(base.images, base.labels, base.class_names, origins)
     history = pd.DataFrame([{"seed": 0, "step": 10, "train_loss": 0.5, "val_balanced_accuracy": 0.9,
                              "val_macro_f1": 0.8}])  # fmt: skip
-    report = report_strategy(train_set, history, {"0": {"test_accuracy": 1.0}}, "gan")
+    report = report_strategy(train_set, history, {"0": {"test_accuracy": 1.0}},
+                             {"0": [1, 0, 1]}, "gan")  # fmt: skip
+    assert report["runs"][0]["predicted"] == [1, 0, 1]
     assert report["train_by_origin"] == {"real": 8, "synthetic": 4}
     assert report["runs"][0]["history"][0]["step"] == 10
 

@@ -118,8 +118,15 @@ def page(**quality) -> tuple[str, dict, dict]:
         synthetic=make_image_set([0, 5, 5]),
         parameters=PARAMETERS,
         **quality,
-        **{f"predictions_{name}": p for name, p in PREDICTIONS.items()},
+        **{f"report_{name}": as_report(p) for name, p in PREDICTIONS.items()},
     )
+
+
+def as_report(predicted: dict) -> dict:
+    """What report_strategy writes, as far as the report reads it."""
+    return {
+        "runs": [{"seed": int(seed), "predicted": labels} for seed, labels in predicted.items()]
+    }
 
 
 def test_the_page_is_self_contained_and_holds_table_verdict_and_figures():

@@ -179,9 +179,14 @@ def _confusion_figure(test_set: ImageSet, predicted: np.ndarray) -> Figure:
 
 
 def report_strategy(
-    train_set: ImageSet, training_history: pd.DataFrame, test_scores: dict, strategy: str
+    train_set: ImageSet,
+    training_history: pd.DataFrame,
+    test_scores: dict,
+    test_predictions: dict,
+    strategy: str,
 ) -> dict:
-    """Everything a strategy's child runs in MLflow show, as plain data (JSON)."""
+    """Everything a strategy's child runs in MLflow show, and each seed's predicted test
+    labels for the report's paired comparison, as plain data (JSON)."""
     origins, counts = np.unique(train_set.origin, return_counts=True)
     by_class = train_set.class_counts().tolist()
     return {
@@ -193,6 +198,7 @@ def report_strategy(
             {
                 "seed": int(seed),
                 "metrics": metrics,
+                "predicted": test_predictions[seed],
                 "history": training_history[training_history["seed"] == int(seed)]
                 .drop(columns="seed")
                 .to_dict("records"),

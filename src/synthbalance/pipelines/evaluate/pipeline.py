@@ -36,7 +36,7 @@ def strategy_evaluation(strategy: str) -> Pipeline:
             ),
             node(
                 _bind(report_strategy, strategy=strategy),
-                inputs=["train_set", "training_history", "test_scores"],
+                inputs=["train_set", "training_history", "test_scores", "test_predictions"],
                 outputs="report",
                 name="report_strategy",
             ),

@@ -20,7 +20,7 @@ from synthbalance.pipelines.evaluate.metrics import HEADLINE
 from synthbalance.pipelines.evaluate.nodes import rare_classes
 from synthbalance.pipelines.report.verdict import verdict
 
-PREDICTIONS = "predictions_"  # the prefix of the node's per-strategy inputs
+REPORT = "report_"  # the prefix of the node's per-strategy inputs
 
 _STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
@@ -33,7 +33,7 @@ thead th { background: #f3f3f3; }
 tr.gan td { background: #fff4e5; } tr.reference td { color: #555; font-style: italic; }
 #verdict { font-size: 1.2em; font-weight: 600; padding: .8em 1em; background: #eef4fb;
            border-left: 5px solid #2b6cb0; }
-img { max-width: 100%; } .note { color: #555; font-size: .9em; }
+img { max-width: 100%; } .wide { overflow-x: auto; } .note { color: #555; font-size: .9em; }
 details pre { background: #f6f6f6; padding: .8em; overflow-x: auto; font-size: .85em; }
 """
 
@@ -48,16 +48,19 @@ def build_report(
     quality_table: pd.DataFrame | None = None,
     quality_progress: pd.DataFrame | None = None,
     memorisation_grid: Image.Image | None = None,
-    **predictions: dict,
+    **reports: dict,
 ) -> tuple[str, dict, dict]:
     """(the page, the verdict as data, the verdict's numbers as MLflow metrics).
 
-    ``predictions_<strategy>``: each strategy's predicted test labels per classifier seed.
+    ``report_<strategy>``: each strategy's report (`report_strategy`), which holds its
+    predicted test labels per classifier seed.
     """
     # Kedro hands the sections it validated as pydantic models.
     parameters = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
                   for key, value in parameters.items()}  # fmt: skip
-    by_strategy = {k.removeprefix(PREDICTIONS): v for k, v in predictions.items()}
+    by_strategy = {name.removeprefix(REPORT): {str(run["seed"]): run["predicted"]
+                                               for run in report["runs"]}
+                   for name, report in reports.items()}  # fmt: skip
     rare = rare_classes(synthetic)
     found = verdict(test_set.labels, by_strategy, comparison, rare, int(parameters["seed"]))
     sections = [
@@ -121,7 +124,8 @@ def _caveats(found: dict, comparison: pd.DataFrame) -> str:
     if "oracle" in set(comparison["strategy"]):
         oracle = comparison.set_index("strategy").loc["oracle", "test_minority_f1_mean"]
         notes.append(f"The oracle — every real image, no imbalance — reaches minority F1 "
-                     f"{oracle:.4f}: the upper bound any rebalancing could hope for.")  # fmt: skip
+                     f"{oracle:.4f}: what the images the imbalance removed would have given. "
+                     "It bounds the data, not the score: a strategy can pass it.")  # fmt: skip
     return "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
 
 
@@ -158,9 +162,9 @@ def _comparison(comparison: pd.DataFrame) -> str:
                     + "</tr>")  # fmt: skip
     return (f'<table id="comparison"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"
-            '<p class="note">± is the half-width of a 95% t-interval over classifier seeds '
-            "(none with one seed). GAN-based rows are shaded; none (the baseline) and oracle "
-            "(the upper bound) are in italics.</p>")  # fmt: skip
+            '<p class="note">±: the half-width of the 95% t-interval over the row\'s '
+            "classifier seeds (a row with one seed has none). GAN-based rows are shaded; none "
+            "(the baseline) and oracle (the upper bound) are in italics.</p>")  # fmt: skip
 
 
 def _quality(table, progress, memorisation) -> str:
@@ -198,7 +202,8 @@ def _progress_chart(progress: pd.DataFrame) -> Figure:
 
 
 def _table(frame: pd.DataFrame, name: str) -> str:
-    return frame.to_html(index=False, table_id=name, border=0, na_rep="")
+    table = frame.to_html(index=False, table_id=name, border=0, na_rep="")
+    return f'<div class="wide">{table}</div>'  # a wide table scrolls, the page does not
 
 
 def _image(image: Image.Image, alt: str) -> str:

@@ -1,7 +1,7 @@
 from kedro.pipeline import Pipeline, node
 
 from synthbalance.build_parameters import build_parameter
-from synthbalance.pipelines.report.nodes import PREDICTIONS, build_report
+from synthbalance.pipelines.report.nodes import REPORT, build_report
 from synthbalance.pipelines.strategies.pipeline import configured_strategies
 
 QUALITY = ("quality_table", "quality_progress", "memorisation_grid")
@@ -15,8 +15,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     inputs["parameters"] = "parameters"
     if build_parameter("quality", "in_balance", True):
         inputs |= {name: name for name in QUALITY}
-    inputs |= {f"{PREDICTIONS}{s}": f"strategy.{s}.test_predictions"
-               for s in configured_strategies()}  # fmt: skip
+    # the strategies' reports, which compare_strategies reads too: one edge per strategy
+    inputs |= {f"{REPORT}{s}": f"strategy.{s}.report" for s in configured_strategies()}
     return Pipeline(
         [
             node(
