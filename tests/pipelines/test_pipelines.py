@@ -1,6 +1,7 @@
 """The pipelines as Kedro runs them: a sliced run in memory, and `kedro run` on digits."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -87,14 +88,26 @@ def test_a_bad_parameter_stops_kedro_run_before_any_work(project):
 
 
 @pytest.mark.slow
-def test_kedro_viz_builds_the_static_site(project):
+def test_kedro_viz_builds_the_static_site_with_previews(smoke_run):
+    """`kedro viz build --include-previews` on a smoke run: the static site, the stages as
+    groups, and previews of the tables and charts a person clicks on."""
     kedro_bin = str(Path(sys.executable).parent / "kedro")
-    result = subprocess.run(
-        [kedro_bin, "viz", "build"], cwd=project, capture_output=True, text=True, timeout=300
-    )
+    result = subprocess.run([kedro_bin, "viz", "build", "--include-previews"], cwd=smoke_run,
+                            env={**os.environ, "KEDRO_ENV": "smoke"}, capture_output=True,
+                            text=True, timeout=300)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (project / "build" / "index.html").is_file()
-    assert "make_imbalanced" in (project / "build" / "api" / "main").read_text()
+    build = smoke_run / "build"
+    assert (build / "index.html").is_file()
+    main = json.loads((build / "api" / "main").read_text())
+    stages = {"ingest", "imbalance", "gan", "sample", "strategy", "evaluate", "quality", "report"}
+    assert stages <= set(main["modular_pipelines"])
+    previews = {}
+    for path in (build / "api" / "nodes").iterdir():
+        node = json.loads(path.read_text())
+        if node.get("filepath") and node.get("preview") not in (None, "None"):
+            previews[Path(node["filepath"]).name] = node["preview_type"]
+    assert previews["comparison.csv"] == previews["imbalance_summary.csv"] == "TablePreview"
+    assert previews["comparison.png"] == previews["imbalance_chart.png"] == "ImagePreview"
 
 
 @pytest.mark.slow
