@@ -28,18 +28,23 @@ def _plain(value: Any) -> Any:
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
-class TypedParamsMlflowHook(MlflowHook):
-    """kedro-mlflow's hook, with two changes.
+class ProjectMlflowHook(MlflowHook):
+    """kedro-mlflow's hook, with three changes.
 
     Typed parameters: Kedro validates ``params:`` inputs into pydantic models before nodes
     run; the plugin's hook flattens only dicts, so it would log each model as one long
     string. This hook hands it the models as dicts: ``imbalance.profile.keep_fraction``
     becomes its own MLflow parameter, comparable across runs in the UI.
 
+    (The report's input ``parameters``, every parameter at once, is not logged: the nodes
+    that use each section log it already.)
+
     A checked store: before the plugin sets MLflow up, the store is checked (`tracking`):
     a read-only or locked SQLite file or a server that does not answer stops the session
     with a message, before any node runs. The setup itself holds a lock on a SQLite
     file, so runs starting together on a fresh ``mlflow.db`` do not race to create it.
+
+    A store lost mid-run: the error says that nothing saved is lost and how to go on.
     """
 
     @hook_impl
@@ -54,7 +59,7 @@ class TypedParamsMlflowHook(MlflowHook):
 
     @hook_impl
     def before_node_run(self, node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
-        plain = {name: _plain(value) for name, value in inputs.items()}
+        plain = {name: _plain(value) for name, value in inputs.items() if name != "parameters"}
         super().before_node_run(node=node, catalog=catalog, inputs=plain, is_async=is_async)
 
     @hook_impl

@@ -234,7 +234,7 @@ MLFLOW_KEYS = {
     "tracking.run.nested": "`true`: under an MLflow run that is already active (an "
     "orchestrator's), the kedro run's run is nested in it; the store check is then skipped",
     "tracking.params.dict_params.flatten": "`true`: one MLflow param per field, "
-    "`imbalance.profile.keep_fraction`; the project's `TypedParamsMlflowHook` hands "
+    "`imbalance.profile.keep_fraction`; the project's `ProjectMlflowHook` hands "
     "kedro-mlflow the validated models as dicts so that this applies",
     "tracking.params.dict_params.recursive": "`true`: nested blocks are flattened all the way",
     "tracking.params.dict_params.sep": "`.`: the flattened names are the dotted paths of this page",

@@ -2,7 +2,7 @@
 
 import warnings
 
-from synthbalance.hooks import RunLockHook, StrategyRunsHook, TypedParamsMlflowHook
+from synthbalance.hooks import ProjectMlflowHook, RunLockHook, StrategyRunsHook
 
 # Kedro 1.7 and kedro-mlflow 2.0 call an OmegaConf function that OmegaConf now deprecates;
 # the warning repeats at every run and nothing in this project can act on it.
@@ -12,5 +12,5 @@ warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is depreca
 warnings.filterwarnings("ignore", message="One or more dataset names contain '.' characters")
 
 # Our subclass replaces the hook kedro-mlflow registers itself, so that it runs once.
-HOOKS = (RunLockHook(), TypedParamsMlflowHook(), StrategyRunsHook())
+HOOKS = (RunLockHook(), ProjectMlflowHook(), StrategyRunsHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # its distribution name
