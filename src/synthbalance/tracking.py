@@ -119,7 +119,7 @@ def _check_server(uri: str, wait_s: float) -> None:
         raise TrackingStoreError(
             f"MLflow's tracking server {uri} does not answer ({reason}), so this run "
             "could not be recorded and nothing was run. "
-            "Start the server (docs/configuration.md, section mlflow.yml, says how) or "
+            "Start the server (docs/team-server.md says how) or "
             "point MLflow at another store. "
             f"{_HOW_TO}"
         ) from error
