@@ -2,7 +2,8 @@
 
 Each round starts ``--runs`` smoke runs together, each in its own copy of the project (its own
 data folder) with a different ``imbalance.profile.keep_fraction``, all pointed at one fresh
-``mlflow.db``; and one more run in the first copy, which must wait for the folder and then run.
+``mlflow.db``; and one more run in the first copy: one of the two runs there must wait for the
+folder, then run.
 A run counts as recorded whole when its parent run is FINISHED with the 18 finished child
 runs of the smoke environment, each with its test metrics, and the comparison artifact.
 
@@ -78,9 +79,11 @@ def round_(runs: int, scratch: Path) -> dict:
     client = MlflowClient(f"sqlite:///{db}")
     (experiment,) = client.search_experiments(filter_string="name = 'synthbalance'")
     parents, complete = whole(client, experiment.experiment_id)
-    waited = "Waiting for it to finish" in (projects[0] / "second.log").read_text()
+    # one of the two runs in the first copy waited for the other (whichever started second)
+    waited = any("Waiting for it to finish" in (projects[0] / log).read_text()
+                 for log in ("run.log", "second.log"))  # fmt: skip
     return {"runs": len(children), "exit 0": sum(c == 0 for c in codes), "parents": parents,
-            "recorded whole": complete, "second waited": waited, "wall s": seconds}  # fmt: skip
+            "recorded whole": complete, "one waited": waited, "wall s": seconds}  # fmt: skip
 
 
 def main() -> None:
