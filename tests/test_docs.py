@@ -68,7 +68,10 @@ def slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-@pytest.mark.parametrize("page", ["configuration.md", "extending.md", "reading-results.md"])
+@pytest.mark.parametrize(
+    "page", ["configuration.md", "extending.md", "reading-results.md", "team-server.md",
+             "orchestration.md"],
+)  # fmt: skip
 def test_links_between_pages_lead_somewhere(page):
     text = (DOCS / page).read_text()
     for target, anchor in re.findall(r"\]\(([\w./-]*\.md|)(?:#([\w-]+))?\)", text):
