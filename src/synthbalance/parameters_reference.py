@@ -160,6 +160,10 @@ NOTES = {
     "ingest.color": "`folder` uses `rgb` when null.",
     "gan.augment": "Off in conf/base: on MNIST's fives it made the samples worse "
     "([docs/index.md, gan](index.md#gan)).",
+    "gan.world_size": "How to use it, what is sharded and what rank 0 does: "
+    "[distributed.md](distributed.md).",
+    "classifier.world_size": "One torchrun launch per training (all its seeds): "
+    "[distributed.md](distributed.md).",
     "gan.checkpoint_dir": "conf/base puts it under `${globals:data}`; an environment that "
     "replaces the `gan` block must set it again or it falls back to the model's `data/…` path.",
     "quality.cache_dir": "conf/base puts it under `${globals:data}`; an environment that "
@@ -250,13 +254,18 @@ ENVIRONMENT = {
     "environment when `--env` is not given",
     "MLFLOW_TRACKING_URI": "The tracking store when `server.mlflow_tracking_uri` is `null` "
     "(`synthbalance/hooks.py`, as kedro-mlflow does); conf/base sets the URI, so it is not read",
+    "LOCAL_RANK": "Set by torchrun in each worker of a `world_size` > 1 training "
+    "(`synthbalance/distributed/__main__.py`): which GPU of the machine the worker takes; "
+    "never set by hand",
+    "OMP_NUM_THREADS": "Threads of each torchrun worker training on a CPU; unset: the cores "
+    "divided by `world_size` (`synthbalance/distributed/launch.py`; torchrun would give one)",
 }
 
 OTHER_ENVIRONMENT = {
     "KEDRO_DISABLE_TELEMETRY": "Kedro's: `1` keeps its telemetry off (set by the Makefile "
     "and the tests; without a network it would try at every command)",
     "KEDRO_LOGGING_CONFIG": "Kedro's: the logging configuration file (the tests point it at a "
-    "plain one)",
+    "plain one, and so does `distributed/launch.py` for its torchrun workers)",
     "SYNTHBALANCE_FAULT_KILLS": "`tests/test_fault_injection.py`: N more random kill points",
 }
 

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
 from tqdm.auto import tqdm
 
+from synthbalance.distributed.launch import run_ranks
+from synthbalance.distributed.rank import SINGLE, Rank
 from synthbalance.images import ImageSet
 from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
@@ -37,6 +39,10 @@ class ClassifierParams(BaseModel):
     eval_every: PositiveInt = 250
     select_by: Literal["balanced_accuracy", "macro_f1"] = "balanced_accuracy"
     seeds: list[int] = Field([0], min_length=1, description="one classifier per seed")
+    world_size: PositiveInt = Field(
+        1, description="processes training together under DDP (gloo, on the CPU), launched "
+        "by torchrun on this machine; 1: this process alone"
+    )  # fmt: skip
 
     @field_validator("seeds")
     @classmethod
@@ -74,9 +80,12 @@ def _class_weights(train_set: ImageSet) -> torch.Tensor:
     return torch.where(counts > 0, weights, torch.zeros_like(weights))
 
 
-def _fit(classifier, seed, train_set, validation, params, class_weighted, global_seed):
-    """Train the network of ``seed``; keep the weights that score best on validation."""
+def _fit(classifier, seed, train_set, validation, params, class_weighted, global_seed,
+         rank: Rank = SINGLE):  # fmt: skip
+    """Train the network of ``seed``; keep the weights that score best on validation.
+    Under DDP every rank draws the same batch and trains on its ``rank.shard`` of it."""
     net = classifier.nets[str(seed)]
+    model = rank.wrap(net)  # DDP averages the ranks' gradients in backward
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
     rng = torch_generator(global_seed, f"classifier.{seed}")
     images, labels = (
@@ -86,9 +95,9 @@ def _fit(classifier, seed, train_set, validation, params, class_weighted, global
     weight = _class_weights(train_set) if class_weighted else None
     history, losses, best, best_score = [], [], None, -1.0
     for step in tqdm(range(1, params.steps + 1), desc=f"classifier seed {seed}", disable=None):
-        net.train()
-        index = torch.randint(len(images), (params.batch_size,), generator=rng)
-        loss = F.cross_entropy(net(to_unit(images[index])), labels[index], weight=weight)
+        model.train()
+        index = rank.shard(torch.randint(len(images), (params.batch_size,), generator=rng))
+        loss = F.cross_entropy(model(to_unit(images[index])), labels[index], weight=weight)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -114,10 +123,29 @@ def train_classifier(
     seed: int,
     class_weighted: bool = False,
 ) -> tuple[Classifier, pd.DataFrame]:
-    """(one network per seed, selected on the real validation set; the training curves)."""
+    """(one network per seed, selected on the real validation set; the training curves).
+    With ``world_size`` > 1, torchrun's processes train it and rank 0's result comes back."""
+    if params.world_size == 1:
+        return train_on_rank(train_set, validation, params, seed, class_weighted)
+    settings = {"params": params.model_dump(mode="json"), "seed": seed,
+                "class_weighted": class_weighted}  # fmt: skip
+    inputs = {"train_set": train_set, "validation": validation}
+    result = run_ranks("classifier", params.world_size, "cpu", inputs, settings)
+    with torch.random.fork_rng(devices=[]):  # its initial weights are replaced: RNG untouched
+        classifier = _new_classifier(train_set, params)
+    classifier.load_state_dict(result["classifier"])
+    return classifier.eval(), pd.DataFrame(result["history"])
+
+
+def _new_classifier(train_set: ImageSet, params: ClassifierParams) -> Classifier:
     _, channels, size, _ = train_set.images.shape
-    classifier = Classifier(params.architecture, channels, size, list(train_set.class_names),
-                            params.width, params.seeds)  # fmt: skip
+    return Classifier(params.architecture, channels, size, list(train_set.class_names),
+                      params.width, params.seeds)  # fmt: skip
+
+
+def train_on_rank(train_set, validation, params, seed, class_weighted, rank: Rank = SINGLE):
+    """``train_classifier``'s work in this process, alone or as one rank of several."""
+    classifier = _new_classifier(train_set, params)
     history = []
     for replicate in params.seeds:
         # Each seed's network from its own stream (initial weights, dropout), so that seed 1
@@ -128,8 +156,11 @@ def train_classifier(
             for layer in net.modules():
                 if hasattr(layer, "reset_parameters"):
                     layer.reset_parameters()
+            if rank.world_size > 1:  # the same weights on every rank, but dropout of its own
+                stream = f"classifier-dropout.{replicate}.{rank.rank}"
+                torch.manual_seed(int(make_rng(seed, stream).integers(2**62)))
             history += _fit(classifier, replicate, train_set, validation, params,
-                            class_weighted, seed)  # fmt: skip
+                            class_weighted, seed, rank)  # fmt: skip
     return classifier.eval(), pd.DataFrame(history)
 
 

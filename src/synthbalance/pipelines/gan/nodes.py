@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from synthbalance import __version__
 from synthbalance.datasets import loaded
+from synthbalance.distributed.launch import run_ranks
 from synthbalance.images import ImageSet
 from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
 from synthbalance.pipelines.gan.training import (
@@ -69,6 +70,10 @@ class GanParams(BaseModel):
     checkpoint_dir: str = "data/06_models/gan_checkpoints"
     resume: bool = True
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    world_size: PositiveInt = Field(
+        1, description="processes training together under DDP, launched by torchrun on this "
+        "machine (one GPU each on CUDA); 1: this process alone"
+    )  # fmt: skip
 
 
 def minority_labels(image_set: ImageSet, threshold: float) -> list[int]:
@@ -109,7 +114,8 @@ def _fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[in
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(train.images).tobytes())
     digest.update(train.labels.tobytes())
-    settings = params.model_dump(mode="json", exclude=_CADENCE) | {
+    alone = {"world_size"} if params.world_size == 1 else set()  # as before world_size existed
+    settings = params.model_dump(mode="json", exclude=_CADENCE | alone) | {
         "seed": seed,
         "classes": classes,
         "synthbalance": __version__,  # a release that changes the models changes this
@@ -119,9 +125,14 @@ def _fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[in
     return digest.hexdigest()[:16]
 
 
-def _build(train: ImageSet, params: GanParams, classes: list[int], conditional: bool, device):
-    """(the generator bundle, its players), freshly initialised."""
-    bundle = ImageGenerator(
+def _conditional(train: ImageSet, params: GanParams) -> bool:
+    return params.architecture == "conditional" or (
+        params.architecture == "auto" and train.num_classes > 2
+    )
+
+
+def _bundle(train: ImageSet, params: GanParams, classes: list[int], conditional: bool):
+    return ImageGenerator(
         architecture="conditional" if conditional else "dcgan",
         classes=classes,
         class_names=list(train.class_names),
@@ -130,8 +141,22 @@ def _build(train: ImageSet, params: GanParams, classes: list[int], conditional: 
         discriminator_width=params.discriminator_width,
         channels=train.images.shape[1],
         image_size=train.images.shape[2],
-    ).to(device)
+    )
+
+
+def _build(train: ImageSet, params: GanParams, classes: list[int], conditional: bool, device):
+    """(the generator bundle, its players), freshly initialised."""
+    bundle = _bundle(train, params, classes, conditional).to(device)
     return bundle, _players(bundle, train, params, device)
+
+
+def _setup(train: ImageSet, params: GanParams, seed: int, device) -> tuple:
+    """(the classes, the generator bundle, its players), initialised from the seed."""
+    classes = _gan_classes(train, params)
+    with torch.random.fork_rng(devices=[]):  # initial weights from the seed, global RNG untouched
+        torch.manual_seed(int(make_rng(seed, "gan-init").integers(2**62)))
+        bundle, players = _build(train, params, classes, _conditional(train, params), device)
+    return classes, bundle, players
 
 
 def _players(bundle: ImageGenerator, train: ImageSet, params: GanParams, device) -> list[Player]:
@@ -181,45 +206,13 @@ def train_gan(
     grids, ``monitor_images`` EMA samples per class at the same steps as the grids).
 
     Resumes from the checkpoint of the same data, seed and parameters when there is one
-    (``steps`` may grow: training goes on from where it stopped).
+    (``steps`` may grow: training goes on from where it stopped). With ``world_size`` > 1,
+    torchrun's processes train it under DDP and rank 0's result comes back here.
     """
-    classes = _gan_classes(train_imbalanced, params)
-    conditional = params.architecture == "conditional" or (
-        params.architecture == "auto" and train_imbalanced.num_classes > 2
-    )
-    device = _device(params.device)
-    with torch.random.fork_rng(devices=[]):  # initial weights from the seed, global RNG untouched
-        torch.manual_seed(int(make_rng(seed, "gan-init").integers(2**62)))
-        bundle, players = _build(train_imbalanced, params, classes, conditional, device)
-    rng = torch_generator(seed, "gan", device)
-    fingerprint = _fingerprint(train_imbalanced, params, seed, classes)
-    path = Path(params.checkpoint_dir) / f"gan-{fingerprint}.pt"
-
-    # What training has produced so far; saved with every checkpoint, so a resumed run
-    # ends with the same history as one that was never interrupted.
-    record = {"history": [], "frames": [], "samples": [], "seconds": 0.0,
-              "window": {p.name: [] for p in players}}  # fmt: skip
-    start = 0
-    if params.resume and path.exists():
-        state = load_checkpoint(path, fingerprint, players, rng)
-        start, record = state["step"], state["record"]
-        record.setdefault("samples", [])  # a checkpoint from before monitoring
-        logger.info("gan: resuming from step %d of %s", start, path)
-
-    def save(step: int) -> None:
-        save_checkpoint(path, checkpoint_state(players, step, rng, fingerprint, record))
-
-    noise = torch.randn(  # fixed: the grids show the same latent points at every step
-        8, params.z_dim, generator=torch_generator(seed, "gan-grid", device), device=device
-    )
-    monitor = None
-    if params.monitor_images:  # the same latent points at every step, from their own stream
-        monitor = torch.randn(params.monitor_images, params.z_dim, device=device,
-                              generator=torch_generator(seed, "gan-monitor", device))  # fmt: skip
-    train_steps(players, bundle, params, rng, noise, start, record, save, f"{path}", monitor)
-    for player in players:
-        bundle.nets[player.name].load_state_dict(player.ema.module.state_dict())
-        bundle.critics[player.name].load_state_dict(bake(player.discriminator))
+    if params.world_size > 1:
+        bundle, record = _train_on_ranks(train_imbalanced, params, seed)
+    else:
+        bundle, record = _train(train_imbalanced, params, seed)
     progress = {
         f"step_{step:06d}": Image.fromarray(frame.numpy().squeeze())
         for step, frame in record["frames"]
@@ -229,6 +222,73 @@ def train_gan(
         for step, images, labels in record["samples"]
     }
     return bundle.cpu().eval(), pd.DataFrame(record["history"]), progress, samples
+
+
+def _train(train: ImageSet, params: GanParams, seed: int) -> tuple[ImageGenerator, dict]:
+    """(the trained bundle, the record of training) in this process."""
+    device = _device(params.device)
+    classes, bundle, players = _setup(train, params, seed, device)
+    rng = torch_generator(seed, "gan", device)
+    fingerprint = _fingerprint(train, params, seed, classes)
+    path = _checkpoint_path(params, fingerprint)
+    start, record, _ = _resume(path, fingerprint, players, rng, params)
+
+    def save(step: int) -> None:
+        save_checkpoint(path, checkpoint_state(players, step, rng, fingerprint, record))
+
+    noise, monitor = _fixed_noise(params, seed, device)
+    train_steps(players, bundle, params, rng, noise, start, record, save, f"{path}", monitor)
+    _finish(bundle, players)
+    return bundle, record
+
+
+def _train_on_ranks(train: ImageSet, params: GanParams, seed: int):
+    """(the trained bundle, the record of training) from rank 0 of ``world_size`` processes."""
+    classes, device = _gan_classes(train, params), _device(params.device)  # errors before
+    settings = {"params": params.model_dump(mode="json"), "seed": seed}
+    result = run_ranks("gan", params.world_size, device.type, {"train": train}, settings)
+    with torch.random.fork_rng(devices=[]):  # its initial weights are replaced: RNG untouched
+        bundle = _bundle(train, params, classes, _conditional(train, params))
+    bundle.load_state_dict(result["generator"])
+    return bundle, result["record"]
+
+
+def _checkpoint_path(params: GanParams, fingerprint: str) -> Path:
+    return Path(params.checkpoint_dir) / f"gan-{fingerprint}.pt"
+
+
+def _resume(path: Path, fingerprint: str, players: list[Player], rng, params: GanParams):
+    """(the step to start from, the record so far, the checkpoint or None): the checkpoint's
+    when there is one to resume. The record is what training has produced so far; saved with
+    every checkpoint, so a resumed run ends with the same history as an uninterrupted one."""
+    if not (params.resume and path.exists()):
+        record = {"history": [], "frames": [], "samples": [], "seconds": 0.0,
+                  "window": {p.name: [] for p in players}}  # fmt: skip
+        return 0, record, None
+    state = load_checkpoint(path, fingerprint, players, rng)
+    state["record"].setdefault("samples", [])  # a checkpoint from before monitoring
+    logger.info("gan: resuming from step %d of %s", state["step"], path)
+    return state["step"], state["record"], state
+
+
+def _fixed_noise(params: GanParams, seed: int, device):
+    """(the grids' noise, the monitor's or None): the same latent points at every step,
+    from streams of their own, so training does not see them."""
+    noise = torch.randn(
+        8, params.z_dim, generator=torch_generator(seed, "gan-grid", device), device=device
+    )
+    monitor = None
+    if params.monitor_images:
+        monitor = torch.randn(params.monitor_images, params.z_dim, device=device,
+                              generator=torch_generator(seed, "gan-monitor", device))  # fmt: skip
+    return noise, monitor
+
+
+def _finish(bundle: ImageGenerator, players: list[Player]) -> None:
+    """Put the EMA generators and the spectral-norm-free critics into ``bundle``."""
+    for player in players:
+        bundle.nets[player.name].load_state_dict(player.ema.module.state_dict())
+        bundle.critics[player.name].load_state_dict(bake(player.discriminator))
 
 
 def history_to_metrics(gan_history: pd.DataFrame) -> dict[str, list[dict]]:

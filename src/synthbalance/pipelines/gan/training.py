@@ -2,12 +2,17 @@
 
 A *player* is one generator/discriminator pair with its optimisers, its EMA copy and the
 real images it learns from: one per class for ``dcgan``, a single one for ``conditional``.
+Under DDP (``synthbalance/pipelines/gan/ddp.py``) a player's networks are DDP-wrapped, it
+draws its batches from a sampler every rank shares and keeps its rank's shard of each; the
+step is the same.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel
 from torchvision.utils import make_grid
 from tqdm.auto import tqdm
@@ -42,18 +48,24 @@ class Player:
     class_starts: torch.Tensor | None = None  # (K,) where each class begins in ``order``
     order: torch.Tensor | None = None  # (n,) image indices sorted by class
     present: torch.Tensor | None = None  # the labels that have images
+    # Under DDP: the generator that picks each global batch, the same on every rank, and
+    # this rank's part of a batch. Alone: the step's own generator, and the whole batch.
+    sampler: torch.Generator | None = None
+    shard: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def draw(self, batch_size: int, rng: torch.Generator):
         """A batch of real images in [-1, 1] (and their labels): class-balanced when conditional."""
         device = self.images.device
+        rng = rng if self.sampler is None else self.sampler
+        shard = self.shard or (lambda batch: batch)
         if self.labels is None:
             index = torch.randperm(len(self.images), generator=rng, device=device)[:batch_size]
-            return to_unit(self.images[index]), None
+            return to_unit(self.images[shard(index)]), None
         pick = torch.randint(len(self.present), (batch_size,), generator=rng, device=device)
         labels = self.present[pick]
         offset = torch.rand(batch_size, generator=rng, device=device) * self.class_sizes[labels]
         index = self.order[self.class_starts[labels] + offset.long()]
-        return to_unit(self.images[index]), labels
+        return to_unit(self.images[shard(index)]), shard(labels)
 
 
 def make_ema(generator: nn.Module, decay: float) -> AveragedModel:
@@ -98,7 +110,7 @@ def gan_step(player: Player, batch_size: int, z_dim: int, loss: str, augment: li
     player.opt_d.step()
 
     D.requires_grad_(False)  # G's step needs gradients through D, not D's own weights'
-    with autocast:
+    with autocast, _frozen(D):
         d_gen = D(diff_augment(fake, augment, rng), labels)
         _, loss_g = _losses(loss, d_real.detach().float(), d_fake.detach().float(), d_gen.float())
     player.opt_g.zero_grad(set_to_none=True)
@@ -112,6 +124,13 @@ def gan_step(player: Player, batch_size: int, z_dim: int, loss: str, augment: li
         "d_real": torch.sigmoid(d_real.detach().float()).mean().item(),
         "d_fake": torch.sigmoid(d_fake.detach().float()).mean().item(),
     }
+
+
+def _frozen(D: nn.Module):
+    """Under DDP, D's forward in G's step runs in ``no_sync``: its frozen weights get no
+    gradient, so D's reducer is not told to expect any (nor all-reduces an empty bucket, as
+    ``find_unused_parameters`` would, walking the graph at every forward)."""
+    return D.no_sync() if isinstance(D, DistributedDataParallel) else contextlib.nullcontext()
 
 
 def checkpoint_state(

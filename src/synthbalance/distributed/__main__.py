@@ -1,0 +1,71 @@
+"""One torchrun worker: ``python -m synthbalance.distributed <job folder>``.
+
+torchrun sets RANK, WORLD_SIZE, LOCAL_RANK and the rendezvous address; the job folder holds
+``job.json`` and the input ImageSets. Rank 0 writes ``result.pt``; no rank touches MLflow.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.distributed.elastic.multiprocessing.errors import record
+
+from synthbalance.datasets.image_set_dataset import ImageSetDataset
+from synthbalance.distributed.rank import Rank
+
+# Each task's module has train_rank(inputs, job, rank) -> dict.
+TASKS = {
+    "gan": "synthbalance.pipelines.gan.ddp",
+    "classifier": "synthbalance.pipelines.evaluate.ddp",
+}
+
+
+def join(device_type: str) -> Rank:
+    """Join torchrun's process group: NCCL and the GPU of this local rank on CUDA, else gloo."""
+    local_rank = int(os.environ["LOCAL_RANK"])
+    if device_type == "cuda":
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+        dist.init_process_group("nccl", device_id=device)
+    else:
+        device = torch.device("cpu")
+        dist.init_process_group("gloo")
+    return Rank(dist.get_rank(), dist.get_world_size(), device)
+
+
+@record  # a failure's traceback goes into torchrun's summary, which the node shows
+def main(folder: Path) -> None:
+    job = json.loads((folder / "job.json").read_text())
+    task = importlib.import_module(TASKS[job["task"]])
+    rank = join(job["device"])
+    # Plain lines, which the node passes on to its log; replaces the handlers Kedro's import
+    # installed. The other ranks say the same things: only their errors are shown.
+    logging.basicConfig(level=logging.INFO if rank.rank == 0 else logging.ERROR, force=True,
+                        format=f"rank {rank.rank}: %(name)s: %(message)s")  # fmt: skip
+    try:
+        inputs = {name: ImageSetDataset(filepath=str(folder / f"{name}.npz")).load()
+                  for name in job["inputs"]}  # fmt: skip
+        result = task.train_rank(inputs, job, rank)
+        digests = rank.gather(result.pop("digest"))
+        if rank.rank == 0:
+            with (folder / "result.pt").open("wb") as file:
+                torch.save(result | {"digests": digests}, file)
+        dist.barrier()  # no rank leaves while another still talks to it
+    finally:
+        # DDP's reducers hold the process group: collect them, so that the group goes here
+        # and not while the interpreter shuts down, where a gloo thread destroyed that late
+        # aborts the process ("terminate called without an active exception").
+        gc.collect()
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
