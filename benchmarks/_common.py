@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 from pathlib import Path
 from unittest import mock
 
@@ -22,6 +23,29 @@ from synthbalance.pipelines.imbalance.nodes import (
 from synthbalance.pipelines.ingest.nodes import IngestParams, load_dataset
 
 PROJECT = Path(__file__).parents[1]
+# Kedro's log with a timestamp per line, for the scripts that time nodes from it.
+LOGGING = """
+version: 1
+disable_existing_loggers: false
+formatters:
+  timed: {format: "%(asctime)s.%(msecs)03d|%(message)s", datefmt: "%Y-%m-%d %H:%M:%S"}
+handlers:
+  console: {class: logging.StreamHandler, formatter: timed, stream: ext://sys.stdout}
+loggers:
+  kedro: {level: INFO}
+root: {handlers: [console], level: INFO}
+"""
+
+
+def scratch_project(folder: Path) -> Path:
+    """A copy of the project's conf/, src/ and pyproject.toml in ``folder`` (its own data/ and
+    mlflow.db), logging with timestamps (`LOGGING`) to logging.yml."""
+    for name in ("conf", "src"):
+        shutil.copytree(PROJECT / name, folder / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copy(PROJECT / "pyproject.toml", folder)
+    (folder / "logging.yml").write_text(LOGGING)
+    return folder
 
 
 def save_json(out: str, name: str, results: dict) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,24 +19,13 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
-from _common import save_json  # benchmarks/ is on sys.path when a script runs
+from _common import save_json, scratch_project  # benchmarks/ is on sys.path when a script runs
 
 from synthbalance.pipelines import evaluate, gan, imbalance, ingest, quality, sample, strategies
 
 PROJECT = Path(__file__).parents[1]
 STAGES = {"ingest": ingest, "imbalance": imbalance, "gan": gan, "sample": sample,
           "strategies": strategies, "evaluate": evaluate, "quality": quality}  # fmt: skip
-LOGGING = """
-version: 1
-disable_existing_loggers: false
-formatters:
-  timed: {format: "%(asctime)s.%(msecs)03d|%(message)s", datefmt: "%Y-%m-%d %H:%M:%S"}
-handlers:
-  console: {class: logging.StreamHandler, formatter: timed, stream: ext://sys.stdout}
-loggers:
-  kedro: {level: INFO}
-root: {handlers: [console], level: INFO}
-"""
 EVENT = re.compile(r"^(\S+ \S+)\|(Running|Completed) node: ([\w.]+)")
 
 
@@ -68,12 +56,7 @@ def run_balance(params: list[str]) -> dict:
     data/ and mlflow.db, so nothing is resumed): wall seconds, this run's peak RSS, per-node
     seconds from the log, the comparison table."""
     with tempfile.TemporaryDirectory() as scratch:
-        project = Path(scratch)
-        for name in ("conf", "src"):
-            shutil.copytree(PROJECT / name, project / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-        shutil.copy(PROJECT / "pyproject.toml", project)
-        (project / "logging.yml").write_text(LOGGING)
+        project = scratch_project(Path(scratch))
         env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
                "KEDRO_LOGGING_CONFIG": str(project / "logging.yml")}  # fmt: skip
         command = [str(Path(sys.executable).parent / "kedro"), "run", "--pipelines", "balance",

@@ -22,7 +22,6 @@ import io
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from _common import PROJECT, print_table, save_json  # benchmarks/ is on sys.path
+from _common import PROJECT, print_table, save_json, scratch_project  # benchmarks/ is on sys.path
 from mlflow.tracking import MlflowClient
 
 CHILDREN = 18  # conf/smoke: nine strategies, classifier seeds [0, 1]
@@ -45,17 +44,6 @@ CONFIGURATIONS = {  # name: (runner arguments, extra environment)
     "thread --async": (["--runner", "ThreadRunner", "--async"], {}),
     "parallel": (["--runner", "ParallelRunner"], {}),
 }
-LOGGING = """
-version: 1
-disable_existing_loggers: false
-formatters:
-  timed: {format: "%(asctime)s.%(msecs)03d|%(message)s", datefmt: "%Y-%m-%d %H:%M:%S"}
-handlers:
-  console: {class: logging.StreamHandler, formatter: timed, stream: ext://sys.stdout}
-loggers:
-  kedro: {level: INFO}
-root: {handlers: [console], level: INFO}
-"""
 STAMP = r"^(\S+ \S+)\|"
 STRATEGY_START = re.compile(STAMP + r"Running node: .*-> \[strategy\.")
 STRATEGY_END = re.compile(STAMP + r"Completed node: strategy\.")
@@ -94,12 +82,7 @@ def recorded(db: Path) -> dict:
 def run(arguments: list[str], extra_env: dict[str, str], params: str) -> dict:
     """One `kedro run` in a scratch copy of the project."""
     with tempfile.TemporaryDirectory(prefix="runners-") as scratch:
-        project = Path(scratch)
-        for name in ("conf", "src"):
-            shutil.copytree(PROJECT / name, project / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-        shutil.copy(PROJECT / "pyproject.toml", project)
-        (project / "logging.yml").write_text(LOGGING)
+        project = scratch_project(Path(scratch))
         env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
                "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"), **extra_env}  # fmt: skip
         command = [str(Path(sys.executable).parent / "kedro"), "run", "--env", "smoke",

@@ -43,6 +43,34 @@ def copy_project(folder: Path) -> Path:
     return folder
 
 
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 now (no proxy for 127.0.0.1)."""
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stop_process_group(process) -> None:
+    """SIGTERM to a server's process group, SIGKILL to whatever is left of it 20 s later."""
+    import contextlib
+    import signal
+    import subprocess
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=20)
+
+
 def kedro_run(*args: str) -> list[str]:
     """`kedro run ARGS` with this interpreter's kedro."""
     return [str(Path(sys.executable).parent / "kedro"), "run", *args]

@@ -11,21 +11,17 @@ binaries (Debian's `postgresql`, which .ci/run installs) or psycopg2 it skips, u
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import importlib.util
 import os
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +30,14 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import PROJECT, copy_project, kedro_environment, kedro_run
+from tests.conftest import (
+    PROJECT,
+    answers,
+    copy_project,
+    kedro_environment,
+    kedro_run,
+    stop_process_group,
+)
 
 REQUIRE_SERVICES = os.environ.get("SYNTHBALANCE_REQUIRE_SERVICES") == "1"
 TEAM_MLFLOW = PROJECT / "conf/team/mlflow.yml"
@@ -87,15 +90,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=10) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @dataclass(frozen=True)
@@ -176,17 +170,6 @@ def postgres() -> Iterator[Postgres]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the process group, SIGKILL to whatever is left of it 20 s later."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=20)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=20)
-
-
 @dataclass(frozen=True)
 class TrackingServer:
     url: str
@@ -214,7 +197,7 @@ def mlflow_server(postgres: Postgres, tmp_path: Path) -> Iterator[TrackingServer
                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
         try:
             started = time.monotonic()
-            while not _answers(f"{server.url}/health"):
+            while not answers(f"{server.url}/health"):
                 if process.poll() is not None:
                     pytest.fail(f"mlflow server exited ({process.returncode}) before answering:"
                                 f"\n{log_path.read_text()[-4000:]}")  # fmt: skip
@@ -224,7 +207,7 @@ def mlflow_server(postgres: Postgres, tmp_path: Path) -> Iterator[TrackingServer
                 time.sleep(0.5)
             yield server
         finally:
-            _stop(process)
+            stop_process_group(process)
 
 
 # --- the run ----------------------------------------------------------------------------

@@ -15,20 +15,17 @@ import contextlib
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, kedro_environment
+from tests.conftest import PROJECT, answers, kedro_environment, stop_process_group
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -130,26 +127,6 @@ def free_port() -> int:
     raise RuntimeError("no free port between 20000 and 49151")
 
 
-def _answers(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=10) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the process group, SIGKILL to whatever is left of it 20 s later."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=20)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=20)
-
-
 @contextlib.contextmanager
 def serve(
     name: str, command: list[str], url: str, cwd: Path, env: dict[str, str], logs: Path
@@ -163,7 +140,7 @@ def serve(
         )
         try:
             started = time.monotonic()
-            while not _answers(url):
+            while not answers(url):
                 if process.poll() is not None:
                     pytest.fail(
                         f"{name} exited ({process.returncode}) before answering {url}:\n"
@@ -178,7 +155,7 @@ def serve(
             print(f"{name} answered {url} after {time.monotonic() - started:.1f} s")
             yield url
         finally:
-            _stop(process)
+            stop_process_group(process)
 
 
 def _bin(name: str) -> str:
