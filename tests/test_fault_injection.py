@@ -26,11 +26,14 @@ STEPS = 800  # the GAN's: about 5 s here
 LONGER = f"gan.steps={STEPS},gan.checkpoint_every=50,classifier.steps=200"
 # (what the log says when the point is reached, seconds to wait after it before the kill)
 POINTS = {
-    "during GAN training": ("Running node: train_gan", 2.0),
+    "during GAN training": ("Running node: train_gan", 0.5),  # and after its first checkpoint
     "during a strategy's classifier": ("Running node: train_classifier", 0.5),
     "while saving a training set": ("Saving data to strategy.smote.train_set", 0.0),
     "during quality scoring": ("Running node: score_synthetic", 0.2),
 }
+# The GAN is killed once its first checkpoint is on disk, however slow the machine: a fixed
+# delay after the node starts could land before the first checkpoint (then nothing resumes).
+CHECKPOINTS = "data/smoke/06_models/gan_checkpoints/gan-*.pt"
 RESULTS = ["comparison.csv", "quality.csv", "quality_progress.csv"]
 
 
@@ -64,6 +67,10 @@ def kill_at(project: Path, marker: str | None, delay: float) -> bool:
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     reached.wait(timeout=900)
+    deadline = time.monotonic() + 600
+    while (marker == POINTS["during GAN training"][0] and not list(project.glob(CHECKPOINTS))
+           and child.poll() is None and time.monotonic() < deadline):  # fmt: skip
+        time.sleep(0.05)
     time.sleep(delay)
     landed = child.poll() is None
     if landed:
