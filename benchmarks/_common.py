@@ -12,15 +12,15 @@ import torch
 from kedro.config import OmegaConfigLoader
 from torch import nn
 
+from synthbalance.config import ImbalanceParams, IngestParams
 from synthbalance.models import gan as gan_models
-from synthbalance.pipelines.gan import nodes as gan_nodes
 from synthbalance.pipelines.imbalance.nodes import (
-    ImbalanceParams,
     label_for_task,
     make_imbalanced,
     split_validation,
 )
-from synthbalance.pipelines.ingest.nodes import IngestParams, load_dataset
+from synthbalance.pipelines.ingest.nodes import load_dataset
+from synthbalance.training import gan as gan_training
 
 PROJECT = Path(__file__).parents[1]
 # Kedro's log with a timestamp per line, for the scripts that time nodes from it.
@@ -135,6 +135,6 @@ def seeds_architecture():
     with (
         mock.patch.object(gan_models, "Generator", generator),
         mock.patch.object(gan_models, "Discriminator", discriminator),
-        mock.patch.object(gan_nodes, "Discriminator", discriminator),
+        mock.patch.object(gan_training, "Discriminator", discriminator),
     ):
         yield

@@ -23,9 +23,10 @@ import numpy as np
 import torch
 from _common import print_table, project_parameters, save_json  # benchmarks/ is on sys.path
 
+from synthbalance.config import GanParams, IngestParams
 from synthbalance.images import ImageSet
-from synthbalance.pipelines.gan.nodes import GanParams, train_gan
-from synthbalance.pipelines.ingest.nodes import IngestParams, load_dataset
+from synthbalance.pipelines.gan.nodes import train_gan
+from synthbalance.pipelines.ingest.nodes import load_dataset
 
 
 def tasks() -> dict[str, ImageSet]:

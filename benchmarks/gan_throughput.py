@@ -26,10 +26,11 @@ from _common import (  # benchmarks/ is on sys.path when a script runs
 )
 from torch.utils.flop_counter import FlopCounterMode
 
+from synthbalance.config import GanParams
 from synthbalance.images import ImageSet
-from synthbalance.pipelines.gan.nodes import GanParams, _build
-from synthbalance.pipelines.gan.training import gan_step
 from synthbalance.seeding import torch_generator
+from synthbalance.training.gan import setup
+from synthbalance.training.loop import gan_step
 
 ARCHITECTURES = {
     "dcgan": ({"architecture": "dcgan"}, contextlib.nullcontext),
@@ -73,7 +74,7 @@ def measure(name: str, overrides: dict, context, base: dict, seconds: float, pea
     labels = torch.cat([torch.zeros(1757), torch.ones(243)]).long().numpy()  # as MNIST's task
     train = ImageSet(images, labels, ("not 5", "5"))
     with context():
-        _, players = _build(train, params, [1], name == "conditional", torch.device("cpu"))
+        _, _, players = setup(train, params, 0, torch.device("cpu"))
     player, rng = players[0], torch_generator(0, "benchmark")
     autocast = torch.autocast("cpu", enabled=False)
 

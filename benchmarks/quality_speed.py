@@ -21,7 +21,7 @@ from _common import save_json  # benchmarks/ is on sys.path when a script runs
 
 from synthbalance.models.classifier import Classifier
 from synthbalance.pipelines.quality import measures
-from synthbalance.pipelines.quality.nodes import _embed
+from synthbalance.pipelines.quality.nodes import embed
 from synthbalance.sources import read_mnist_like
 
 PROJECT = Path(__file__).parents[1]
@@ -48,9 +48,9 @@ def main() -> None:
         timings[name] = round(time.perf_counter() - begin, 2)
         return result
 
-    real_f, _ = timed("embed real", lambda: _embed(extractor, real.images))
-    fake_f, _ = timed("embed synthetic", lambda: _embed(extractor, fake.images))
-    seen_f, _ = timed("embed training", lambda: _embed(extractor, seen.images))
+    real_f, _ = timed("embed real", lambda: embed(extractor, real.images))
+    fake_f, _ = timed("embed synthetic", lambda: embed(extractor, fake.images))
+    seen_f, _ = timed("embed training", lambda: embed(extractor, seen.images))
     timed("frechet distance", lambda: measures.frechet_distance(real_f, fake_f))
     timed("kid", lambda: measures.kernel_distance(real_f, fake_f))
     timed("precision/recall/density/coverage",

@@ -19,7 +19,8 @@ from pathlib import Path
 from _common import PROJECT, print_table, save_json  # benchmarks/ is on sys.path
 from balance_stages import run_balance
 
-from synthbalance.pipelines.ingest.nodes import IngestParams, load_dataset
+from synthbalance.config import IngestParams
+from synthbalance.pipelines.ingest.nodes import load_dataset
 
 
 def cases(mnist: str, fashion: str) -> dict[str, list[str]]:

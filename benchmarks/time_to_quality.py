@@ -30,9 +30,9 @@ from _common import (  # benchmarks/ is on sys.path when a script runs
     seeds_architecture,
 )
 
-from synthbalance.pipelines.gan.nodes import GanParams, train_gan
+from synthbalance.config import GanParams, QualityParams
+from synthbalance.pipelines.gan.nodes import train_gan
 from synthbalance.pipelines.quality.nodes import (
-    QualityParams,
     fit_feature_extractor,
     score_progress,
 )

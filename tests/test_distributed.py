@@ -16,13 +16,14 @@ import pytest
 import torch
 from pydantic import ValidationError
 
+from synthbalance.config import ClassifierParams, GanParams
 from synthbalance.distributed import DistributedTrainingError, Rank
-from synthbalance.pipelines.evaluate import nodes as evaluate_nodes
-from synthbalance.pipelines.evaluate.nodes import ClassifierParams, train_classifier
-from synthbalance.pipelines.gan import nodes as gan_nodes
-from synthbalance.pipelines.gan.nodes import GanParams, train_gan
-from synthbalance.pipelines.gan.training import Player
+from synthbalance.pipelines.evaluate.nodes import train_classifier
+from synthbalance.pipelines.gan.nodes import train_gan
 from synthbalance.seeding import torch_generator
+from synthbalance.training import classifier as classifier_training
+from synthbalance.training import gan as gan_training
+from synthbalance.training.loop import Player
 from tests.conftest import make_image_set
 from tests.pipelines.gan.test_nodes import tiny
 
@@ -125,13 +126,14 @@ def test_world_size_is_at_least_one():
 def test_world_size_2_trains_its_own_checkpoint(tmp_path):
     train = make_image_set([40, 6, 40], size=8)
     one, two = tiny(tmp_path), tiny(tmp_path, world_size=2)
-    assert gan_nodes._fingerprint(train, one, 0, [1]) != gan_nodes._fingerprint(train, two, 0, [1])
+    fingerprint = gan_training.fingerprint
+    assert fingerprint(train, one, 0, [1]) != fingerprint(train, two, 0, [1])
 
 
 @pytest.mark.slow
 def test_a_gan_on_two_ranks(tmp_path, writes, monkeypatch):
     train = make_image_set([40, 6, 40], size=8)
-    results = spy_on_ranks(monkeypatch, gan_nodes)
+    results = spy_on_ranks(monkeypatch, gan_training)
     params = tiny(tmp_path / "checkpoints", world_size=2, monitor_images=4)
     generator, history, progress, samples = train_gan(train, params, 0)
 
@@ -171,7 +173,8 @@ def test_a_gan_on_two_ranks_resumes_to_the_same_weights(tmp_path):
 def test_a_failing_worker_is_a_clear_error_with_its_log(tmp_path):
     train = make_image_set([40, 6, 40], size=8)
     params = tiny(tmp_path, world_size=2)
-    fingerprint = gan_nodes._fingerprint(train, params, 0, gan_nodes._gan_classes(train, params))
+    classes = gan_training.gan_classes(train, params)
+    fingerprint = gan_training.fingerprint(train, params, 0, classes)
     (tmp_path / f"gan-{fingerprint}.pt").write_bytes(b"not a checkpoint")
     cause = r"(?s)exit code 1\): \S*GanTrainingError: checkpoint \S+ cannot be read.*Traceback"
     with pytest.raises(DistributedTrainingError, match=cause):
@@ -181,7 +184,7 @@ def test_a_failing_worker_is_a_clear_error_with_its_log(tmp_path):
 @pytest.mark.slow
 def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     train, validation = make_image_set([30, 10]), make_image_set([10, 4], seed=1)
-    results = spy_on_ranks(monkeypatch, evaluate_nodes)
+    results = spy_on_ranks(monkeypatch, classifier_training)
     params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, seeds=[0, 1])
     classifier, history = train_classifier(
         train, validation, params.model_copy(update={"world_size": 2}), 0, class_weighted=True

@@ -18,6 +18,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
 
+from synthbalance.results import RESULT_TAG, StrategyResult
 from synthbalance.run_lock import DataFolderLock, describe_run
 from synthbalance.tracking import check_store, setup_lock
 
@@ -132,32 +133,44 @@ class RunLockHook:
 class StrategyRunsHook:
     """One nested MLflow run per strategy and seed, under the run of `kedro run`.
 
-    The only MLflow code outside the catalog: after a strategy's ``report_strategy`` node,
-    it logs the report's metrics (the same keys for every strategy), the validation curves
-    as metric histories, and the strategy, seed and training counts by origin as params
-    and tags, so that the MLflow UI's run table and Compare view set strategies side by side.
+    The only MLflow code outside the catalog: after each node tagged ``strategy_result``
+    (every strategy's ``report_strategy``), it logs the node's ``StrategyResult``: its metrics
+    (the same keys for every strategy), the validation curves as metric histories, and the
+    strategy, seed and training counts by origin as params and tags, so that the MLflow UI's
+    run table and Compare view set strategies side by side. A tagged node without a
+    ``StrategyResult`` fails the run, naming it: a child run never disappears silently.
     """
 
     @hook_impl
     def after_node_run(self, node, outputs: dict[str, Any]) -> None:
-        if not node.name.endswith(".report_strategy") or mlflow.active_run() is None:
+        if RESULT_TAG not in node.tags:
             return
-        (report,) = outputs.values()
-        params = {"strategy": report["strategy"], "train_images": report["train_images"]}
-        params |= {f"train_{origin}": n for origin, n in report["train_by_origin"].items()}
-        now = int(time.time() * 1000)
-        for run in report["runs"]:
-            name = f"{report['strategy']} (seed {run['seed']})"
-            with mlflow.start_run(run_name=name, nested=True) as child:
-                mlflow.set_tags({"strategy": report["strategy"], "seed": run["seed"]})
-                mlflow.log_params({**params, "seed": run["seed"]})
-                curves = [
-                    Metric(key, float(value), now, int(row["step"]))
-                    for row in run["history"]
-                    for key, value in row.items()
-                    if key != "step"
-                ]
-                scores = [Metric(key, value, now, 0) for key, value in run["metrics"].items()]
-                everything = curves + scores
-                for start in range(0, len(everything), 1000):  # MLflow's limit per batch
-                    MlflowClient().log_batch(child.info.run_id, everything[start : start + 1000])
+        results = [value for value in outputs.values() if isinstance(value, StrategyResult)]
+        if len(results) != 1:
+            raise TypeError(
+                f"node {node.name} is tagged {RESULT_TAG!r} but returned no StrategyResult "
+                f"({sorted(outputs)}): its strategy's MLflow child runs cannot be logged"
+            )
+        if mlflow.active_run() is not None:
+            _log_child_runs(results[0])
+
+
+def _log_child_runs(result: StrategyResult) -> None:
+    params = {"strategy": result.strategy, "train_images": result.train_images}
+    params |= {f"train_{origin}": n for origin, n in result.train_by_origin.items()}
+    now = int(time.time() * 1000)
+    for run in result.runs:
+        name = f"{result.strategy} (seed {run.seed})"
+        with mlflow.start_run(run_name=name, nested=True) as child:
+            mlflow.set_tags({"strategy": result.strategy, "seed": run.seed})
+            mlflow.log_params({**params, "seed": run.seed})
+            curves = [
+                Metric(key, float(value), now, int(row["step"]))
+                for row in run.history
+                for key, value in row.items()
+                if key != "step"
+            ]
+            scores = [Metric(key, value, now, 0) for key, value in run.metrics.items()]
+            everything = curves + scores
+            for start in range(0, len(everything), 1000):  # MLflow's limit per batch
+                MlflowClient().log_batch(child.info.run_id, everything[start : start + 1000])

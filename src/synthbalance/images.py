@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+ClassRef = int | str  # a class given by its label, or by its name
+
 
 def _read_only(array: np.ndarray) -> np.ndarray:
     # A read-only view: the caller's array stays writable, but no stage can change
@@ -85,7 +87,7 @@ class ImageSet:
         """The same images under new labels and class names."""
         return ImageSet(self.images, labels, tuple(class_names), self.origin)
 
-    def class_index(self, name_or_label: int | str) -> int:
+    def class_index(self, name_or_label: ClassRef) -> int:
         """The label of a class given by its label (int) or its name (str)."""
         if isinstance(name_or_label, int) and 0 <= name_or_label < self.num_classes:
             return name_or_label

@@ -3,6 +3,7 @@
 import warnings
 
 from synthbalance.hooks import ProjectMlflowHook, RunLockHook, StrategyRunsHook
+from synthbalance.shape import ProjectContext
 
 # Kedro 1.7 and kedro-mlflow 2.0 call an OmegaConf function that OmegaConf now deprecates;
 # the warning repeats at every run and nothing in this project can act on it.
@@ -14,3 +15,6 @@ warnings.filterwarnings("ignore", message="One or more dataset names contain '.'
 # Our subclass replaces the hook kedro-mlflow registers itself, so that it runs once.
 HOOKS = (RunLockHook(), ProjectMlflowHook(), StrategyRunsHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # its distribution name
+
+# Its config loader shapes the DAG (which strategies, whether quality runs): synthbalance.shape.
+CONTEXT_CLASS = ProjectContext

@@ -9,15 +9,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from synthbalance.config import ImbalanceParams, SampleParams
 from synthbalance.images import ImageSet
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.pipelines.imbalance.nodes import (
-    ImbalanceParams,
     label_for_task,
     make_imbalanced,
     split_validation,
 )
-from synthbalance.pipelines.sample.nodes import SampleParams, sample_synthetic
+from synthbalance.pipelines.sample.nodes import sample_synthetic
 
 NAMES = ("zero", "one", "two", "three")
 

@@ -13,10 +13,10 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
+from synthbalance.config import ImbalanceParams
 from synthbalance.datasets import ImageSetDataset
 from synthbalance.pipelines import imbalance
-from synthbalance.pipelines.imbalance.nodes import ImbalanceParams
-from synthbalance.pipelines.strategies.nodes import BUILDERS
+from synthbalance.strategies import REGISTRY
 from tests.conftest import copy_project, make_image_set
 
 
@@ -121,14 +121,14 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert (data / "08_reporting/gan_progress.gif").is_file()
     assert len(list((data / "06_models/gan_checkpoints").glob("gan-*.pt"))) == 1
     train_sets = {p.stem for p in (data / "05_model_input/strategies").glob("*.npz")}
-    assert train_sets == set(BUILDERS)
+    assert train_sets == set(REGISTRY)
 
     validation = ImageSetDataset(
         filepath=str(next((data / "05_model_input/validation.npz").iterdir()) / "validation.npz")
     ).load()
     assert set(validation.origin) == {"real"}  # model selection sees only real images
     comparison = pd.read_csv(data / "08_reporting/comparison.csv")
-    assert sorted(comparison["strategy"]) == sorted(BUILDERS)
+    assert sorted(comparison["strategy"]) == sorted(REGISTRY)
     assert (comparison["seeds"] == 2).all()
 
     with sqlite3.connect(project / "mlflow.db") as db:
@@ -173,7 +173,7 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert {"quality.3.synthetic.fd", "quality.3.held_back.fd", "quality.all.synthetic.recall",
             "quality.5.synthetic.memorisation_pixels"} <= quality  # fmt: skip
     assert len(children) == 18  # nine strategies, two seeds each (conf/smoke)
-    assert sorted(child_tags) == sorted((name, str(seed)) for name in BUILDERS for seed in (0, 1))
+    assert sorted(child_tags) == sorted((name, str(seed)) for name in REGISTRY for seed in (0, 1))
     assert len({n for _, n in keys_per_child}) == 1  # the same test_ keys for every strategy
     assert curve == 2  # validation scored every 10 of 20 steps
     (root,) = project.glob(f"mlruns/*/{run_id}/artifacts")
@@ -198,9 +198,8 @@ def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
             users.setdefault(name, set()).add(n.name)
     # scoring, and the report's bootstrap of those scores (it reads the test labels only)
     assert {u.split(".")[-1] for u in users["test_set"]} == {"score_classifier", "build_report"}
-    builders = {f"strategy.{s}.build_train_set" for s in BUILDERS}
-    # the full split: the imbalance step, the builders (only oracle's keeps it), the quality
-    # metrics (real images the GAN never saw, as reference)
+    # the full split: the imbalance step, oracle's builder alone (each builder reads only what
+    # its registry record needs), the quality metrics (real images the GAN never saw)
     assert users["train_full"] == {"imbalance.summarise_imbalance", "imbalance.make_imbalanced",
                                    "quality.score_synthetic", "quality.score_gan_progress",
-                                   *builders}  # fmt: skip
+                                   "strategy.oracle.build_train_set"}  # fmt: skip

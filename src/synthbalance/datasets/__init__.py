@@ -2,9 +2,16 @@
 
 from synthbalance.datasets.animation_dataset import AnimationDataset
 from synthbalance.datasets.image_set_dataset import ImageSetDataset
+from synthbalance.datasets.strategy_result_dataset import StrategyResultDataset
 from synthbalance.datasets.torch_model_dataset import TorchModelDataset
 
-__all__ = ["AnimationDataset", "ImageSetDataset", "TorchModelDataset", "loaded"]
+__all__ = [
+    "AnimationDataset",
+    "ImageSetDataset",
+    "StrategyResultDataset",
+    "TorchModelDataset",
+    "loaded",
+]
 
 
 def loaded(partitions: dict) -> dict:

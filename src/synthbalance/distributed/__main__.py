@@ -1,7 +1,8 @@
 """One torchrun worker: ``python -m synthbalance.distributed <job folder>``.
 
 torchrun sets RANK, WORLD_SIZE, LOCAL_RANK and the rendezvous address; the job folder holds
-``job.json`` and the input ImageSets. Rank 0 writes ``result.pt``; no rank touches MLflow.
+``job.json`` (which function to run, its settings) and the input ImageSets. Rank 0 writes
+``result.pt``; no rank touches MLflow.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from synthbalance.datasets.image_set_dataset import ImageSetDataset
 from synthbalance.distributed.rank import Rank
 
-# Each task's module has train_rank(inputs, job, rank) -> dict.
-TASKS = {
-    "gan": "synthbalance.pipelines.gan.ddp",
-    "classifier": "synthbalance.pipelines.evaluate.ddp",
-}
+
+def task_of(job: dict):
+    """The function ``run_ranks`` was given, ``task(inputs, job, rank) -> dict``, found by its
+    module and name (the caller's import decides what runs: no table of tasks here)."""
+    module, name = job["task"]
+    return getattr(importlib.import_module(module), name)
 
 
 def join(device_type: str) -> Rank:
@@ -44,7 +46,7 @@ def join(device_type: str) -> Rank:
 @record  # a failure's traceback goes into torchrun's summary, which the node shows
 def main(folder: Path) -> None:
     job = json.loads((folder / "job.json").read_text())
-    task = importlib.import_module(TASKS[job["task"]])
+    task = task_of(job)
     rank = join(job["device"])
     # Plain lines, which the node passes on to its log; replaces the handlers Kedro's import
     # installed. The other ranks say the same things: only their errors are shown.
@@ -53,7 +55,7 @@ def main(folder: Path) -> None:
     try:
         inputs = {name: ImageSetDataset(filepath=str(folder / f"{name}.npz")).load()
                   for name in job["inputs"]}  # fmt: skip
-        result = task.train_rank(inputs, job, rank)
+        result = task(inputs, job, rank)
         digests = rank.gather(result.pop("digest"))
         if rank.rank == 0:
             with (folder / "result.pt").open("wb") as file:

@@ -16,12 +16,14 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
 import synthbalance
 from synthbalance.datasets.image_set_dataset import ImageSetDataset
+from synthbalance.distributed.rank import Rank
 from synthbalance.images import ImageSet
 
 logger = logging.getLogger(__name__)
@@ -35,37 +37,45 @@ class DistributedTrainingError(RuntimeError):
     """The torchrun workers failed; the message ends with the last lines of their log."""
 
 
-def run_ranks(task: str, world_size: int, device: str, inputs: dict[str, ImageSet],
-              settings: dict) -> dict:  # fmt: skip
-    """Run ``task`` ("gan" or "classifier") on ``world_size`` processes of this machine under
-    DDP (gloo on ``cpu``, NCCL on ``cuda``, one GPU per process): rank 0's result."""
+def run_ranks(task: Callable[[dict, dict, Rank], dict], world_size: int, device: str,
+              inputs: dict[str, ImageSet], settings: dict) -> dict:  # fmt: skip
+    """Run ``task(inputs, job, rank)``, a module-level function, on ``world_size`` processes of
+    this machine under DDP (gloo on ``cpu``, NCCL on ``cuda``, one GPU per process): rank 0's
+    result. The workers import it by its module and name, as pickle would."""
+    name = _name(task)
     if device == "cuda" and world_size > torch.cuda.device_count():
         raise ValueError(
-            f"{task}.world_size is {world_size} but this machine has "
+            f"{name}.world_size is {world_size} but this machine has "
             f"{torch.cuda.device_count()} CUDA devices: NCCL needs one per process"
         )
-    with tempfile.TemporaryDirectory(prefix=f"synthbalance-{task}-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"synthbalance-{name}-") as folder:
         job = Path(folder)
         for name, image_set in inputs.items():
             ImageSetDataset(filepath=str(job / f"{name}.npz")).save(image_set)
-        job_file = {"task": task, "device": device, "inputs": list(inputs), **settings}
+        job_file = {"task": [task.__module__, task.__qualname__], "device": device,
+                    "inputs": list(inputs), **settings}  # fmt: skip
         (job / "job.json").write_text(json.dumps(job_file))
         (job / "logging.yml").write_text(QUIET_LOGGING)
-        logger.info("%s: training on %d processes (torchrun, %s)", task, world_size, device)
+        logger.info("%s: training on %d processes (torchrun, %s)", name, world_size, device)
         code, tail = _run(_command(world_size, job), _environment(world_size, device, job))
         if code != 0:
             raise DistributedTrainingError(
-                f"{task} training failed in its torchrun workers (exit code {code}){_cause(tail)}"
+                f"{name} training failed in its torchrun workers (exit code {code}){_cause(tail)}"
                 f"; the last lines of their log:\n" + "".join(tail)
             )
         result = torch.load(job / "result.pt", map_location="cpu", weights_only=True)
     digests = result["digests"]
     if len(set(digests)) == 1:  # DDP keeps the replicas equal; the log says so, or says not
-        logger.info("%s: all %d ranks ended with the same weights (%s)", task, world_size,
+        logger.info("%s: all %d ranks ended with the same weights (%s)", name, world_size,
                     digests[0])  # fmt: skip
     else:
-        logger.warning("%s: the ranks ended with different weights: %s", task, digests)
+        logger.warning("%s: the ranks ended with different weights: %s", name, digests)
     return result
+
+
+def _name(task) -> str:
+    """"gan" or "classifier": the training module's name, for messages and the job folder."""
+    return task.__module__.rsplit(".", 1)[-1]
 
 
 def _cause(tail: list[str]) -> str:

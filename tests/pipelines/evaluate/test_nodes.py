@@ -2,17 +2,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synthbalance.config import ClassifierParams
 from synthbalance.images import ImageSet
+from synthbalance.metrics import HEADLINE, classification_metrics
 from synthbalance.pipelines.evaluate.compare import compare_strategies
-from synthbalance.pipelines.evaluate.metrics import HEADLINE, classification_metrics
 from synthbalance.pipelines.evaluate.nodes import (
-    ClassifierParams,
-    _class_weights,
-    _validation_scores,
     report_strategy,
     score_classifier,
     train_classifier,
 )
+from synthbalance.results import SeedRun, StrategyResult
 from tests.conftest import make_image_set
 
 
@@ -44,31 +43,6 @@ def separable(counts, seed=0) -> ImageSet:
 PARAMS = ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, seeds=[0, 1])
 
 
-def test_one_network_per_seed_selected_on_validation():
-    train, validation = separable([60, 20]), separable([20, 6], seed=1)
-    classifier, history = train_classifier(train, validation, PARAMS, seed=0)
-    assert classifier.seeds == [0, 1] and list(classifier.nets) == ["0", "1"]
-    assert history.groupby("seed")["step"].apply(list).to_dict() == {0: [10, 20, 30],
-                                                                      1: [10, 20, 30]}  # fmt: skip
-    for seed in (0, 1):
-        best = history[history["seed"] == seed]["val_balanced_accuracy"].max()
-        kept = _validation_scores(classifier, seed, validation)["val_balanced_accuracy"]
-        assert kept == pytest.approx(best)
-
-
-def test_same_seed_same_classifier():
-    train, validation = separable([30, 10]), separable([10, 4], seed=1)
-    first, _ = train_classifier(train, validation, PARAMS, seed=3)
-    again, _ = train_classifier(train, validation, PARAMS, seed=3)
-    for key, value in first.state_dict().items():
-        assert np.array_equal(value.numpy(), again.state_dict()[key].numpy())
-
-
-def test_class_weights_are_balanced_and_zero_for_an_absent_class():
-    weights = _class_weights(make_image_set([30, 10, 0]))
-    assert weights.tolist() == pytest.approx([40 / 90, 40 / 30, 0.0])
-
-
 def test_scores_every_seed_on_the_test_set_and_draws_a_confusion_matrix():
     train, validation, test = separable([60, 20]), separable([20, 6], 1), separable([30, 30], 2)
     classifier, _ = train_classifier(train, validation, PARAMS, seed=0)
@@ -96,20 +70,22 @@ def test_report_counts_by_origin_and_carries_the_curves():
                              "val_macro_f1": 0.8}])  # fmt: skip
     report = report_strategy(train_set, history, {"0": {"test_accuracy": 1.0}},
                              {"0": [1, 0, 1]}, "gan")  # fmt: skip
-    assert report["runs"][0]["predicted"] == [1, 0, 1]
-    assert report["train_by_origin"] == {"real": 8, "synthetic": 4}
-    assert report["runs"][0]["history"][0]["step"] == 10
+    assert isinstance(report, StrategyResult)
+    assert report.runs[0].predicted == [1, 0, 1]
+    assert report.train_by_origin == {"real": 8, "synthetic": 4}
+    assert report.runs[0].history[0]["step"] == 10
+    assert StrategyResult.from_json(report.to_json()) == report
 
 
-def report(strategy, values):
-    runs = [{"seed": i, "metrics": dict.fromkeys(HEADLINE, v), "history": []}
-            for i, v in enumerate(values)]  # fmt: skip
-    return {"strategy": strategy, "train_images": 10, "runs": runs}
+def result(strategy, values):
+    runs = [SeedRun(i, dict.fromkeys(HEADLINE, v), [], []) for i, v in enumerate(values)]
+    return StrategyResult(strategy, 10, {"real": 10}, {"c0": 10}, runs)
 
 
 def test_the_comparison_gives_mean_std_and_a_95_percent_interval():
-    table, markdown, figure = compare_strategies(report("none", [0.7, 0.8, 0.9]),
-                                                 report("gan", [0.85]))  # fmt: skip
+    table, markdown, figure = compare_strategies(result("none", [0.7, 0.8, 0.9]),
+                                                 result("gan", [0.85]),
+                                                 strategies=["none", "gan"])  # fmt: skip
     none = table.set_index("strategy").loc["none"]
     assert none["test_minority_f1_mean"] == pytest.approx(0.8)
     assert none["test_minority_f1_std"] == pytest.approx(0.1)
@@ -120,14 +96,8 @@ def test_the_comparison_gives_mean_std_and_a_95_percent_interval():
     assert len(figure.axes) == 2
 
 
-def test_a_seeds_network_does_not_depend_on_the_other_seeds():
-    train, validation = separable([30, 10]), separable([10, 4], seed=1)
-    both, _ = train_classifier(train, validation, PARAMS, seed=3)
-    alone, _ = train_classifier(train, validation, PARAMS.model_copy(update={"seeds": [1]}), seed=3)
-    for key, value in alone.nets["1"].state_dict().items():
-        assert np.array_equal(value.numpy(), both.nets["1"].state_dict()[key].numpy())
 
 
-def test_repeated_seeds_are_refused():
-    with pytest.raises(ValueError, match="seeds must be distinct"):
-        ClassifierParams(seeds=[0, 0])
+def test_a_missing_strategy_result_is_named():
+    with pytest.raises(ValueError, match=r"no evaluation result for strategies \['gan'\]"):
+        compare_strategies(result("none", [0.7]), None, strategies=["none", "gan"])

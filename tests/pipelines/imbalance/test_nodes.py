@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from synthbalance.config import ImbalanceParams
 from synthbalance.pipelines.imbalance.nodes import (
-    ImbalanceParams,
     label_for_task,
     make_imbalanced,
     plot_imbalance,

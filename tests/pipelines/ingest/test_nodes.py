@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from synthbalance.pipelines.ingest.nodes import IngestParams, load_dataset
+from synthbalance.config import IngestParams
+from synthbalance.pipelines.ingest.nodes import load_dataset
 from synthbalance.sources import SourceError
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch_fidelity.feature_extractor_inceptionv3 as fidelity
 
-from synthbalance.pipelines.evaluate.nodes import ClassifierParams
+from synthbalance.config import ClassifierParams, QualityParams
 from synthbalance.pipelines.quality.inception import (
     InceptionError,
     inception_features,
@@ -15,7 +15,6 @@ from synthbalance.pipelines.quality.inception import (
 )
 from synthbalance.pipelines.quality.measures import frechet_distance
 from synthbalance.pipelines.quality.nodes import (
-    QualityParams,
     fit_feature_extractor,
     score_synthetic,
 )

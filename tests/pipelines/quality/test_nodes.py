@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
 
+from synthbalance.config import ClassifierParams, QualityParams
 from synthbalance.images import ImageSet
-from synthbalance.pipelines.evaluate.nodes import ClassifierParams
 from synthbalance.pipelines.quality.nodes import (
-    QualityParams,
     fit_feature_extractor,
     score_progress,
     score_synthetic,

@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 from sklearn.metrics import f1_score
 
-from synthbalance.pipelines.evaluate.metrics import HEADLINE
+from synthbalance.metrics import HEADLINE
 from synthbalance.pipelines.report.nodes import build_report
 from synthbalance.pipelines.report.verdict import difference, minority_f1, verdict
+from synthbalance.results import SeedRun, StrategyResult
 from tests.conftest import make_image_set
 
 RNG = np.random.default_rng(0)
@@ -118,15 +119,14 @@ def page(**quality) -> tuple[str, dict, dict]:
         synthetic=make_image_set([0, 5, 5]),
         parameters=PARAMETERS,
         **quality,
-        **{f"report_{name}": as_report(p) for name, p in PREDICTIONS.items()},
+        **{f"report_{name}": as_result(name, p) for name, p in PREDICTIONS.items()},
     )
 
 
-def as_report(predicted: dict) -> dict:
-    """What report_strategy writes, as far as the report reads it."""
-    return {
-        "runs": [{"seed": int(seed), "predicted": labels} for seed, labels in predicted.items()]
-    }
+def as_result(name: str, predicted: dict) -> StrategyResult:
+    """A strategy's result, as far as the report reads it: each seed's predicted labels."""
+    runs = [SeedRun(int(seed), {}, labels) for seed, labels in predicted.items()]
+    return StrategyResult(name, 100, {"real": 100}, {}, runs)
 
 
 def test_the_page_is_self_contained_and_holds_table_verdict_and_figures():

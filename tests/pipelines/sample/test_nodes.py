@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from synthbalance.pipelines.gan.nodes import GanParams, train_gan
-from synthbalance.pipelines.sample.nodes import SampleParams, sample_synthetic, synthetic_counts
+from synthbalance.config import GanParams, SampleParams
+from synthbalance.pipelines.gan.nodes import train_gan
+from synthbalance.pipelines.sample.nodes import sample_synthetic, synthetic_counts
 from tests.conftest import make_image_set
 
 

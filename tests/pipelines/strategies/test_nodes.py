@@ -1,15 +1,11 @@
 import numpy as np
 import pytest
 
+from synthbalance.config import AugmentParams, StrategiesParams
 from synthbalance.images import ImageSet, stratified_split
 from synthbalance.pipelines import strategies
-from synthbalance.pipelines.strategies.nodes import (
-    BUILDERS,
-    AugmentParams,
-    StrategiesParams,
-    augment_images,
-    build_train_set,
-)
+from synthbalance.pipelines.strategies.nodes import build_train_set
+from synthbalance.strategies import REGISTRY, augment_images
 from tests.conftest import make_image_set
 
 
@@ -26,7 +22,8 @@ def data():
 
 def build(data, strategy, seed=0):
     full, train, validation, synthetic = data
-    return build_train_set(train, synthetic, full, validation, StrategiesParams(), seed, strategy)
+    return build_train_set(StrategiesParams(), seed, strategy, train_imbalanced=train,
+                           synthetic=synthetic, train_full=full, validation=validation)  # fmt: skip
 
 
 def origins(image_set) -> dict[str, int]:
@@ -54,7 +51,7 @@ def test_each_strategy_has_its_counts_and_origins(data, strategy, counts, expect
     assert origins(train_set) == expected_origins
 
 
-@pytest.mark.parametrize("strategy", sorted(BUILDERS))
+@pytest.mark.parametrize("strategy", sorted(REGISTRY))
 def test_no_removed_or_validation_image_reaches_a_strategy_but_oracle(data, strategy):
     full, train, validation, _ = data
     train_set = build(data, strategy)
@@ -65,7 +62,7 @@ def test_no_removed_or_validation_image_reaches_a_strategy_but_oracle(data, stra
     assert not real & {img.tobytes() for img in validation.images}
 
 
-@pytest.mark.parametrize("strategy", sorted(BUILDERS))
+@pytest.mark.parametrize("strategy", sorted(REGISTRY))
 def test_same_seed_same_train_set(data, strategy):
     assert np.array_equal(build(data, strategy, 1).images, build(data, strategy, 1).images)
 
@@ -73,7 +70,7 @@ def test_same_seed_same_train_set(data, strategy):
 def test_inputs_are_not_changed(data):
     _, train, _, synthetic = data
     before = train.images.copy(), synthetic.images.copy()
-    for strategy in BUILDERS:
+    for strategy in REGISTRY:
         build(data, strategy)
     assert np.array_equal(before[0], train.images) and np.array_equal(before[1], synthetic.images)
 
@@ -86,24 +83,44 @@ def test_augmentation_changes_images_and_keeps_their_shape():
 
 
 def test_an_unknown_strategy_is_a_clear_error(data):
-    with pytest.raises(ValueError, match="unknown strategy 'mixup'"):
+    with pytest.raises(ValueError, match=r"strategy lists \['mixup'\]; choose from"):
         build(data, "mixup")
 
 
-def test_smote_needs_two_images_of_a_rare_class(data):
+class Untouchable:
+    def __getattr__(self, name):
+        raise AssertionError("a builder read a dataset its registry record does not name")
+
+
+def test_each_builder_is_handed_only_the_datasets_its_record_names(data):
     full, train, validation, synthetic = data
+    every = {"train_imbalanced": train, "synthetic": synthetic, "train_full": full,
+             "validation": validation}  # fmt: skip
+    for name, strategy in REGISTRY.items():
+        given = {k: v if k in strategy.needs else Untouchable() for k, v in every.items()}
+        assert len(build_train_set(StrategiesParams(), 0, name, **given)) > 0
+    assert REGISTRY["oracle"].needs == ("train_full", "validation")
+    assert all("train_full" not in s.needs for n, s in REGISTRY.items() if n != "oracle")
+
+
+def test_smote_needs_two_images_of_a_rare_class(data):
+    _, train, _, synthetic = data
     one_rare = np.flatnonzero(train.labels == 1)[:1]
     lonely = train.take(np.sort(np.concatenate([np.flatnonzero(train.labels != 1), one_rare])))
     with pytest.raises(ValueError, match="at least 2 real images"):
-        build_train_set(lonely, synthetic, full, validation, StrategiesParams(), 0, "smote")
+        build_train_set(StrategiesParams(), 0, "smote", train_imbalanced=lonely,
+                        synthetic=synthetic)
 
 
 def test_one_namespace_per_strategy():
     pipeline = strategies.create_pipeline()
-    assert {n.namespace for n in pipeline.nodes} == {f"strategy.{name}" for name in BUILDERS}
+    assert {n.namespace for n in pipeline.nodes} == {f"strategy.{name}" for name in REGISTRY}
     assert {o for n in pipeline.nodes for o in n.outputs} == {
-        f"strategy.{name}.train_set" for name in BUILDERS
+        f"strategy.{name}.train_set" for name in REGISTRY
     }
+    for n in pipeline.nodes:  # each node reads what its builder needs, and the parameters
+        name = n.namespace.removeprefix("strategy.")
+        assert set(n.inputs) == {*REGISTRY[name].needs, "params:strategies", "params:seed"}
 
 
 def test_the_strategies_that_run_are_a_parameter(tmp_path, monkeypatch):

@@ -1,6 +1,5 @@
 from kedro.pipeline import Pipeline
 
-from synthbalance.build_parameters import build_parameter
 from synthbalance.pipelines import (
     evaluate,
     gan,
@@ -11,6 +10,7 @@ from synthbalance.pipelines import (
     sample,
     strategies,
 )
+from synthbalance.shape import quality_in_balance
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -23,10 +23,6 @@ def create_pipeline(**kwargs) -> Pipeline:
         + sample.create_pipeline()
         + strategies.create_pipeline()
         + evaluate.create_pipeline()
-        + (
-            quality.create_pipeline()
-            if build_parameter("quality", "in_balance", True)
-            else Pipeline([])
-        )
+        + (quality.create_pipeline() if quality_in_balance() else Pipeline([]))
         + report.create_pipeline()
     )

@@ -7,7 +7,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from synthbalance.pipelines.evaluate.metrics import HEADLINE
+from synthbalance.charts import comparison_chart
+from synthbalance.metrics import HEADLINE
+from synthbalance.results import StrategyResult
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -18,19 +20,33 @@ def _summary(values: list[float]) -> dict[str, float]:
     return {"mean": mean, "std": std, "ci95": half}
 
 
-def compare_strategies(*reports: dict) -> tuple[pd.DataFrame, str, Figure]:
+def checked_results(results: tuple, strategies: list[str]) -> list[StrategyResult]:
+    """``results`` when they are the results of ``strategies``, in order; else an error that
+    names each strategy whose result is missing."""
+    found = {r.strategy: r for r in results if isinstance(r, StrategyResult)}
+    missing = [name for name in strategies if name not in found]
+    if missing or len(results) != len(strategies):
+        raise ValueError(
+            f"no evaluation result for strategies {missing or 'among the inputs'}: expected a "
+            f"StrategyResult for each of {strategies} from their report_strategy nodes"
+        )
+    return [found[name] for name in strategies]
+
+
+def compare_strategies(*results: StrategyResult,
+                       strategies: list[str]) -> tuple[pd.DataFrame, str, Figure]:  # fmt: skip
     """(table: a row per strategy, mean/std/ci95 of each headline metric; the same as
     Markdown; bar charts of balanced accuracy and rare-class F1 with 95% intervals)."""
     rows = []
-    for report in reports:
-        row = {"strategy": report["strategy"], "seeds": len(report["runs"]),
-               "train_images": report["train_images"]}  # fmt: skip
+    for result in checked_results(results, strategies):
+        row = {"strategy": result.strategy, "seeds": len(result.runs),
+               "train_images": result.train_images}  # fmt: skip
         for metric in HEADLINE:
-            summary = _summary([run["metrics"][metric] for run in report["runs"]])
+            summary = _summary([run.metrics[metric] for run in result.runs])
             row |= {f"{metric}_{key}": value for key, value in summary.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
-    return table, _markdown(table), chart(table)
+    return table, _markdown(table), comparison_chart(table)
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -46,19 +62,3 @@ def _markdown(table: pd.DataFrame) -> str:
                      + " | ".join(cells) + " |")  # fmt: skip
     note = "\n\n± is the half-width of a 95% t-interval over seeds; one seed gives none.\n"
     return "\n".join(lines) + note
-
-
-def chart(table: pd.DataFrame) -> Figure:
-    figure = Figure(figsize=(10, 4), layout="constrained")
-    for axes, metric in zip(figure.subplots(1, 2), ["test_balanced_accuracy", "test_minority_f1"],
-                            strict=True):  # fmt: skip
-        errors = table[f"{metric}_ci95"].fillna(0)
-        axes.bar(table["strategy"], table[f"{metric}_mean"], yerr=errors, capsize=3,
-                 color=["tab:orange" if s.startswith("gan") or s == "synthetic_only" else
-                        "tab:blue" for s in table["strategy"]])  # fmt: skip
-        axes.set_title(metric.removeprefix("test_").replace("_", " "))
-        # a t-interval over two or three seeds can reach past 1: show it rather than cut it
-        axes.set_ylim(0, max(1.0, float((table[f"{metric}_mean"] + errors).max()) * 1.02))
-        axes.tick_params(axis="x", rotation=45)
-    figure.suptitle("Strategies on the real test set (orange: GAN-based; bars: 95% CI over seeds)")
-    return figure

@@ -8,8 +8,9 @@ from synthbalance.pipelines.evaluate.nodes import (
     score_classifier,
     train_classifier,
 )
-from synthbalance.pipelines.strategies.nodes import WEIGHTED_LOSS
-from synthbalance.pipelines.strategies.pipeline import configured_strategies
+from synthbalance.results import RESULT_TAG
+from synthbalance.shape import strategies_to_run
+from synthbalance.strategies import REGISTRY
 
 SHARED = {"validation", "test_set", "synthetic"}
 
@@ -20,10 +21,11 @@ def _bind(func, **kwargs):
 
 def strategy_evaluation(strategy: str) -> Pipeline:
     """Train, score and report one strategy, under the namespace strategy.<name>."""
+    weighted = REGISTRY[strategy].weighted_loss
     template = Pipeline(
         [
             node(
-                _bind(train_classifier, class_weighted=strategy in WEIGHTED_LOSS),
+                _bind(train_classifier, class_weighted=weighted),
                 inputs=["train_set", "validation", "params:classifier", "params:seed"],
                 outputs=["classifier", "training_history"],
                 name="train_classifier",
@@ -39,6 +41,7 @@ def strategy_evaluation(strategy: str) -> Pipeline:
                 inputs=["train_set", "training_history", "test_scores", "test_predictions"],
                 outputs="report",
                 name="report_strategy",
+                tags=[RESULT_TAG],
             ),
         ]
     )
@@ -51,12 +54,12 @@ def strategy_evaluation(strategy: str) -> Pipeline:
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    names = configured_strategies()
+    names = strategies_to_run()
     per_strategy = sum((strategy_evaluation(name) for name in names), Pipeline([]))
     compare = Pipeline(
         [
             node(
-                compare_strategies,
+                _bind(compare_strategies, strategies=names),
                 inputs=[f"strategy.{name}.report" for name in names],
                 outputs=["comparison", "comparison_markdown", "comparison_chart"],
                 name="compare_strategies",

@@ -6,20 +6,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
-from pydantic import BaseModel, ConfigDict, Field
 
+from synthbalance.config import ImbalanceParams
 from synthbalance.images import ImageSet, held_counts, stratified_split
-from synthbalance.pipelines.imbalance.profiles import OneVsRest, Profile
 from synthbalance.seeding import make_rng
-
-
-class ImbalanceParams(BaseModel):
-    """How to make the training data imbalanced, and how much of it validates."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    profile: Profile = Field(default_factory=OneVsRest)
-    validation_fraction: float = Field(0.1, gt=0, lt=1)
 
 
 def label_for_task(image_set: ImageSet, params: ImbalanceParams) -> ImageSet:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
+from synthbalance.config import IngestParams
 from synthbalance.images import ImageSet, resize, stratified_split, to_channels
 from synthbalance.seeding import make_rng
 from synthbalance.sources import (
@@ -25,29 +24,6 @@ FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
-
-
-class IngestParams(BaseModel):
-    """Which images to read, from where, and in what shape."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: Literal["mnist", "fashion_mnist", "cifar10", "folder", "digits"] = "mnist"
-    folder: str | None = Field(
-        None, description="where the files are; default data/01_raw/<source>"
-    )
-    download: bool = Field(True, description="download through torchvision when files are missing")
-    image_size: PositiveInt | None = Field(None, description="resize to size x size; None: native")
-    color: Literal["grey", "rgb"] | None = Field(None, description="None: the source's own")
-    test_fraction: float = Field(0.2, gt=0, lt=1, description="for sources without a test split")
-    train_fraction: float = Field(
-        1.0, gt=0, le=1, description="keep this stratified share of the train split (quick runs)"
-    )
-    skip_bad_files: bool = Field(False, description="folder: leave out unreadable files, named")
-
-    @property
-    def source_folder(self) -> Path:
-        return Path(self.folder or f"data/01_raw/{self.source}")
 
 
 def _fetcher(dataset_name: str):

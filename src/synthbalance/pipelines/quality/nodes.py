@@ -21,15 +21,14 @@ import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from torchvision.utils import make_grid
 
 from synthbalance import __version__
+from synthbalance.config import QualityParams
 from synthbalance.datasets import loaded
 from synthbalance.images import ImageSet, stratified_split
 from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
-from synthbalance.pipelines.evaluate.nodes import ClassifierParams, train_classifier
 from synthbalance.pipelines.quality import measures
 from synthbalance.pipelines.quality.inception import (
     inception_features,
@@ -37,27 +36,9 @@ from synthbalance.pipelines.quality.inception import (
     load_inception,
 )
 from synthbalance.seeding import make_rng
+from synthbalance.training.classifier import train_classifier
 
 logger = logging.getLogger(__name__)
-
-
-class QualityParams(BaseModel):
-    """The feature extractor, and how the synthetic images are scored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    in_balance: bool = Field(True, description="run as part of balance (a build parameter)")
-    extractor: ClassifierParams = Field(default_factory=lambda: ClassifierParams(seeds=[0]))
-    cache_dir: str = "data/06_models/feature_extractors"  # one per training split, reused
-    nearest_k: PositiveInt = 5
-    max_images: PositiveInt = Field(10000, description="per set, drawn at random beyond this")
-    # A near copy: closer to a training image than this quantile of the held-back real
-    # images' distances to the training images.
-    copy_quantile: float = Field(0.01, gt=0, lt=1)
-    grid_pairs: PositiveInt = 8
-    # Inception FID/IS: off unless a local weights file is given (see quality/inception.py).
-    inception_weights: str | None = Field(None, description="torch-fidelity's Inception file")
-    inception_images: PositiveInt = Field(1000, description="per set (about 9 images/s on CPU)")
 
 
 def _digest(image_set: ImageSet) -> str:
@@ -91,7 +72,7 @@ def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int)
 
 
 @torch.inference_mode()
-def _embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(penultimate-layer features (n, d), predicted labels (n,)) of uint8 images."""
     net = extractor.nets[str(extractor.seeds[0])].eval()
     features, labels = [], []
@@ -107,7 +88,7 @@ def _score(candidate, train, reference, extractor, params, rng) -> tuple[dict, d
     ``reference`` holds what both candidates share, computed once: the reference and the
     training images' features, the reference's own diversity and, when Inception is on, the
     network and the reference's Inception features."""
-    fake, fake_labels = _embed(extractor, candidate.images)
+    fake, fake_labels = embed(extractor, candidate.images)
     real = reference["features"]
     scores = {
         "fd": measures.frechet_distance(real, fake),
@@ -178,6 +159,34 @@ def _groups(labels: np.ndarray, class_names) -> dict[str, list[int]]:
     return groups
 
 
+def _shared(extractor: Classifier, reference: ImageSet, train: ImageSet, inception, params,
+            rng) -> dict:  # fmt: skip
+    """What both candidate sets are scored against, computed once per class group."""
+    real, _ = embed(extractor, reference.images)
+    shared = {
+        "features": real,
+        "seen": embed(extractor, train.images)[0],
+        "diversity": measures.mean_pairwise_distance(real, 5000, rng),
+    }
+    if inception is not None:
+        real_inception = inception_features(inception, reference.images[: params.inception_images])
+        shared["inception"] = (inception, real_inception)
+    return shared
+
+
+def _rows(group: str, scored: dict, params: QualityParams) -> list[dict]:
+    """A row per set ({set: (images, scores, nearest)}), with its memorisation shares: the
+    share nearer a training image than the held-back set's ``copy_quantile``."""
+    rows = []
+    held_near = scored["held_back"][2]
+    for kind, (images, scores, near) in scored.items():
+        for space, (distances, _) in near.items():
+            limit = np.quantile(held_near[space][0], params.copy_quantile)
+            scores[f"memorisation_{space}"] = float(np.mean(distances <= limit))
+        rows.append({"group": group, "set": kind, "images": len(images), **scores})
+    return rows
+
+
 def score_synthetic(
     feature_extractor: Classifier,
     synthetic: ImageSet,
@@ -198,36 +207,19 @@ def score_synthetic(
             reference, held, train = _real_sets(train_full, train_imbalanced, unseen, labels,
                                                 params, seed)  # fmt: skip
             fake = _of(synthetic, labels, params.max_images, rng)
-            real, _ = _embed(feature_extractor, reference.images)
-            shared = {
-                "features": real,
-                "seen": _embed(feature_extractor, train.images)[0],
-                "diversity": measures.mean_pairwise_distance(real, 5000, rng),
-            }
-            if inception is not None:
-                real_inception = inception_features(
-                    inception, reference.images[: params.inception_images]
-                )
-                shared["inception"] = (inception, real_inception)
-            held_scores, held_near = _score(held, train, shared, feature_extractor, params, rng)
-            fake_scores, fake_near = _score(fake, train, shared, feature_extractor, params, rng)
-            for kind, scores, near in (("synthetic", fake_scores, fake_near),
-                                       ("held_back", held_scores, held_near)):  # fmt: skip
-                for space, (distances, _) in near.items():
-                    limit = np.quantile(held_near[space][0], params.copy_quantile)
-                    scores[f"memorisation_{space}"] = float(np.mean(distances <= limit))
-                count = len(fake if kind == "synthetic" else held)
-                rows.append({"group": group, "set": kind, "images": count, **scores})
+            shared = _shared(feature_extractor, reference, train, inception, params, rng)
+            held_scored = (held, *_score(held, train, shared, feature_extractor, params, rng))
+            fake_scored = (fake, *_score(fake, train, shared, feature_extractor, params, rng))
+            rows += _rows(group, {"synthetic": fake_scored, "held_back": held_scored}, params)
             if pairs is None:
-                pairs = _closest_pairs(fake, train, fake_near["pixels"], params.grid_pairs)
-    table = pd.DataFrame(rows)
+                pairs = _closest_pairs(fake, train, fake_scored[2]["pixels"], params.grid_pairs)
     metrics = {
         f"{row['group']}.{row['set']}.{key}": {"value": float(row[key]), "step": 0}
         for row in rows
         for key in row
         if key not in ("group", "set")
     }
-    return table, metrics, pairs
+    return pd.DataFrame(rows), metrics, pairs
 
 
 def _inception_scores(network, real: np.ndarray, candidate: ImageSet, params) -> dict:
@@ -259,10 +251,10 @@ def score_progress(
     rows = []
     for group, labels in _groups(first.labels, train_full.class_names).items():
         reference, _, _ = _real_sets(train_full, train_imbalanced, unseen, labels, params, seed)
-        real, _ = _embed(feature_extractor, reference.images)
+        real, _ = embed(feature_extractor, reference.images)
         for step, image_set in samples.items():
             fake = image_set.take(np.flatnonzero(np.isin(image_set.labels, labels)))
-            features, predicted = _embed(feature_extractor, fake.images)
+            features, predicted = embed(feature_extractor, fake.images)
             rows.append({
                 "step": step, "group": group, "images": len(fake),
                 "fd": measures.frechet_distance(real, features),

@@ -14,11 +14,12 @@ from matplotlib.figure import Figure
 from PIL import Image
 from pydantic import BaseModel
 
+from synthbalance.charts import comparison_chart
 from synthbalance.images import ImageSet
-from synthbalance.pipelines.evaluate.compare import chart
-from synthbalance.pipelines.evaluate.metrics import HEADLINE
-from synthbalance.pipelines.evaluate.nodes import rare_classes
+from synthbalance.metrics import HEADLINE, rare_classes
 from synthbalance.pipelines.report.verdict import verdict
+from synthbalance.results import StrategyResult
+from synthbalance.strategies import REGISTRY
 
 REPORT = "report_"  # the prefix of the node's per-strategy inputs
 
@@ -48,19 +49,18 @@ def build_report(
     quality_table: pd.DataFrame | None = None,
     quality_progress: pd.DataFrame | None = None,
     memorisation_grid: Image.Image | None = None,
-    **reports: dict,
+    **reports: StrategyResult,
 ) -> tuple[str, dict, dict]:
     """(the page, the verdict as data, the verdict's numbers as MLflow metrics).
 
-    ``report_<strategy>``: each strategy's report (`report_strategy`), which holds its
-    predicted test labels per classifier seed.
+    ``report_<strategy>``: each strategy's ``StrategyResult``, which holds its predicted test
+    labels per classifier seed.
     """
     # Kedro hands the sections it validated as pydantic models.
     parameters = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
                   for key, value in parameters.items()}  # fmt: skip
-    by_strategy = {name.removeprefix(REPORT): {str(run["seed"]): run["predicted"]
-                                               for run in report["runs"]}
-                   for name, report in reports.items()}  # fmt: skip
+    by_strategy = {name.removeprefix(REPORT): result.predictions()
+                   for name, result in reports.items()}  # fmt: skip
     rare = rare_classes(synthetic)
     found = verdict(test_set.labels, by_strategy, comparison, rare, int(parameters["seed"]))
     sections = [
@@ -68,31 +68,43 @@ def build_report(
         f'<p id="verdict">{_e(found["sentence"])}</p>',
         _caveats(found, comparison),
         _settings(parameters, test_set, rare),
+        *_data_sections(imbalance_summary, synthetic_grid),
+        "<h2>The strategies on the real test set</h2>",
+        _comparison(comparison),
+        _figure(comparison_chart(comparison), "balanced accuracy and rare-class F1 per strategy"),
+        _quality(quality_table, quality_progress, memorisation_grid),
+        f'<p class="note">Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by '
+        "synthbalance's report pipeline; every figure here is in data/08_reporting and in "
+        "the MLflow run.</p>",
+    ]
+    return _page(sections), found, _verdict_metrics(found)
+
+
+def _data_sections(imbalance_summary: pd.DataFrame, synthetic_grid: Image.Image) -> list[str]:
+    return [
         "<h2>The imbalance</h2>",
         _table(imbalance_summary, "imbalance"),
         "<h2>Real and synthetic images of the rare classes</h2>",
         '<p class="note">Per rare class, a row of the real training images the GAN learned '
         "from above a row of the GAN's samples.</p>",
         _image(synthetic_grid, "real above synthetic"),
-        "<h2>The strategies on the real test set</h2>",
-        _comparison(comparison),
-        _figure(chart(comparison), "balanced accuracy and rare-class F1 per strategy"),
-        _quality(quality_table, quality_progress, memorisation_grid),
-        f'<p class="note">Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by '
-        "synthbalance's report pipeline; every figure here is in data/08_reporting and in "
-        "the MLflow run.</p>",
     ]
-    page = (
+
+
+def _page(sections: list[str]) -> str:
+    return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>synthbalance report</title>"
         f"<style>{_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n"
     )
-    metrics = {
+
+
+def _verdict_metrics(found: dict) -> dict:
+    return {
         f"{c['strategy']}_minus_best_simple.minority_f1.{key}": {"value": c[key], "step": 0}
         for c in found["comparisons"]
         for key in ("difference", "low", "high")
     }
-    return page, found, metrics
 
 
 def _e(text: object) -> str:
@@ -147,13 +159,16 @@ def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
     return f"<h2>Settings</h2><table>{table}</table>{every}"
 
 
+# Generative rows shaded; the baseline and the upper bound in italics.
+_ROW_CLASS = {"generative": "gan", "baseline": "reference", "upper_bound": "reference"}
+
+
 def _comparison(comparison: pd.DataFrame) -> str:
     names = [m.removeprefix("test_").replace("_", " ") for m in HEADLINE]
     head = "".join(f"<th>{_e(n)}</th>" for n in ["strategy", "seeds", "train images", *names])
     body = []
     for _, row in comparison.iterrows():
-        kind = ("gan" if row["strategy"] in ("gan", "gan_augment", "synthetic_only") else
-                "reference" if row["strategy"] in ("none", "oracle") else "")  # fmt: skip
+        kind = _ROW_CLASS.get(REGISTRY[row["strategy"]].family, "")
         cells = [row["strategy"], row["seeds"], f"{int(row['train_images']):,}"]
         for metric in HEADLINE:
             mean, half = row[f"{metric}_mean"], row[f"{metric}_ci95"]

@@ -1,8 +1,7 @@
 from kedro.pipeline import Pipeline, node
 
-from synthbalance.build_parameters import build_parameter
 from synthbalance.pipelines.report.nodes import REPORT, build_report
-from synthbalance.pipelines.strategies.pipeline import configured_strategies
+from synthbalance.shape import quality_in_balance, strategies_to_run
 
 QUALITY = ("quality_table", "quality_progress", "memorisation_grid")
 
@@ -13,10 +12,10 @@ def create_pipeline(**kwargs) -> Pipeline:
         for name in ("comparison", "imbalance_summary", "synthetic_grid", "test_set", "synthetic")
     }
     inputs["parameters"] = "parameters"
-    if build_parameter("quality", "in_balance", True):
+    if quality_in_balance():
         inputs |= {name: name for name in QUALITY}
-    # the strategies' reports, which compare_strategies reads too: one edge per strategy
-    inputs |= {f"{REPORT}{s}": f"strategy.{s}.report" for s in configured_strategies()}
+    # the strategies' results, which compare_strategies reads too: one edge per strategy
+    inputs |= {f"{REPORT}{s}": f"strategy.{s}.report" for s in strategies_to_run()}
     return Pipeline(
         [
             node(

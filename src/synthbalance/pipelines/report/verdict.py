@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-SIMPLE = ("none", "oversample", "smote", "augment", "class_weight")
-GAN = ("gan", "gan_augment")
+from synthbalance.strategies import REGISTRY, of_family
+
+# The candidates for "the best simple strategy", and the GAN strategies set against it.
+SIMPLE = tuple(of_family("baseline", "simple"))
+GAN = tuple(name for name in of_family("generative") if REGISTRY[name].in_verdict)
 REPLICATES = 2000
 
 

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
 
 import numpy as np
 import torch
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from torchvision.utils import make_grid
 
+from synthbalance.config import SampleParams
 from synthbalance.images import ImageSet
 from synthbalance.models.edge import to_uint8, to_unit
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.seeding import torch_generator
 
 logger = logging.getLogger(__name__)
-
-
-class SampleParams(BaseModel):
-    """How many synthetic images of each class, and which of them to keep."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    target_ratio: float = Field(1.0, gt=0, description="top each class up to ratio x largest")
-    per_class: PositiveInt | None = Field(None, description="instead: this many of each class")
-    filter: Literal["none", "discriminator"] = "none"
-    filter_quantile: float = Field(
-        0.1, ge=0, lt=1, description="keep samples the critic scores above this quantile of real"
-    )
-    max_draws: float = Field(10, ge=1, description="draw at most this x the count per class")
-    batch_size: PositiveInt = 256
 
 
 def synthetic_counts(train: ImageSet, classes: list[int], params: SampleParams) -> dict[int, int]:
@@ -79,6 +63,24 @@ def _threshold(generator: ImageGenerator, train: ImageSet, label: int, quantile:
     return float(torch.quantile(scores, quantile))
 
 
+def _sample_class(generator, train, label, count, params, rng) -> tuple[np.ndarray, dict]:
+    """(up to ``count`` images of class ``label``, its count and acceptance rate as metrics)."""
+    threshold = None
+    if params.filter == "discriminator":
+        threshold = _threshold(generator, train, label, params.filter_quantile)
+    images, drawn = _draw(generator, label, count, threshold, params, rng)
+    name = train.class_names[label]
+    if len(images) < count:
+        logger.warning(
+            "sample: the filter accepted only %d of the %d images wanted of class %r after "
+            "%d draws (max_draws); the synthetic set is short by %d",
+            len(images), count, name, drawn, count - len(images),
+        )  # fmt: skip
+    logger.info("sample: %d images of class %r (%d drawn)", len(images), name, drawn)
+    metrics = {f"{name}.count": len(images), f"{name}.acceptance_rate": len(images) / drawn}
+    return images, {key: {"value": value, "step": 0} for key, value in metrics.items()}
+
+
 def sample_synthetic(
     generator: ImageGenerator, train_imbalanced: ImageSet, params: SampleParams, seed: int
 ) -> tuple[ImageSet, Image.Image, dict]:
@@ -91,22 +93,11 @@ def sample_synthetic(
     for label, count in synthetic_counts(train_imbalanced, generator.classes, params).items():
         if count == 0:
             continue
-        threshold = None
-        if params.filter == "discriminator":
-            threshold = _threshold(generator, train_imbalanced, label, params.filter_quantile)
-        drawn_images, drawn = _draw(generator, label, count, threshold, params, rng)
-        name = train_imbalanced.class_names[label]
-        if len(drawn_images) < count:
-            logger.warning(
-                "sample: the filter accepted only %d of the %d images wanted of class %r after "
-                "%d draws (max_draws); the synthetic set is short by %d",
-                len(drawn_images), count, name, drawn, count - len(drawn_images),
-            )  # fmt: skip
-        metrics[f"{name}.count"] = {"value": len(drawn_images), "step": 0}
-        metrics[f"{name}.acceptance_rate"] = {"value": len(drawn_images) / drawn, "step": 0}
-        logger.info("sample: %d images of class %r (%d drawn)", len(drawn_images), name, drawn)
-        images.append(drawn_images)
-        labels.append(np.full(len(drawn_images), label))
+        drawn, class_metrics = _sample_class(generator, train_imbalanced, label, count, params,
+                                             rng)  # fmt: skip
+        metrics |= class_metrics
+        images.append(drawn)
+        labels.append(np.full(len(drawn), label))
     if not images:
         raise ValueError("sample: every generated class is already at the target; nothing to draw")
     if not sum(map(len, images)):
@@ -114,12 +105,8 @@ def sample_synthetic(
             "sample: the discriminator filter rejected every sample; lower sample.filter_quantile, "
             "raise sample.max_draws, train the GAN longer, or set sample.filter: none"
         )
-    synthetic = ImageSet(
-        np.concatenate(images),
-        np.concatenate(labels),
-        train_imbalanced.class_names,
-        np.full(sum(map(len, labels)), "synthetic"),
-    )
+    synthetic = ImageSet(np.concatenate(images), np.concatenate(labels),
+                         train_imbalanced.class_names, np.full(sum(map(len, labels)), "synthetic"))
     return synthetic, _real_and_synthetic_grid(train_imbalanced, synthetic), metrics
 
 

@@ -2,33 +2,25 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
-from synthbalance.build_parameters import build_parameter
-from synthbalance.pipelines.strategies.nodes import BUILDERS, build_train_set
-
-
-def configured_strategies() -> list[str]:
-    """``strategies.run``: it decides which namespaces exist, so it is a build parameter."""
-    names = build_parameter("strategies", "run", list(BUILDERS))
-    unknown = [name for name in names if name not in BUILDERS]
-    if unknown or not names:
-        raise ValueError(
-            f"strategies.run lists {unknown or 'nothing'}; choose from {sorted(BUILDERS)}"
-        )
-    return list(names)
-
-
-# Inputs every strategy shares, in build_train_set's order; outside the namespaces.
-SHARED = ["train_imbalanced", "synthetic", "train_full", "validation"]
+from synthbalance.pipelines.strategies.nodes import build_train_set
+from synthbalance.shape import strategies_to_run
+from synthbalance.strategies import REGISTRY
 
 
 def strategy_pipeline(strategy: str) -> Pipeline:
-    """The template, instantiated for one strategy under the namespace strategy.<name>."""
+    """The template, instantiated for one strategy under the namespace strategy.<name>: its
+    node reads the datasets its registry record needs, outside the namespace, and no other."""
+    needs = REGISTRY[strategy].needs
     build = update_wrapper(partial(build_train_set, strategy=strategy), build_train_set)
     template = Pipeline(
         [
             node(
                 build,
-                inputs=[*SHARED, "params:strategies", "params:seed"],
+                inputs={
+                    "params": "params:strategies",
+                    "seed": "params:seed",
+                    **{name: name for name in needs},
+                },
                 outputs="train_set",
                 name="build_train_set",
             )
@@ -37,10 +29,10 @@ def strategy_pipeline(strategy: str) -> Pipeline:
     return Pipeline(
         template,
         namespace=f"strategy.{strategy}",
-        inputs=set(SHARED),
+        inputs=set(needs),
         parameters={"params:strategies", "params:seed"},
     )
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return sum((strategy_pipeline(name) for name in configured_strategies()), Pipeline([]))
+    return sum((strategy_pipeline(name) for name in strategies_to_run()), Pipeline([]))

@@ -1,20 +1,17 @@
-"""The GAN training loop: one visible step in the textbook order, EMA, checkpoints.
+"""The GAN training loop: one visible step in the textbook order, EMA, progress grids.
 
 A *player* is one generator/discriminator pair with its optimisers, its EMA copy and the
 real images it learns from: one per class for ``dcgan``, a single one for ``conditional``.
-Under DDP (``synthbalance/pipelines/gan/ddp.py``) a player's networks are DDP-wrapped, it
-draws its batches from a sampler every rank shares and keeps its rank's shard of each; the
-step is the same.
+Under DDP (``gan.train_rank``) a player's networks are DDP-wrapped, it draws its batches from
+a sampler every rank shares and keeps its rank's shard of each; the step is the same.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -25,13 +22,11 @@ from torch.optim.swa_utils import AveragedModel
 from torchvision.utils import make_grid
 from tqdm.auto import tqdm
 
+from synthbalance.config import GanParams
 from synthbalance.models.diffaugment import diff_augment
 from synthbalance.models.edge import to_uint8, to_unit
 from synthbalance.models.gan import ImageGenerator
-
-
-class GanTrainingError(RuntimeError):
-    """Training cannot go on: divergence, or a checkpoint that does not fit."""
+from synthbalance.training.checkpoints import GanTrainingError
 
 
 @dataclass
@@ -133,69 +128,6 @@ def _frozen(D: nn.Module):
     return D.no_sync() if isinstance(D, DistributedDataParallel) else contextlib.nullcontext()
 
 
-def checkpoint_state(
-    players: list[Player], step: int, rng: torch.Generator, fingerprint: str, record: dict
-) -> dict:
-    """Everything needed to go on exactly where training stopped (tensors and plain data)."""
-    return {
-        "fingerprint": fingerprint,
-        "step": step,
-        "rng": rng.get_state(),
-        "record": record,
-        "players": {
-            p.name: {
-                "generator": p.generator.state_dict(),
-                "discriminator": p.discriminator.state_dict(),
-                "opt_g": p.opt_g.state_dict(),
-                "opt_d": p.opt_d.state_dict(),
-                "ema": p.ema.state_dict(),
-            }
-            for p in players
-        },
-    }
-
-
-def save_checkpoint(path: Path, state: dict) -> None:
-    """Write to a temporary name, then rename: a kill mid-write leaves the old checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    torch.save(state, partial)
-    os.replace(partial, path)
-
-
-def load_checkpoint(
-    path: Path, fingerprint: str, players: list[Player], rng: torch.Generator
-) -> dict:
-    """Restore ``players`` and ``rng`` from ``path``; a mismatch is an error, the file untouched."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise GanTrainingError(
-            f"checkpoint {path} cannot be read ({error}); delete it to start afresh"
-        ) from error
-    if state.get("fingerprint") != fingerprint or set(state["players"]) != {
-        p.name for p in players
-    }:
-        raise GanTrainingError(
-            f"checkpoint {path} was written for other parameters or data; delete it, or set "
-            f"gan.resume: false to start afresh"
-        )
-    try:
-        for p in players:
-            saved = state["players"][p.name]
-            p.generator.load_state_dict(saved["generator"])
-            p.discriminator.load_state_dict(saved["discriminator"])
-            p.opt_g.load_state_dict(saved["opt_g"])
-            p.opt_d.load_state_dict(saved["opt_d"])
-            p.ema.load_state_dict(saved["ema"])
-        rng.set_state(state["rng"])
-    except (RuntimeError, KeyError, ValueError) as error:
-        raise GanTrainingError(
-            f"checkpoint {path} does not fit these models ({error}); delete it to start afresh"
-        ) from error
-    return state
-
-
 def _progress_grid(
     players: list[Player], bundle: ImageGenerator, noise: torch.Tensor
 ) -> np.ndarray:
@@ -234,56 +166,98 @@ def _window_means(rows: list[dict], step: int, name: str, seconds: float) -> dic
     return {"step": step, "player": name, **means, "seconds": round(seconds, 2)}
 
 
-def train_steps(players, bundle, params, rng, noise, start, record, save, where,
-                monitor=None) -> None:  # fmt: skip
+@dataclass
+class Record:
+    """What training has produced so far. Saved with every checkpoint (``state``), so that a
+    resumed run ends with the same history, grids and samples as an uninterrupted one."""
+
+    history: list[dict] = field(default_factory=list)  # window means, a row per player
+    frames: list = field(default_factory=list)  # [step, uint8 grid (H, W, C)]
+    samples: list = field(default_factory=list)  # [step, uint8 images, labels]
+    seconds: float = 0.0  # training time, over every resumed part
+    window: dict[str, list[dict]] = field(default_factory=dict)  # step metrics not yet logged
+
+    def state(self) -> dict:
+        return {"history": self.history, "frames": self.frames, "samples": self.samples,
+                "seconds": self.seconds, "window": self.window}  # fmt: skip
+
+
+@dataclass
+class GanRun:
+    """One training of a GAN: its players and bundle, its parameters, its step's stream, the
+    fixed noise of the grids (and of the quality monitor), and how a checkpoint is saved."""
+
+    players: list[Player]
+    bundle: ImageGenerator
+    params: GanParams
+    rng: torch.Generator
+    noise: torch.Tensor  # (8, z_dim): the grids' latent points
+    monitor: torch.Tensor | None  # (monitor_images, z_dim), or None: no samples kept
+    save: Callable[[int, Record], None]  # (step, record) -> a checkpoint on disk
+    where: str  # the checkpoint's path, for messages
+
+
+def _grid(run: GanRun, record: Record, step: int) -> None:
+    record.frames.append([step, torch.from_numpy(_progress_grid(run.players, run.bundle,
+                                                                run.noise))])  # fmt: skip
+    if run.monitor is not None:
+        record.samples.append([step, *_monitor_samples(run.players, run.bundle, run.monitor)])
+
+
+def _step_players(run: GanRun, record: Record, step: int, last_saved: int, autocast) -> None:
+    """One step of every player; a non-finite loss stops training, saying what is kept."""
+    params = run.params
+    for player in run.players:
+        metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,
+                           params.augment, run.rng, autocast)  # fmt: skip
+        if not all(np.isfinite(v) for v in metrics.values()):
+            kept = (f"the last good checkpoint, step {last_saved}, is kept in {run.where}"
+                    if last_saved else "no checkpoint had been written yet")  # fmt: skip
+            raise GanTrainingError(
+                f"gan diverged at step {step + 1} ({player.name}: {metrics}); {kept}. "
+                f"Lower the learning rates, or use loss: hinge with spectral_norm: true"
+            )
+        record.window[player.name].append(metrics)
+
+
+def _log_window(run: GanRun, record: Record, done: int, bar) -> None:
+    """The window's means into the history, a row per player; the latest on the bar."""
+    for name, rows in record.window.items():
+        label = _player_label(run.bundle, name)
+        record.history.append(_window_means(rows, done, label, record.seconds))
+        rows.clear()
+    latest = record.history[-1]
+    bar.set_postfix(loss_d=f"{latest['loss_d']:.3f}", loss_g=f"{latest['loss_g']:.3f}")
+
+
+def train_steps(run: GanRun, start: int, record: Record) -> None:
     """Steps ``start`` .. ``params.steps``: log, draw grids (and, with ``monitor`` noise, keep
-    samples for the quality pipeline) and checkpoint on the way."""
-    device = rng.device
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-    for player in players:
-        player.ema.module.eval()
-    started, seconds_before, last_saved = time.perf_counter(), record["seconds"], start
-
-    def grid(step: int) -> None:
-        record["frames"].append([step, torch.from_numpy(_progress_grid(players, bundle, noise))])
-        if monitor is not None:
-            record["samples"].append([step, *_monitor_samples(players, bundle, monitor)])
-
-    bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
-               total=params.steps, disable=None)  # fmt: skip
+    samples for the quality pipeline) and checkpoint on the way, into ``record``."""
+    params, device = run.params, run.rng.device
     if start > params.steps:
         raise GanTrainingError(
-            f"the checkpoint {where} is at step {start}, past gan.steps = {params.steps}; raise "
-            f"steps, or set gan.resume: false to train {params.steps} steps afresh"
+            f"the checkpoint {run.where} is at step {start}, past gan.steps = {params.steps}; "
+            f"raise steps, or set gan.resume: false to train {params.steps} steps afresh"
         )
-    drawn = {step for step, _ in record["frames"]}
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    for player in run.players:
+        player.ema.module.eval()
+    started, seconds_before, last_saved = time.perf_counter(), record.seconds, start
+    drawn = {step for step, _ in record.frames}
+    bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
+               total=params.steps, disable=None)  # fmt: skip
     for step in bar:
         if step % params.progress_every == 0 and step not in drawn:
-            grid(step)
-        for player in players:
-            metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,
-                               params.augment, rng, autocast)  # fmt: skip
-            if not all(np.isfinite(v) for v in metrics.values()):
-                kept = (f"the last good checkpoint, step {last_saved}, is kept in {where}"
-                        if last_saved else "no checkpoint had been written yet")  # fmt: skip
-                raise GanTrainingError(
-                    f"gan diverged at step {step + 1} ({player.name}: {metrics}); {kept}. "
-                    f"Lower the learning rates, or use loss: hinge with spectral_norm: true"
-                )
-            record["window"][player.name].append(metrics)
+            _grid(run, record, step)
+        _step_players(run, record, step, last_saved, autocast)
         done = step + 1
-        record["seconds"] = seconds_before + time.perf_counter() - started
+        record.seconds = seconds_before + time.perf_counter() - started
         if done % params.log_every == 0 or done == params.steps:
-            for name, rows in record["window"].items():
-                label = _player_label(bundle, name)
-                record["history"].append(_window_means(rows, done, label, record["seconds"]))
-                rows.clear()
-            latest = record["history"][-1]
-            bar.set_postfix(loss_d=f"{latest['loss_d']:.3f}", loss_g=f"{latest['loss_g']:.3f}")
+            _log_window(run, record, done, bar)
         if done == params.steps:
-            grid(done)
+            _grid(run, record, done)
         if done % params.checkpoint_every == 0 or done == params.steps:
-            save(done)
+            run.save(done, record)
             last_saved = done
 
 

@@ -1,5 +1,6 @@
-"""Imbalance profiles: each turns the per-class counts of the full train split into the
-number of images to keep of each class. Chosen by ``kind`` in parameters_imbalance.yml."""
+"""``imbalance.profile``: each profile turns the per-class counts of the full train split into
+the number of images to keep of each class. Chosen by ``kind`` in parameters_imbalance.yml."""
+# ruff: noqa: RUF001 -- Markdown prose: its multiplication and minus signs are meant
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from synthbalance.images import ImageSet
+from synthbalance.images import ClassRef, ImageSet
 
-ClassRef = int | str  # a label, or a class's name
 Fraction = Annotated[float, Field(gt=0, le=1)]
+KIND = "Selects this profile"
 
 
 class _Profile(BaseModel):
@@ -25,9 +26,14 @@ class _Profile(BaseModel):
 class OneVsRest(_Profile):
     """Binary task, class ``positive_class`` against the rest; keep a fraction of it."""
 
-    kind: Literal["one_vs_rest"] = "one_vs_rest"
-    positive_class: ClassRef = 5
-    keep_fraction: Fraction = 0.05
+    kind: Literal["one_vs_rest"] = Field("one_vs_rest", description=KIND)
+    positive_class: ClassRef = Field(
+        5, json_schema_extra={"checks": "in the data"}, description="The class made rare, by "
+        "label (`5`) or name; the task becomes this class against the rest (`not 5`, `5`)"
+    )  # fmt: skip
+    keep_fraction: Fraction = Field(
+        0.05, description="Share of the positive class kept: `round(keep_fraction × n)` images"
+    )
 
     def relabel(self, image_set: ImageSet) -> ImageSet:
         positive = image_set.class_index(self.positive_class)
@@ -43,9 +49,15 @@ class OneVsRest(_Profile):
 class Minority(_Profile):
     """Keep a fraction of each listed class (its own fraction or one for all)."""
 
-    kind: Literal["minority"] = "minority"
-    classes: list[ClassRef] = Field(min_length=1)
-    keep_fraction: Fraction | list[Fraction]
+    kind: Literal["minority"] = Field("minority", description=KIND)
+    classes: list[ClassRef] = Field(
+        min_length=1, json_schema_extra={"checks": "each in the data, once"},
+        description="The classes made rare, by label or name",
+    )  # fmt: skip
+    keep_fraction: Fraction | list[Fraction] = Field(
+        json_schema_extra={"checks": "a list: one per class"}, description="Share of each listed "
+        "class kept, `round(f × n)`: one number for all, or a list with one per class"
+    )  # fmt: skip
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         fractions = self.keep_fraction
@@ -66,9 +78,12 @@ class Minority(_Profile):
 class Step(_Profile):
     """The listed classes cut to 1/ratio of the largest class; the rest intact."""
 
-    kind: Literal["step"] = "step"
-    classes: list[ClassRef] = Field(min_length=1)
-    ratio: float = Field(ge=1, description="largest class count / minority class count")
+    kind: Literal["step"] = Field("step", description=KIND)
+    classes: list[ClassRef] = Field(
+        min_length=1, json_schema_extra={"checks": "each in the data, once"},
+        description="The classes cut to `round(largest / ratio)` images; the others stay whole",
+    )  # fmt: skip
+    ratio: float = Field(ge=1, description="Largest class count / minority class count")
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         counts = image_set.class_counts()
@@ -85,9 +100,12 @@ class LongTail(_Profile):
     and largest / smallest equals ``ratio`` up to rounding.
     """
 
-    kind: Literal["long_tail"] = "long_tail"
-    ratio: float = Field(ge=1, description="largest class count / smallest class count")
-    order: list[ClassRef] | None = Field(None, description="head first; default label order")
+    kind: Literal["long_tail"] = Field("long_tail", description=KIND)
+    ratio: float = Field(ge=1, description="Largest class count / smallest class count")
+    order: list[ClassRef] | None = Field(
+        None, json_schema_extra={"checks": "every class once"},
+        description="Head first; default label order",
+    )  # fmt: skip
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         order = _labels(image_set, self.order) if self.order else list(range(image_set.num_classes))
@@ -107,8 +125,12 @@ class LongTail(_Profile):
 class Counts(_Profile):
     """An explicit target count per listed class; unlisted classes stay intact."""
 
-    kind: Literal["counts"] = "counts"
-    counts: dict[ClassRef, PositiveInt] = Field(min_length=1)
+    kind: Literal["counts"] = Field("counts", description=KIND)
+    counts: dict[ClassRef, PositiveInt] = Field(
+        min_length=1, json_schema_extra={"checks": "each ≤ the class's images"},
+        description="Exactly this many images of each listed class (label or name: count); "
+        "unlisted classes stay whole",
+    )  # fmt: skip
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         labels = _labels(image_set, list(self.counts))

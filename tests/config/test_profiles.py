@@ -1,7 +1,7 @@
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from synthbalance.pipelines.imbalance.profiles import Profile
+from synthbalance.config.profiles import Profile
 from tests.conftest import make_image_set
 
 parse = TypeAdapter(Profile).validate_python

@@ -58,3 +58,8 @@ def classification_metrics(
         metrics |= {f"test_precision_{key}": precision[c], f"test_recall_{key}": recall[c],
                     f"test_f1_{key}": f1[c]}  # fmt: skip
     return {key: round(float(value), 6) for key, value in metrics.items()}
+
+
+def rare_classes(synthetic) -> list[int]:
+    """The classes the rebalancing is about: those the GAN generated (labels of ``synthetic``)."""
+    return sorted(int(c) for c in np.unique(synthetic.labels))

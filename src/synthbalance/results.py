@@ -1,0 +1,52 @@
+"""The typed result of one strategy's evaluation: what the MLflow hook, the comparison and
+the report read. Persisted as JSON by ``datasets.StrategyResultDataset``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The tag of the nodes whose output is a strategy's StrategyResult (hooks.StrategyRunsHook).
+RESULT_TAG = "strategy_result"
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """One classifier seed's network, scored on the real test set."""
+
+    seed: int
+    metrics: dict[str, float]  # test_* keys, the same for every strategy
+    predicted: list[int]  # the predicted label of each test image, in the test set's order
+    history: list[dict] = field(default_factory=list)  # validation curve: step, train_loss, val_*
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """A strategy's training set in counts, and each of its classifier seeds' scores."""
+
+    strategy: str
+    train_images: int
+    train_by_origin: dict[str, int]
+    train_by_class: dict[str, int]
+    runs: list[SeedRun]
+
+    def to_json(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "train_images": self.train_images,
+            "train_by_origin": self.train_by_origin,
+            "train_by_class": self.train_by_class,
+            "runs": [
+                {"seed": r.seed, "metrics": r.metrics, "predicted": r.predicted,
+                 "history": r.history}
+                for r in self.runs
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> StrategyResult:
+        runs = [SeedRun(**run) for run in data["runs"]]
+        return cls(**{**data, "runs": runs})
+
+    def predictions(self) -> dict[str, list[int]]:
+        """{seed: predicted test labels}, for the paired comparison of two strategies."""
+        return {str(run.seed): run.predicted for run in self.runs}

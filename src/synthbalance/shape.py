@@ -1,0 +1,63 @@
+"""The parameters that shape the DAG (which strategies; whether quality runs in balance).
+
+Kedro builds the pipelines while a run starts, after it has made the run's context, so they
+are read through that context's own config loader: the environment of ``--env`` or
+``KEDRO_ENV``, the same file patterns, interpolation and per-block merge as every other
+parameter, and ``--params``. ``ProjectContext`` (``settings.CONTEXT_CLASS``) hands its loader
+here as it is made. Without a context (a pipeline built in a test or a script), a loader for
+``conf/`` under the current folder and ``KEDRO_ENV`` is made as Kedro would make it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from attrs import define
+from kedro.config import AbstractConfigLoader, MissingConfigException
+from kedro.framework.context import KedroContext
+from kedro.framework.project import settings
+
+from synthbalance.config import QualityParams, StrategiesParams
+
+_loader: AbstractConfigLoader | None = None
+
+
+@define(slots=False)
+class ProjectContext(KedroContext):
+    """Kedro's context, which also makes its config loader the one the DAG is shaped by."""
+
+    def __attrs_post_init__(self) -> None:
+        global _loader  # one run, one context: the loader of the run being built
+        _loader = self.config_loader
+
+
+def _parameters() -> dict[str, Any]:
+    # `is None`, not `or`: a config loader is a mapping, and an empty one is falsy
+    loader = _loader if _loader is not None else _default_loader()
+    try:
+        return dict(loader["parameters"])
+    except MissingConfigException:
+        return {}
+
+
+def _default_loader() -> AbstractConfigLoader:
+    """Kedro's loader for ``conf/`` here and ``KEDRO_ENV``; conf/base alone when that is unset
+    and the default environment's folder does not exist (a project without conf/local)."""
+    conf = Path.cwd() / settings.CONF_SOURCE
+    arguments = {"base_env": "base", "default_run_env": "local", **settings.CONFIG_LOADER_ARGS}
+    env = os.environ.get("KEDRO_ENV")
+    if env is None and not (conf / arguments["default_run_env"]).is_dir():
+        env = arguments["base_env"]
+    return settings.CONFIG_LOADER_CLASS(conf_source=str(conf), **{**arguments, "env": env})
+
+
+def strategies_to_run() -> list[str]:
+    """``strategies.run``: one namespace per name, in this order."""
+    return StrategiesParams(**(_parameters().get("strategies") or {})).run
+
+
+def quality_in_balance() -> bool:
+    """``quality.in_balance``: whether balance holds the quality pipeline."""
+    return QualityParams(**(_parameters().get("quality") or {})).in_balance

@@ -1,0 +1,79 @@
+"""The DAG's shape follows the environment Kedro was given: `--env E` and `KEDRO_ENV=E` build
+the same pipeline, with `strategies.run` read through Kedro's own config loader."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import copy_project, kedro_environment, kedro_run
+
+# The nodes of `balance` as a session in the given environment builds them.
+DESCRIBE = """
+import json, sys
+from pathlib import Path
+from kedro.framework.project import pipelines
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+bootstrap_project(Path.cwd())
+with KedroSession.create(project_path=Path.cwd(), env=sys.argv[1] or None) as session:
+    session.load_context()
+    print(json.dumps(sorted(n.name for n in pipelines["balance"].nodes)))
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project with an environment `two`: smoke's settings, one classifier seed
+    and two strategies."""
+    project = copy_project(tmp_path_factory.mktemp("shape"))
+    two = project / "conf" / "two"
+    shutil.copytree(project / "conf" / "smoke", two)
+    (two / "globals.yml").write_text("data: data/two\n")
+    (two / "parameters_strategies.yml").write_text("strategies:\n  run: [none, oversample]\n")
+    evaluate = (two / "parameters_evaluate.yml").read_text().replace("seeds: [0, 1]", "seeds: [0]")
+    (two / "parameters_evaluate.yml").write_text(evaluate)
+    return project
+
+
+def nodes(project: Path, env: str, variable: str | None) -> list[str]:
+    environment = kedro_environment(project)
+    environment.pop("KEDRO_ENV", None)
+    if variable:
+        environment["KEDRO_ENV"] = variable
+    result = subprocess.run([sys.executable, "-c", DESCRIBE, env], cwd=project, text=True,
+                            env=environment, capture_output=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_env_option_and_kedro_env_build_the_same_dag(project):
+    by_option, by_variable = nodes(project, "two", None), nodes(project, "", "two")
+    assert by_option == by_variable
+    strategies = {name.split(".")[1] for name in by_option if name.startswith("strategy.")}
+    assert strategies == {"none", "oversample"}
+    assert len({n for n in nodes(project, "smoke", None) if n.startswith("strategy.")}) == 9 * 4
+
+
+@pytest.mark.slow
+def test_kedro_run_env_runs_the_environment_s_strategies(project):
+    result = subprocess.run(kedro_run("--env", "two", "--pipelines", "balance"), cwd=project,
+                            env=kedro_environment(project), capture_output=True, text=True,
+                            timeout=900)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    comparison = pd.read_csv(project / "data/two/08_reporting/comparison.csv")
+    assert comparison["strategy"].tolist() == ["none", "oversample"]
+    with sqlite3.connect(project / "mlflow.db") as db:
+        children = db.execute(
+            "SELECT t.value FROM tags t JOIN tags p USING (run_uuid) WHERE t.key = 'strategy' "
+            "AND p.key = 'mlflow.parentRunId'"
+        ).fetchall()
+    assert sorted(children) == [("none",), ("oversample",)]
