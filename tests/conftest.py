@@ -91,6 +91,15 @@ def make_image_set(counts: list[int], channels: int = 1, size: int = 8, seed: in
     return ImageSet(images, labels, names, np.full(len(labels), "real"))
 
 
+def separable(counts, seed=0) -> ImageSet:
+    """Class k: images of grey level 40 + 60 k plus noise, easy to tell apart."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(len(counts)), counts)
+    images = 40 + 60 * labels[:, None, None, None] + rng.integers(0, 20, (len(labels), 1, 8, 8))
+    names = tuple(f"c{k}" for k in range(len(counts)))
+    return ImageSet(images.astype(np.uint8), labels, names, np.full(len(labels), "real"))
+
+
 @pytest.fixture
 def balanced_set() -> ImageSet:
     return make_image_set([100] * 5)

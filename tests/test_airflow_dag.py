@@ -41,7 +41,7 @@ def dag_file(tmp_path_factory) -> Path:
                "--pipelines", "balance", "--env", "smoke", "--target-dir", str(dags),
                "--jinja-file", str(TEMPLATE)]  # fmt: skip
     environment = kedro_environment(project)
-    environment.pop("KEDRO_ENV", None)  # the pipeline's shape is read from base and local
+    environment.pop("KEDRO_ENV", None)  # the pipeline's shape follows --env smoke
     result = subprocess.run(command, cwd=project, env=environment, capture_output=True,
                             text=True, timeout=300)  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -54,12 +54,12 @@ def dag_file(tmp_path_factory) -> Path:
 def expected():
     """The Kedro pipeline the DAG must mirror: its nodes, namespaces and dependencies."""
     from synthbalance.pipelines.balance import create_pipeline
-    from synthbalance.pipelines.strategies.pipeline import configured_strategies
+    from synthbalance.shape import strategies_to_run
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(PROJECT)  # the pipeline's shape is read from ./conf
-        patch.delenv("KEDRO_ENV", raising=False)
-        pipeline, strategies = create_pipeline(), configured_strategies()
+        patch.chdir(PROJECT)  # the pipeline's shape is read from ./conf, in smoke
+        patch.setenv("KEDRO_ENV", "smoke")
+        pipeline, strategies = create_pipeline(), strategies_to_run()
     edges = {
         (parent.name, child.name)
         for child, parents in pipeline.node_dependencies.items()

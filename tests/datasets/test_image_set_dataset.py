@@ -86,3 +86,4 @@ def test_an_animation_keeps_every_frame(tmp_path):
     dataset = AnimationDataset(filepath=str(tmp_path / "a.gif"))
     dataset.save(frames)
     assert len(dataset.load()) == 3
+

@@ -2,19 +2,8 @@ import numpy as np
 import pytest
 
 from synthbalance.config import ClassifierParams
-from synthbalance.images import ImageSet
 from synthbalance.training.classifier import class_weights, train_classifier, validation_scores
-from tests.conftest import make_image_set
-
-
-def separable(counts, seed=0) -> ImageSet:
-    """Class k: images of grey level 40 + 60 k plus noise, easy to tell apart."""
-    rng = np.random.default_rng(seed)
-    labels = np.repeat(np.arange(len(counts)), counts)
-    images = 40 + 60 * labels[:, None, None, None] + rng.integers(0, 20, (len(labels), 1, 8, 8))
-    names = tuple(f"c{k}" for k in range(len(counts)))
-    return ImageSet(images.astype(np.uint8), labels, names, np.full(len(labels), "real"))
-
+from tests.conftest import make_image_set, separable
 
 PARAMS = ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, seeds=[0, 1])
 

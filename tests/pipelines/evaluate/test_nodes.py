@@ -6,13 +6,10 @@ from synthbalance.config import ClassifierParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import HEADLINE, classification_metrics
 from synthbalance.pipelines.evaluate.compare import compare_strategies
-from synthbalance.pipelines.evaluate.nodes import (
-    report_strategy,
-    score_classifier,
-    train_classifier,
-)
+from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier
 from synthbalance.results import SeedRun, StrategyResult
-from tests.conftest import make_image_set
+from synthbalance.training.classifier import train_classifier
+from tests.conftest import make_image_set, separable
 
 
 def test_metrics_match_a_hand_computed_example():
@@ -29,15 +26,6 @@ def test_metrics_match_a_hand_computed_example():
     # ranked by P(5): .7(+) .6(-) .4(+) .2 .1 -> average precision (1 + 2/3) / 2
     assert metrics["test_minority_pr_auc"] == pytest.approx(5 / 6, abs=1e-6)
     assert metrics["test_f1_not_5"] == pytest.approx(2 / 3, abs=1e-6)
-
-
-def separable(counts, seed=0) -> ImageSet:
-    """Class k: images of grey level 40 + 60 k plus noise, easy to tell apart."""
-    rng = np.random.default_rng(seed)
-    labels = np.repeat(np.arange(len(counts)), counts)
-    images = 40 + 60 * labels[:, None, None, None] + rng.integers(0, 20, (len(labels), 1, 8, 8))
-    names = tuple(f"c{k}" for k in range(len(counts)))
-    return ImageSet(images.astype(np.uint8), labels, names, np.full(len(labels), "real"))
 
 
 PARAMS = ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, seeds=[0, 1])

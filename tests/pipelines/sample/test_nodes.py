@@ -54,6 +54,18 @@ def critic_passing_one_in(k: int):
     return lambda images, labels: torch.where(torch.arange(len(images)) % k == 0, 1.0, -1.0)
 
 
+def critic_preferring_real_images():
+    """A stand-in critic that scores the class's real images (its first call: the threshold)
+    1 and every generated image 0, so that the filter rejects every sample."""
+    calls = []
+
+    def critic(images, labels):
+        calls.append(len(images))
+        return torch.full((len(images),), 1.0 if len(calls) == 1 else 0.0)
+
+    return critic
+
+
 def test_the_filter_accounts_for_what_it_rejects(trained, monkeypatch):
     generator, train = trained
     monkeypatch.setattr(generator, "critic", critic_passing_one_in(4))
@@ -75,9 +87,8 @@ def test_a_filter_that_cannot_fill_the_count_says_how_short(trained, caplog, mon
 
 def test_a_filter_that_accepts_nothing_is_a_clear_error(trained, monkeypatch):
     generator, train = trained
-    monkeypatch.setattr(generator, "critic", lambda images, labels: torch.zeros(len(images)))
+    monkeypatch.setattr(generator, "critic", critic_preferring_real_images())
     params = SampleParams(filter="discriminator", filter_quantile=0.5, max_draws=1)
-    monkeypatch.setattr("synthbalance.pipelines.sample.nodes._threshold", lambda *args: 1.0)
     with pytest.raises(ValueError, match="rejected every sample"):
         sample_synthetic(generator, train, params, 0)
 
@@ -90,8 +101,7 @@ def test_a_generator_of_other_data_is_a_clear_error(trained):
 
 def test_a_fractional_draw_budget_still_ends(trained, monkeypatch):
     generator, train = trained
-    monkeypatch.setattr(generator, "critic", lambda images, labels: torch.zeros(len(images)))
-    monkeypatch.setattr("synthbalance.pipelines.sample.nodes._threshold", lambda *args: 1.0)
+    monkeypatch.setattr(generator, "critic", critic_preferring_real_images())
     params = SampleParams(filter="discriminator", per_class=3, max_draws=1.5)
     with pytest.raises(ValueError, match="rejected every sample"):
         sample_synthetic(generator, train, params, 0)

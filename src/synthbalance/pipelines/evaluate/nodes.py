@@ -1,4 +1,6 @@
-"""evaluate: train the same classifier on each strategy's set, score it on the real test set."""
+"""evaluate: score each strategy's classifier on the real test set, and report it.
+
+Its training node is the library's own ``training.classifier.train_classifier``."""
 
 from __future__ import annotations
 
@@ -7,23 +9,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix
 
-from synthbalance.config import ClassifierParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import classification_metrics, rare_classes
 from synthbalance.models.classifier import Classifier
 from synthbalance.results import SeedRun, StrategyResult
-from synthbalance.training import classifier as training
-
-
-def train_classifier(
-    train_set: ImageSet,
-    validation: ImageSet,
-    params: ClassifierParams,
-    seed: int,
-    class_weighted: bool = False,
-) -> tuple[Classifier, pd.DataFrame]:
-    """(one network per seed, selected on the real validation set; the training curves)."""
-    return training.train_classifier(train_set, validation, params, seed, class_weighted)
+from synthbalance.training.classifier import probabilities as predict
 
 
 def score_classifier(
@@ -40,7 +30,7 @@ def score_classifier(
     rare = rare_classes(synthetic)
     scores, predicted = {}, {}
     for seed in classifier.seeds:
-        probabilities = training.probabilities(classifier, seed, test_set.images)
+        probabilities = predict(classifier, seed, test_set.images)
         scores[str(seed)] = classification_metrics(
             test_set.labels, probabilities, classifier.class_names, rare
         )

@@ -3,14 +3,11 @@ from functools import partial, update_wrapper
 from kedro.pipeline import Pipeline, node
 
 from synthbalance.pipelines.evaluate.compare import compare_strategies
-from synthbalance.pipelines.evaluate.nodes import (
-    report_strategy,
-    score_classifier,
-    train_classifier,
-)
+from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier
 from synthbalance.results import RESULT_TAG
 from synthbalance.shape import strategies_to_run
 from synthbalance.strategies import REGISTRY
+from synthbalance.training.classifier import train_classifier
 
 SHARED = {"validation", "test_set", "synthetic"}
 

@@ -1,0 +1,30 @@
+"""The strategies' child runs: the hook finds its nodes by their tag, and a tagged node whose
+output is not a StrategyResult fails the run with a message that names it."""
+
+from __future__ import annotations
+
+import pytest
+from kedro.pipeline import node
+
+from synthbalance.hooks import StrategyRunsHook
+from synthbalance.pipelines.evaluate.pipeline import strategy_evaluation
+from synthbalance.results import RESULT_TAG, SeedRun, StrategyResult
+
+
+def test_each_strategy_s_result_node_carries_the_tag():
+    tagged = [n.name for n in strategy_evaluation("smote").nodes if RESULT_TAG in n.tags]
+    assert tagged == ["strategy.smote.report_strategy"]
+
+
+def test_a_tagged_node_without_a_result_fails_naming_it():
+    renamed = node(lambda: {}, None, "summary", name="strategy.gan.summarise", tags=[RESULT_TAG])
+    with pytest.raises(TypeError, match=r"strategy.gan.summarise is tagged .* no StrategyResult"):
+        StrategyRunsHook().after_node_run(node=renamed, outputs={"summary": {"runs": []}})
+
+
+def test_an_untagged_node_and_a_result_outside_a_run_log_nothing():
+    result = StrategyResult("gan", 3, {"real": 3}, {"c0": 3}, [SeedRun(0, {}, [0, 1, 0])])
+    plain = node(lambda: 1, None, "x", name="other")
+    tagged = node(lambda: 1, None, "report", name="strategy.gan.report_strategy", tags=[RESULT_TAG])
+    StrategyRunsHook().after_node_run(node=plain, outputs={"x": 1})
+    StrategyRunsHook().after_node_run(node=tagged, outputs={"report": result})  # no active run
