@@ -18,7 +18,6 @@ from pydantic import ValidationError
 
 from synthbalance.config import ClassifierParams, GanParams
 from synthbalance.distributed import DistributedTrainingError, Rank
-from synthbalance.pipelines.evaluate.nodes import train_classifier
 from synthbalance.pipelines.gan.nodes import train_gan
 from synthbalance.seeding import torch_generator
 from synthbalance.training import classifier as classifier_training
@@ -186,7 +185,7 @@ def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     train, validation = make_image_set([30, 10]), make_image_set([10, 4], seed=1)
     results = spy_on_ranks(monkeypatch, classifier_training)
     params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, seeds=[0, 1])
-    classifier, history = train_classifier(
+    classifier, history = classifier_training.train_classifier(
         train, validation, params.model_copy(update={"world_size": 2}), 0, class_weighted=True
     )
 
@@ -195,7 +194,8 @@ def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     written = writes()
     assert set(written) == {"0"} and {Path(f).name for f in written["0"]} == {"result.pt"}
 
-    alone, alone_history = train_classifier(train, validation, params, 0, class_weighted=True)
+    alone, alone_history = classifier_training.train_classifier(train, validation, params, 0,
+                                                                class_weighted=True)
     assert classifier.config == alone.config and shapes(classifier) == shapes(alone)
     assert not classifier.training
     assert history[["seed", "step"]].equals(alone_history[["seed", "step"]])

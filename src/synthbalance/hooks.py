@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from synthbalance.results import RESULT_TAG, StrategyResult
 from synthbalance.run_lock import DataFolderLock, describe_run
+from synthbalance.strategies import REGISTRY
 from synthbalance.tracking import check_store, setup_lock
 
 log = logging.getLogger(__name__)
@@ -136,9 +137,10 @@ class StrategyRunsHook:
     The only MLflow code outside the catalog: after each node tagged ``strategy_result``
     (every strategy's ``report_strategy``), it logs the node's ``StrategyResult``: its metrics
     (the same keys for every strategy), the validation curves as metric histories, and the
-    strategy, seed and training counts by origin as params and tags, so that the MLflow UI's
-    run table and Compare view set strategies side by side. A tagged node without a
-    ``StrategyResult`` fails the run, naming it: a child run never disappears silently.
+    strategy, its family (from the registry), seed and training counts by origin as params and
+    tags, so that the MLflow UI's run table and Compare view set strategies side by side. A
+    tagged node without a ``StrategyResult`` fails the run, naming it: a child run never
+    disappears silently.
     """
 
     @hook_impl
@@ -158,11 +160,12 @@ class StrategyRunsHook:
 def _log_child_runs(result: StrategyResult) -> None:
     params = {"strategy": result.strategy, "train_images": result.train_images}
     params |= {f"train_{origin}": n for origin, n in result.train_by_origin.items()}
+    family = REGISTRY[result.strategy].family  # baseline, simple, generative, upper_bound
     now = int(time.time() * 1000)
     for run in result.runs:
         name = f"{result.strategy} (seed {run.seed})"
         with mlflow.start_run(run_name=name, nested=True) as child:
-            mlflow.set_tags({"strategy": result.strategy, "seed": run.seed})
+            mlflow.set_tags({"strategy": result.strategy, "seed": run.seed, "family": family})
             mlflow.log_params({**params, "seed": run.seed})
             curves = [
                 Metric(key, float(value), now, int(row["step"]))

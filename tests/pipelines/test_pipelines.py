@@ -141,6 +141,10 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
             "WHERE t1.key = 'strategy' AND t2.key = 'seed'"
         ).fetchall()
+        families = set(db.execute(
+            "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
+            "WHERE t1.key = 'strategy' AND t2.key = 'family'"
+        ).fetchall())  # fmt: skip
         keys_per_child = db.execute(
             "SELECT run_uuid, COUNT(DISTINCT key) FROM metrics WHERE key LIKE 'test_%' "
             "AND run_uuid != ? GROUP BY run_uuid",
@@ -174,6 +178,7 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "quality.5.synthetic.memorisation_pixels"} <= quality  # fmt: skip
     assert len(children) == 18  # nine strategies, two seeds each (conf/smoke)
     assert sorted(child_tags) == sorted((name, str(seed)) for name in REGISTRY for seed in (0, 1))
+    assert families == {(name, strategy.family) for name, strategy in REGISTRY.items()}
     assert len({n for _, n in keys_per_child}) == 1  # the same test_ keys for every strategy
     assert curve == 2  # validation scored every 10 of 20 steps
     (root,) = project.glob(f"mlruns/*/{run_id}/artifacts")
