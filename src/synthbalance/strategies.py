@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -25,8 +25,10 @@ from torchvision.transforms import v2
 
 from synthbalance.images import ImageSet, concat
 
-if TYPE_CHECKING:
-    from synthbalance.config.strategies import AugmentParams
+# ``augment`` below is the ``strategies.augment`` block (``config.AugmentParams``): rotation,
+# translate, scale, brightness, horizontal_flip. Typed as Any so that this module, which the
+# config validates ``strategies.run`` against, does not import the config back.
+AugmentParams = Any
 
 # The datasets a builder may ask for, by the name of its keyword argument.
 DATASETS = ("train_imbalanced", "synthetic", "train_full", "validation")
