@@ -51,11 +51,10 @@ class Strategy:
 
     def build_train_set(self, datasets: dict[str, ImageSet], augment: AugmentParams,
                         rng: np.random.Generator) -> ImageSet:  # fmt: skip
-        """The builder called with what it needs, and only that."""
-        extra = {"augment": augment, "rng": rng}
+        """The builder called with what its signature names, and only that."""
         arguments = inspect.signature(self.build).parameters
-        given = {name: datasets[name] for name in self.needs}
-        return self.build(**given, **{k: v for k, v in extra.items() if k in arguments})
+        offered = {**datasets, "augment": augment, "rng": rng}
+        return self.build(**{name: offered[name] for name in arguments})
 
 
 def _with_origin(image_set: ImageSet, origin: str) -> ImageSet:
