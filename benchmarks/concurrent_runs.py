@@ -24,7 +24,7 @@ from pathlib import Path
 from _common import PROJECT, print_table, save_json
 from mlflow.tracking import MlflowClient
 
-CHILDREN = 18  # conf/smoke: nine strategies, classifier seeds [0, 1]
+CHILDREN = 18  # conf/smoke: nine strategies, two replicates
 
 
 def copy(folder: Path, db: Path) -> Path:

@@ -34,7 +34,7 @@ import pandas as pd
 from _common import PROJECT, print_table, save_json, scratch_project  # benchmarks/ is on sys.path
 from mlflow.tracking import MlflowClient
 
-CHILDREN = 18  # conf/smoke: nine strategies, classifier seeds [0, 1]
+CHILDREN = 18  # conf/smoke: nine strategies, two replicates
 PARAMS = "classifier.steps=300,classifier.eval_every=50"
 CONFIGURATIONS = {  # name: (runner arguments, extra environment)
     "sequential": (["--runner", "SequentialRunner"], {}),

@@ -20,6 +20,13 @@ BUILD_EFFECTS = {
     "strategies.run": ("strategies_to_run", "one `strategy.<name>` namespace per listed name in "
                        "the strategies, evaluate and report pipelines, in this order; an unknown "
                        "name stops the build"),
+    "replicates": ("replicates", "one `replicate_<r>` namespace per replicate (its seed, GAN, "
+                   "samples and training sets), and each strategy's evaluate nodes read the "
+                   "training set of every replicate; not a whole number of at least 1 stops the "
+                   "build"),
+    "redraw_imbalance": ("redraw_imbalance", "`true` moves the imbalance's draw and the "
+                         "validation split into each `replicate_<r>` namespace; the quality "
+                         "pipeline and the report read replicate 0's"),
     "quality.in_balance": ("quality_in_balance", "`false` leaves the quality pipeline out of "
                            "`balance` (the report is then built without the quality tables); "
                            "`kedro run --pipelines quality` still runs it"),
@@ -118,7 +125,7 @@ kedro run --pipelines balance --params "imbalance.profile.keep_fraction=0.01,gan
 BUILD_INTRO = """
 ## Build-time parameters
 
-Two parameters decide which nodes exist. Kedro builds the pipelines as a run starts, after it
+Four parameters decide which nodes exist. Kedro builds the pipelines as a run starts, after it
 has made the run's context, and `synthbalance/shape.py` reads them through that context's own
 config loader (`ProjectContext`, Kedro's `CONTEXT_CLASS` in `settings.py`): the same files,
 environment, interpolation, per-block merge and `--params` as every other parameter. So

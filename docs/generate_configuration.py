@@ -235,7 +235,10 @@ def environment_section() -> str:
 def render(conf: Path = Path("conf")) -> str:
     """The whole of docs/configuration.md."""
     files, base = block_files(conf), base_parameters(conf)
-    blocks = sorted(parameter_blocks().items(), key=lambda item: is_model(item[1][0]))
+    found = parameter_blocks()
+    for name in [n for n in PLAIN if n not in found]:  # read only by synthbalance/shape.py
+        found[name] = (type(base[name]), "balance", [f"synthbalance.shape.{name}"])
+    blocks = sorted(found.items(), key=lambda item: is_model(item[1][0]))
     sections = [_section(name, *block, files, base) for name, block in blocks]
     parts = [INTRO, *sections, build_parameters_section(), globals_section(conf),
              mlflow_section(conf), environment_section()]  # fmt: skip

@@ -18,7 +18,7 @@ from mlflow.tracking import MlflowClient
 
 from tests.conftest import copy_project, kedro_environment, kedro_run
 
-STRATEGIES, SEEDS = 9, 2  # conf/smoke: every strategy, classifier seeds [0, 1]
+STRATEGIES, REPLICATES = 9, 2  # conf/smoke: every strategy, two replicates
 
 
 def start(project: Path, name: str, *params: str) -> subprocess.Popen:
@@ -66,7 +66,7 @@ def recorded(db: Path) -> list[dict]:
 
 def assert_whole(run: dict) -> None:
     assert run["status"] == "FINISHED"
-    assert len(run["children"]) == STRATEGIES * SEEDS
+    assert len(run["children"]) == STRATEGIES * REPLICATES
     for child in run["children"]:
         assert child.info.status == "FINISHED"
         assert {"test_balanced_accuracy", "test_minority_f1"} <= child.data.metrics.keys()

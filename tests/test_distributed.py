@@ -184,7 +184,7 @@ def test_a_failing_worker_is_a_clear_error_with_its_log(tmp_path):
 def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     train, validation = make_image_set([30, 10]), make_image_set([10, 4], seed=1)
     results = spy_on_ranks(monkeypatch, classifier_training)
-    params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, seeds=[0, 1])
+    params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, resume=False)
     classifier, history = classifier_training.train_classifier(
         train, validation, params.model_copy(update={"world_size": 2}), 0, class_weighted=True
     )
@@ -198,6 +198,6 @@ def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
                                                                 class_weighted=True)
     assert classifier.config == alone.config and shapes(classifier) == shapes(alone)
     assert not classifier.training
-    assert history[["seed", "step"]].equals(alone_history[["seed", "step"]])
+    assert history[["step"]].equals(alone_history[["step"]])
     assert list(history.columns) == list(alone_history.columns)
-    assert classifier(torch.zeros(3, 1, 8, 8), 1).shape == (3, 2)
+    assert classifier(torch.zeros(3, 1, 8, 8), 0).shape == (3, 2)

@@ -28,12 +28,18 @@ LONGER = f"gan.steps={STEPS},gan.checkpoint_every=50,classifier.steps=200"
 POINTS = {
     "during GAN training": ("Running node: train_gan", 0.5),  # and after its first checkpoint
     "during a strategy's classifier": ("Running node: train_classifier", 0.5),
-    "while saving a training set": ("Saving data to strategy.smote.train_set", 0.0),
+    # a strategy's network of replicate 0 kept, that of replicate 1 not yet
+    "after the first replicate's network": ("Running node: train_classifier", 0.0),
+    "while saving a training set": ("Saving data to replicate_1.strategy.smote.train_set", 0.0),
     "during quality scoring": ("Running node: score_synthetic", 0.2),
 }
-# The GAN is killed once its first checkpoint is on disk, however slow the machine: a fixed
-# delay after the node starts could land before the first checkpoint (then nothing resumes).
-CHECKPOINTS = "data/smoke/06_models/gan_checkpoints/gan-*.pt"
+# A point that is reached once a file is on disk, however slow the machine: the GAN killed
+# after its first checkpoint (a fixed delay could land before it: then nothing resumes), the
+# classifier once its first network is kept.
+WAIT_FOR = {
+    "during GAN training": "data/smoke/06_models/gan_checkpoints/gan-*.pt",
+    "after the first replicate's network": "data/smoke/06_models/classifier_checkpoints/*.pt",
+}
 RESULTS = ["comparison.csv", "quality.csv", "quality_progress.csv"]
 
 
@@ -50,7 +56,7 @@ def run_to_the_end(project: Path) -> tuple[float, str]:
     return time.perf_counter() - started, result.stdout + result.stderr
 
 
-def kill_at(project: Path, marker: str | None, delay: float) -> bool:
+def kill_at(project: Path, marker: str | None, delay: float, point: str = "") -> bool:
     """Start the run, SIGKILL its process group ``delay`` s after the log line ``marker``
     (or ``delay`` s after the start); True when the kill landed before the run ended."""
     child = subprocess.Popen(command(), cwd=project, env=kedro_environment(project), text=True,
@@ -68,7 +74,7 @@ def kill_at(project: Path, marker: str | None, delay: float) -> bool:
     reader.start()
     reached.wait(timeout=900)
     deadline = time.monotonic() + 600
-    while (marker == POINTS["during GAN training"][0] and not list(project.glob(CHECKPOINTS))
+    while (point in WAIT_FOR and not list(project.glob(WAIT_FOR[point]))
            and child.poll() is None and time.monotonic() < deadline):  # fmt: skip
         time.sleep(0.05)
     time.sleep(delay)
@@ -111,22 +117,24 @@ def test_killed_and_started_again_gives_the_same_results(uninterrupted, tmp_path
     project = copy_project(tmp_path)
     if marker is None:
         delay *= seconds  # a fraction of the uninterrupted run's length
-    assert kill_at(project, marker, delay), f"the run ended before the kill {point}"
+    assert kill_at(project, marker, delay, point), f"the run ended before the kill {point}"
     _, log = run_to_the_end(project)
     if point == "during GAN training":  # it went on from a checkpoint, mid-training
         resumed = re.search(r"gan: resuming from step (\d+)", log)
         assert resumed and 0 < int(resumed[1]) < STEPS, log[-3000:]
+    if point == "after the first replicate's network":  # replicate 0's network was not retrained
+        assert "classifier: reusing the network" in log, log[-3000:]
     for name, table in results(project).items():
         pd.testing.assert_frame_equal(table, expected[name], check_exact=True, obj=name)
 
 
 def child_metrics(project: Path) -> dict[tuple[str, str], dict[str, float]]:
-    """The test metrics of each strategy's child run, by (strategy, seed)."""
+    """The test metrics of each strategy's child run, by (strategy, replicate)."""
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
-    return {(r.data.tags["strategy"], r.data.tags["seed"]):
+    return {(r.data.tags["strategy"], r.data.tags["replicate"]):
             {k: v for k, v in r.data.metrics.items() if k.startswith("test_")}
             for r in runs if "strategy" in r.data.tags}  # fmt: skip
 

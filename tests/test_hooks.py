@@ -8,7 +8,7 @@ from kedro.pipeline import node
 
 from synthbalance.hooks import StrategyRunsHook
 from synthbalance.pipelines.evaluate.pipeline import strategy_evaluation
-from synthbalance.results import RESULT_TAG, SeedRun, StrategyResult
+from synthbalance.results import RESULT_TAG, ReplicateRun, StrategyResult
 
 
 def test_each_strategy_s_result_node_carries_the_tag():
@@ -23,7 +23,7 @@ def test_a_tagged_node_without_a_result_fails_naming_it():
 
 
 def test_an_untagged_node_and_a_result_outside_a_run_log_nothing():
-    result = StrategyResult("gan", 3, {"real": 3}, {"c0": 3}, [SeedRun(0, {}, [0, 1, 0])])
+    result = StrategyResult("gan", 3, {"real": 3}, {"c0": 3}, [ReplicateRun(0, 42, {}, [0, 1, 0])])
     plain = node(lambda: 1, None, "x", name="other")
     tagged = node(lambda: 1, None, "report", name="strategy.gan.report_strategy", tags=[RESULT_TAG])
     StrategyRunsHook().after_node_run(node=plain, outputs={"x": 1})

@@ -32,15 +32,14 @@ with KedroSession.create(project_path=Path.cwd(), env=sys.argv[1] or None) as se
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A copy of the project with an environment `two`: smoke's settings, one classifier seed
-    and two strategies."""
+    """A copy of the project with an environment `two`: smoke's settings, one replicate and
+    two strategies."""
     project = copy_project(tmp_path_factory.mktemp("shape"))
     two = project / "conf" / "two"
     shutil.copytree(project / "conf" / "smoke", two)
     (two / "globals.yml").write_text("data: data/two\n")
     (two / "parameters_strategies.yml").write_text("strategies:\n  run: [none, oversample]\n")
-    evaluate = (two / "parameters_evaluate.yml").read_text().replace("seeds: [0, 1]", "seeds: [0]")
-    (two / "parameters_evaluate.yml").write_text(evaluate)
+    (two / "parameters.yml").write_text("replicates: 1\n")
     return project
 
 
@@ -60,7 +59,11 @@ def test_env_option_and_kedro_env_build_the_same_dag(project):
     assert by_option == by_variable
     strategies = {name.split(".")[1] for name in by_option if name.startswith("strategy.")}
     assert strategies == {"none", "oversample"}
-    assert len({n for n in nodes(project, "smoke", None) if n.startswith("strategy.")}) == 9 * 4
+    assert not any(name.startswith("replicate_1.") for name in by_option)  # one replicate
+    smoke = nodes(project, "smoke", None)
+    assert len({n for n in smoke if n.startswith("strategy.")}) == 9 * 3  # train, score, report
+    # per replicate (smoke: 2): its seed, the GAN's 4 nodes, sampling, 9 training sets
+    assert len({n for n in smoke if n.startswith("replicate_")}) == 2 * (1 + 4 + 1 + 9)
 
 
 @pytest.mark.slow
@@ -77,3 +80,20 @@ def test_kedro_run_env_runs_the_environment_s_strategies(project):
             "AND p.key = 'mlflow.parentRunId'"
         ).fetchall()
     assert sorted(children) == [("none",), ("oversample",)]
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "three", True])
+def test_a_bad_replicate_count_stops_the_build_naming_it(monkeypatch, value):
+    from synthbalance import shape
+
+    monkeypatch.setattr(shape, "_parameters", lambda: {"replicates": value})
+    with pytest.raises(ValueError, match=r"replicates must be a whole number of at least 1"):
+        shape.replicates()
+
+
+def test_a_bad_redraw_flag_stops_the_build_naming_it(monkeypatch):
+    from synthbalance import shape
+
+    monkeypatch.setattr(shape, "_parameters", lambda: {"redraw_imbalance": "yes"})
+    with pytest.raises(ValueError, match=r"redraw_imbalance must be true or false"):
+        shape.redraw_imbalance()

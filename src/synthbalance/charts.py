@@ -15,11 +15,17 @@ def comparison_chart(table: pd.DataFrame) -> Figure:
                for s in table["strategy"]]  # fmt: skip
     for axes, metric in zip(figure.subplots(1, 2), ["test_balanced_accuracy", "test_minority_f1"],
                             strict=True):  # fmt: skip
-        errors = table[f"{metric}_ci95"].fillna(0)
-        axes.bar(table["strategy"], table[f"{metric}_mean"], yerr=errors, capsize=3, color=colours)
+        mean = table[f"{metric}_mean"]
+        errors = [
+            (mean - table[f"{metric}_low"]).fillna(0),
+            (table[f"{metric}_high"] - mean).fillna(0),
+        ]
+        axes.bar(table["strategy"], mean, yerr=errors, capsize=3, color=colours)
         axes.set_title(metric.removeprefix("test_").replace("_", " "))
-        # a t-interval over two or three seeds can reach past 1: show it rather than cut it
-        axes.set_ylim(0, max(1.0, float((table[f"{metric}_mean"] + errors).max()) * 1.02))
+        # a t-interval over two or three replicates can reach past 1: show it, do not cut it
+        axes.set_ylim(0, max(1.0, float((mean + errors[1]).max()) * 1.02))
         axes.tick_params(axis="x", rotation=45)
-    figure.suptitle("Strategies on the real test set (orange: GAN-based; bars: 95% CI over seeds)")
+    figure.suptitle(
+        "Strategies on the real test set (orange: GAN-based; bars: 95% t-interval over replicates)"
+    )
     return figure

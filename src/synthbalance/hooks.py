@@ -132,15 +132,15 @@ class RunLockHook:
 
 
 class StrategyRunsHook:
-    """One nested MLflow run per strategy and seed, under the run of `kedro run`.
+    """One nested MLflow run per strategy and replicate, under the run of `kedro run`.
 
     The only MLflow code outside the catalog: after each node tagged ``strategy_result``
     (every strategy's ``report_strategy``), it logs the node's ``StrategyResult``: its metrics
-    (the same keys for every strategy), the validation curves as metric histories, and the
-    strategy, its family (from the registry), seed and training counts by origin as params and
-    tags, so that the MLflow UI's run table and Compare view set strategies side by side. A
-    tagged node without a ``StrategyResult`` fails the run, naming it: a child run never
-    disappears silently.
+    (the same test_* and val_* keys for every strategy), the validation curves as metric
+    histories, and the strategy, its family (from the registry), replicate, the replicate's
+    seed and training counts by origin as params and tags, so that the MLflow UI's run table
+    and Compare view set strategies and replicates side by side. A tagged node without a
+    ``StrategyResult`` fails the run, naming it: a child run never disappears silently.
     """
 
     @hook_impl
@@ -163,10 +163,11 @@ def _log_child_runs(result: StrategyResult) -> None:
     family = REGISTRY[result.strategy].family  # baseline, simple, generative, upper_bound
     now = int(time.time() * 1000)
     for run in result.runs:
-        name = f"{result.strategy} (seed {run.seed})"
+        name = f"{result.strategy} (replicate {run.replicate})"
         with mlflow.start_run(run_name=name, nested=True) as child:
-            mlflow.set_tags({"strategy": result.strategy, "seed": run.seed, "family": family})
-            mlflow.log_params({**params, "seed": run.seed})
+            mlflow.set_tags({"strategy": result.strategy, "replicate": run.replicate,
+                             "seed": run.seed, "family": family})  # fmt: skip
+            mlflow.log_params({**params, "replicate": run.replicate, "seed": run.seed})
             curves = [
                 Metric(key, float(value), now, int(row["step"]))
                 for row in run.history

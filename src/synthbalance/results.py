@@ -10,24 +10,25 @@ RESULT_TAG = "strategy_result"
 
 
 @dataclass(frozen=True)
-class SeedRun:
-    """One classifier seed's network, scored on the real test set."""
+class ReplicateRun:
+    """One replicate's network, scored on the real test set and the validation set."""
 
-    seed: int
-    metrics: dict[str, float]  # test_* keys, the same for every strategy
+    replicate: int
+    seed: int  # the replicate's seed (seeding.replicate_seed), every stream of it derives from
+    metrics: dict[str, float]  # test_* and val_* keys, the same for every strategy
     predicted: list[int]  # the predicted label of each test image, in the test set's order
     history: list[dict] = field(default_factory=list)  # validation curve: step, train_loss, val_*
 
 
 @dataclass(frozen=True)
 class StrategyResult:
-    """A strategy's training set in counts, and each of its classifier seeds' scores."""
+    """A strategy's training set in counts, and each of its replicates' scores."""
 
     strategy: str
     train_images: int
     train_by_origin: dict[str, int]
     train_by_class: dict[str, int]
-    runs: list[SeedRun]
+    runs: list[ReplicateRun]
 
     def to_json(self) -> dict:
         return {
@@ -36,17 +37,26 @@ class StrategyResult:
             "train_by_origin": self.train_by_origin,
             "train_by_class": self.train_by_class,
             "runs": [
-                {"seed": r.seed, "metrics": r.metrics, "predicted": r.predicted,
-                 "history": r.history}
+                {
+                    "replicate": r.replicate,
+                    "seed": r.seed,
+                    "metrics": r.metrics,
+                    "predicted": r.predicted,
+                    "history": r.history,
+                }
                 for r in self.runs
             ],
         }
 
     @classmethod
     def from_json(cls, data: dict) -> StrategyResult:
-        runs = [SeedRun(**run) for run in data["runs"]]
+        runs = [ReplicateRun(**run) for run in data["runs"]]
         return cls(**{**data, "runs": runs})
 
     def predictions(self) -> dict[str, list[int]]:
-        """{seed: predicted test labels}, for the paired comparison of two strategies."""
-        return {str(run.seed): run.predicted for run in self.runs}
+        """{replicate: predicted test labels}."""
+        return {str(run.replicate): run.predicted for run in self.runs}
+
+    def scores(self, key: str) -> list[float]:
+        """Metric ``key`` (e.g. ``test_balanced_accuracy``) of each replicate, in order."""
+        return [run.metrics[key] for run in sorted(self.runs, key=lambda run: run.replicate)]

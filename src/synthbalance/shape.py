@@ -1,4 +1,5 @@
-"""The parameters that shape the DAG (which strategies; whether quality runs in balance).
+"""The parameters that shape the DAG: which strategies, how many replicates (and whether each
+draws its own imbalance), whether quality runs in balance.
 
 Kedro builds the pipelines while a run starts, after it has made the run's context, so they
 are read through that context's own config loader: the environment of ``--env`` or
@@ -61,3 +62,34 @@ def strategies_to_run() -> list[str]:
 def quality_in_balance() -> bool:
     """``quality.in_balance``: whether balance holds the quality pipeline."""
     return QualityParams(**(_parameters().get("quality") or {})).in_balance
+
+
+def replicates() -> int:
+    """``replicates``: one ``replicate_<r>`` namespace each, r from 0."""
+    value = _parameters().get("replicates", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"replicates must be a whole number of at least 1 (3 gives the verdict an interval "
+            f"over the training's randomness), got {value!r}"
+        )
+    return value
+
+
+def redraw_imbalance() -> bool:
+    """``redraw_imbalance``: whether each replicate draws its own imbalanced set."""
+    value = _parameters().get("redraw_imbalance", False)
+    if not isinstance(value, bool):
+        raise ValueError(f"redraw_imbalance must be true or false, got {value!r}")
+    return value
+
+
+def replicate(r: int) -> str:
+    """The namespace of replicate ``r``."""
+    return f"replicate_{r}"
+
+
+def drawn(name: str) -> str:
+    """The dataset ``name`` of the imbalance's draw (``train_imbalanced``, ``validation``,
+    ``imbalance_summary``) that a stage after the replicates reads: the one shared, or
+    replicate 0's when each replicate draws its own."""
+    return f"{replicate(0)}.{name}" if redraw_imbalance() else name

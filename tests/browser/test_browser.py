@@ -24,12 +24,15 @@ except ImportError:  # the `chromium` fixture says what is missing
 
 pytestmark = pytest.mark.slow
 
-# The stages of `balance`, each a namespace: kedro-viz draws each as one collapsed group.
-STAGES = ["ingest", "imbalance", "gan", "sample", "strategy", "evaluate", "quality", "report"]
+# The stages of `balance`, each a namespace: kedro-viz draws each as one collapsed group (the
+# gan, sample and strategies pipelines inside each replicate's: conf/smoke has two).
+STAGES = ["ingest", "imbalance", "replicate_0", "replicate_1", "strategy", "evaluate", "quality",
+          "report"]  # fmt: skip
+NESTED = ["replicate_0.gan", "replicate_0.sample", "replicate_1.gan"]
 
-# The smoke configuration: 9 strategies, each trained with 2 classifier seeds.
+# The smoke configuration: 9 strategies, each trained in 2 replicates.
 SMOKE_STRATEGIES = 9
-SMOKE_SEEDS = 2
+SMOKE_REPLICATES = 2
 METRICS = ["test_balanced_accuracy", "test_minority_f1"]
 
 # This machine is slow (2 cores, other work running): waits are long, and end early.
@@ -111,7 +114,7 @@ def test_kedro_viz_shows_every_stage(kedro_viz, browser, screenshots):
     # The same from kedro-viz's API: each stage is a modular pipeline (or a node) of balance.
     graph = get_json(f"{kedro_viz}api/pipelines/balance")
     names = set(graph["modular_pipelines"]) | {node["name"] for node in graph["nodes"]}
-    assert set(STAGES) <= names, f"kedro-viz's API lacks {set(STAGES) - names}"
+    assert set(STAGES + NESTED) <= names, f"kedro-viz's API lacks {set(STAGES + NESTED) - names}"
 
 
 # ------------------------------------------------------------------------------- MLflow UI
@@ -194,11 +197,12 @@ def parent_and_children(mlflow_ui: str) -> tuple[str, dict[str, str]]:
     return experiment_id, children
 
 
-def test_mlflow_ui_lists_a_child_run_per_strategy_and_seed(mlflow_ui, browser, screenshots):
+def test_mlflow_ui_lists_a_child_run_per_strategy_and_replicate(mlflow_ui, browser,
+                                                                screenshots):  # fmt: skip
     experiment_id, children = parent_and_children(mlflow_ui)
-    assert len(children) == SMOKE_STRATEGIES * SMOKE_SEEDS, sorted(children.values())
+    assert len(children) == SMOKE_STRATEGIES * SMOKE_REPLICATES, sorted(children.values())
     for name in children.values():
-        assert re.fullmatch(r"\w+ \(seed \d+\)", name), name
+        assert re.fullmatch(r"\w+ \(replicate \d+\)", name), name
 
     parent_row = f'//div[@role="row"][.//div[@col-id="{RUN_NAME}"]//a[normalize-space()="balance"]]'
     seen: dict[str, dict[str, str]] = {}
@@ -267,7 +271,7 @@ def test_mlflow_ui_lists_a_child_run_per_strategy_and_seed(mlflow_ui, browser, s
     finally:
         browser.save_screenshot(str(screenshots / "mlflow_runs.png"))
 
-    strategies = {name.split(" (seed")[0] for name in children.values()}
+    strategies = {name.split(" (replicate")[0] for name in children.values()}
     assert len(strategies) == SMOKE_STRATEGIES, sorted(strategies)
 
 

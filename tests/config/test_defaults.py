@@ -20,6 +20,7 @@ BLOCKS = {
     "strategies": config.StrategiesParams,
     "classifier": config.ClassifierParams,
     "quality": config.QualityParams,
+    "verdict": config.VerdictParams,
 }
 
 

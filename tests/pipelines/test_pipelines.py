@@ -99,8 +99,9 @@ def test_kedro_viz_builds_the_static_site_with_previews(smoke_run):
     build = smoke_run / "build"
     assert (build / "index.html").is_file()
     main = json.loads((build / "api" / "main").read_text())
-    stages = {"ingest", "imbalance", "gan", "sample", "strategy", "evaluate", "quality", "report"}
-    assert stages <= set(main["modular_pipelines"])
+    stages = {"ingest", "imbalance", "replicate_0", "replicate_1", "strategy", "evaluate",
+              "quality", "report", "replicate_0.gan", "replicate_0.sample"}  # fmt: skip
+    assert stages <= set(main["modular_pipelines"]), sorted(main["modular_pipelines"])
     previews = {}
     for path in (build / "api" / "nodes").iterdir():
         node = json.loads(path.read_text())
@@ -114,14 +115,19 @@ def test_kedro_viz_builds_the_static_site_with_previews(smoke_run):
 def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_run):
     project = smoke_run  # `kedro run --env smoke --pipelines balance`, once per session
     data = project / "data/smoke"
-    synthetic = ImageSetDataset(
-        filepath=str(next((data / "05_model_input/synthetic.npz").iterdir()) / "synthetic.npz")
-    ).load()
-    assert set(synthetic.origin) == {"synthetic"} and set(synthetic.labels) == {3, 5}
-    assert (data / "08_reporting/gan_progress.gif").is_file()
-    assert len(list((data / "06_models/gan_checkpoints").glob("gan-*.pt"))) == 1
-    train_sets = {p.stem for p in (data / "05_model_input/strategies").glob("*.npz")}
-    assert train_sets == set(REGISTRY)
+    drawn = []
+    for r in (0, 1):  # conf/smoke: two replicates, each with its own GAN and samples
+        folder = data / f"05_model_input/replicate_{r}/synthetic.npz"
+        synthetic = ImageSetDataset(filepath=str(next(folder.iterdir()) / "synthetic.npz")).load()
+        assert set(synthetic.origin) == {"synthetic"} and set(synthetic.labels) == {3, 5}
+        drawn.append(synthetic.images)
+        assert (data / f"08_reporting/replicate_{r}/gan_progress.gif").is_file()
+        strategies = data / f"05_model_input/replicate_{r}/strategies"
+        train_sets = {p.stem for p in strategies.glob("*.npz")}
+        assert train_sets == set(REGISTRY)
+    assert not np.array_equal(drawn[0], drawn[1])  # another GAN, other samples
+    assert len(list((data / "06_models/gan_checkpoints").glob("gan-*.pt"))) == 2
+    assert len(list((data / "06_models/classifier_checkpoints").glob("classifier-*.pt"))) == 18
 
     validation = ImageSetDataset(
         filepath=str(next((data / "05_model_input/validation.npz").iterdir()) / "validation.npz")
@@ -129,7 +135,7 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert set(validation.origin) == {"real"}  # model selection sees only real images
     comparison = pd.read_csv(data / "08_reporting/comparison.csv")
     assert sorted(comparison["strategy"]) == sorted(REGISTRY)
-    assert (comparison["seeds"] == 2).all()
+    assert (comparison["replicates"] == 2).all()
 
     with sqlite3.connect(project / "mlflow.db") as db:
         (run_id,) = [r for (r,) in db.execute("SELECT run_uuid FROM runs WHERE run_uuid NOT IN "
@@ -139,7 +145,7 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
         ).fetchall()
         child_tags = db.execute(
             "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
-            "WHERE t1.key = 'strategy' AND t2.key = 'seed'"
+            "WHERE t1.key = 'strategy' AND t2.key = 'replicate'"
         ).fetchall()
         families = set(db.execute(
             "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
@@ -158,7 +164,8 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "SELECT DISTINCT key FROM metrics WHERE key LIKE 'quality.%' AND run_uuid = ?",
             (run_id,))}  # fmt: skip
         history = db.execute(
-            "SELECT COUNT(*) FROM metrics WHERE key = 'gan.all.loss_d' AND run_uuid = ?", (run_id,)
+            "SELECT COUNT(*) FROM metrics WHERE key = 'gan.replicate_0.all.loss_d' "
+            "AND run_uuid = ?", (run_id,),
         ).fetchone()[0]
         progress = db.execute(
             "SELECT step FROM metrics WHERE key = 'quality.progress.3.fd' AND run_uuid = ? "
@@ -168,28 +175,35 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
         verdicts = {k for (k,) in db.execute(
             "SELECT key FROM metrics WHERE key LIKE 'verdict.%' AND run_uuid = ?", (run_id,)
         )}  # fmt: skip
+        comparisons = {k for (k,) in db.execute(
+            "SELECT key FROM metrics WHERE key LIKE 'comparison.%' AND run_uuid = ?", (run_id,)
+        )}  # fmt: skip
     assert history == 4  # steps 20, logged every 5
     assert progress == [(0,), (10,), (20,)]  # FD-domain at every grid step
-    assert models == [("generator",)]
-    assert verdicts == {f"verdict.{s}_minus_best_simple.minority_f1.{k}"
+    assert sorted(models) == [("generator_replicate_0",), ("generator_replicate_1",)]
+    assert {f"comparison.{s}.test_balanced_accuracy.{k}" for s in REGISTRY
+            for k in ("mean", "low", "high")} <= comparisons  # fmt: skip
+    assert verdicts == {f"verdict.{s}_minus_best_simple.balanced_accuracy.{k}"
                         for s in ("gan", "gan_augment")
                         for k in ("difference", "low", "high")}  # fmt: skip
     assert {"quality.3.synthetic.fd", "quality.3.held_back.fd", "quality.all.synthetic.recall",
             "quality.5.synthetic.memorisation_pixels"} <= quality  # fmt: skip
-    assert len(children) == 18  # nine strategies, two seeds each (conf/smoke)
-    assert sorted(child_tags) == sorted((name, str(seed)) for name in REGISTRY for seed in (0, 1))
+    assert len(children) == 18  # nine strategies, two replicates each (conf/smoke)
+    assert sorted(child_tags) == sorted((name, str(r)) for name in REGISTRY for r in (0, 1))
     assert families == {(name, strategy.family) for name, strategy in REGISTRY.items()}
     assert len({n for _, n in keys_per_child}) == 1  # the same test_ keys for every strategy
     assert curve == 2  # validation scored every 10 of 20 steps
     (root,) = project.glob(f"mlruns/*/{run_id}/artifacts")
     artifacts = {p.relative_to(root).as_posix() for p in root.glob("**/*") if p.is_file()}
-    assert {"gan/gan_progress.gif", "gan/gan_history.csv", "sample/synthetic_grid.png",
-            "gan/gan_progress/step_000020.png", "comparison/comparison.csv",
+    assert {"gan/replicate_0/gan_progress.gif", "gan/replicate_1/gan_history.csv",
+            "sample/replicate_0/synthetic_grid.png", "gan/replicate_0/gan_progress/step_000020.png",
+            "comparison/comparison.csv",
             "comparison/comparison.md", "comparison/comparison.png",
             "strategies/gan_confusion.png", "quality/quality.csv", "quality/quality_progress.csv",
             "quality/memorisation_pairs.png", "report/report.html",
             "report/verdict.json"} <= artifacts  # fmt: skip
     verdict = json.loads((data / "08_reporting/verdict.json").read_text())
+    assert verdict["replicates"] == 2 and verdict["best_simple_selected_on"] == "validation"
     assert {c["strategy"] for c in verdict["comparisons"]} == {"gan", "gan_augment"}
     assert verdict["sentence"] in (data / "08_reporting/report.html").read_text()
 
@@ -207,4 +221,5 @@ def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
     # its registry record needs), the quality metrics (real images the GAN never saw)
     assert users["train_full"] == {"imbalance.summarise_imbalance", "imbalance.make_imbalanced",
                                    "quality.score_synthetic", "quality.score_gan_progress",
-                                   "strategy.oracle.build_train_set"}  # fmt: skip
+                                   *(f"replicate_{r}.strategy.oracle.build_train_set"
+                                     for r in range(3))}  # fmt: skip

@@ -1,31 +1,82 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from synthbalance.config import ClassifierParams
-from synthbalance.training.classifier import class_weights, train_classifier, validation_scores
+from synthbalance.seeding import replicate_seed
+from synthbalance.training import classifier as training
+from synthbalance.training.classifier import (
+    class_weights,
+    kept_classifier,
+    train_classifier,
+    train_replicates,
+    validation_scores,
+)
 from tests.conftest import make_image_set, separable
 
-PARAMS = ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, seeds=[0, 1])
+
+@pytest.fixture
+def params(tmp_path) -> ClassifierParams:
+    return ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10,
+                            checkpoint_dir=str(tmp_path / "kept"))  # fmt: skip
 
 
-def test_one_network_per_seed_selected_on_validation():
-    train, validation = separable([60, 20]), separable([20, 6], seed=1)
-    classifier, history = train_classifier(train, validation, PARAMS, seed=0)
-    assert classifier.seeds == [0, 1] and list(classifier.nets) == ["0", "1"]
-    assert history.groupby("seed")["step"].apply(list).to_dict() == {0: [10, 20, 30],
-                                                                      1: [10, 20, 30]}  # fmt: skip
-    for seed in (0, 1):
-        best = history[history["seed"] == seed]["val_balanced_accuracy"].max()
-        kept = validation_scores(classifier, seed, validation)["val_balanced_accuracy"]
+def same_weights(a, b) -> bool:
+    return all(np.array_equal(v.numpy(), b.state_dict()[k].numpy())
+               for k, v in a.state_dict().items())  # fmt: skip
+
+
+def test_one_network_per_replicate_selected_on_its_validation_set(params):
+    trains = [separable([60, 20]), separable([60, 20], seed=5)]
+    validations = [separable([20, 6], seed=1), separable([20, 6], seed=6)]
+    classifier, history = train_replicates(trains, validations, params, seed=0)
+    assert classifier.replicates == [0, 1] and list(classifier.nets) == ["0", "1"]
+    steps = history.groupby("replicate")["step"].apply(list).to_dict()
+    assert steps == {0: [10, 20, 30], 1: [10, 20, 30]}
+    for r in (0, 1):
+        best = history[history["replicate"] == r]["val_balanced_accuracy"].max()
+        kept = validation_scores(classifier, r, validations[r])["val_balanced_accuracy"]
         assert kept == pytest.approx(best)
 
 
-def test_same_seed_same_classifier():
+def test_replicate_r_is_the_network_of_replicate_r_s_seed_alone(params):
+    """Replicate 1's network depends on its own data and seed only, not on replicate 0's."""
+    trains, validations = [separable([30, 10]), separable([30, 10], 4)], [separable([10, 4], 1)] * 2
+    both, _ = train_replicates(trains, validations, params, seed=3)
+    alone, _ = train_classifier(trains[1], validations[1], params, replicate_seed(3, 1))
+    assert same_weights(alone.nets["0"], both.nets["1"])
+
+
+def test_replicates_draw_different_networks_and_the_same_replicate_twice_the_same(params):
+    same = [separable([30, 10])] * 2
+    validations = [separable([10, 4], 1)] * 2
+    first, _ = train_replicates(same, validations, params.model_copy(update={"resume": False}), 3)
+    again, _ = train_replicates(same, validations, params.model_copy(update={"resume": False}), 3)
+    assert same_weights(first, again)
+    assert not same_weights(first.nets["0"], first.nets["1"])  # same data, other seed
+
+
+def test_a_kept_network_is_read_back_not_trained_again(params, monkeypatch):
+    train, validation = separable([30, 10]), separable([10, 4], 1)
+    trained, history = kept_classifier(train, validation, params, seed=3)
+    assert len(list(Path(params.checkpoint_dir).glob("classifier-*.pt"))) == 1
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(training, "train_classifier", refuse)
+    again, history_again = kept_classifier(train, validation, params, seed=3)
+    assert same_weights(trained, again) and history_again.equals(history)
+    with pytest.raises(AssertionError, match="trained again"):  # another seed: another network
+        kept_classifier(train, validation, params, seed=4)
+
+
+def test_same_seed_same_classifier(params):
     train, validation = separable([30, 10]), separable([10, 4], seed=1)
-    first, _ = train_classifier(train, validation, PARAMS, seed=3)
-    again, _ = train_classifier(train, validation, PARAMS, seed=3)
-    for key, value in first.state_dict().items():
-        assert np.array_equal(value.numpy(), again.state_dict()[key].numpy())
+    first, _ = train_classifier(train, validation, params, seed=3)
+    again, _ = train_classifier(train, validation, params, seed=3)
+    assert same_weights(first, again)
 
 
 def test_class_weights_are_balanced_and_zero_for_an_absent_class():
@@ -33,14 +84,6 @@ def test_class_weights_are_balanced_and_zero_for_an_absent_class():
     assert weights.tolist() == pytest.approx([40 / 90, 40 / 30, 0.0])
 
 
-def test_a_seeds_network_does_not_depend_on_the_other_seeds():
-    train, validation = separable([30, 10]), separable([10, 4], seed=1)
-    both, _ = train_classifier(train, validation, PARAMS, seed=3)
-    alone, _ = train_classifier(train, validation, PARAMS.model_copy(update={"seeds": [1]}), seed=3)
-    for key, value in alone.nets["1"].state_dict().items():
-        assert np.array_equal(value.numpy(), both.nets["1"].state_dict()[key].numpy())
-
-
-def test_repeated_seeds_are_refused():
-    with pytest.raises(ValueError, match="seeds must be distinct"):
-        ClassifierParams(seeds=[0, 0])
+def test_a_validation_set_per_training_set_is_required(params):
+    with pytest.raises(ValueError, match="one validation set per training set"):
+        train_replicates([separable([30, 10])] * 2, [separable([10, 4], 1)], params, 0)

@@ -6,19 +6,30 @@ models (docs/generate_configuration.py). Kedro validates each ``params:<block>``
 its model, by the node function's type hint, before any node runs.
 """
 
-from synthbalance.config.classifier import ClassifierParams
+from synthbalance.config.classifier import ClassifierParams, NetworkParams
 from synthbalance.config.gan import GanParams
 from synthbalance.config.imbalance import ImbalanceParams
 from synthbalance.config.ingest import IngestParams
 from synthbalance.config.quality import QualityParams
 from synthbalance.config.sample import SampleParams
 from synthbalance.config.strategies import AugmentParams, StrategiesParams
+from synthbalance.config.verdict import VerdictParams
 
 # Top-level parameters that are a plain value, not a block.
 PLAIN = {
     "seed": "The one seed every random generator of every stage derives from "
     "(`synthbalance.seeding.make_rng(seed, stage)`, one stream per stage): the same seed gives "
     "the same numbers on the same machine",
+    "replicates": "How many times everything random after the data is given is drawn again: "
+    "the GAN (its initial weights, noise and batches: one GAN per replicate), its synthetic "
+    "samples, SMOTE's and the augmentation's draws, and each strategy's classifier (initial "
+    "weights, batches, dropout). Replicate r's streams derive from the seed and r only "
+    "(`synthbalance.seeding.replicate_seed`). The verdict's intervals are over replicates "
+    "(a t-interval, R - 1 degrees of freedom); with 1 there is none and the verdict draws no "
+    "conclusion. It shapes the DAG: one `replicate_<r>` namespace each",
+    "redraw_imbalance": "`true`: each replicate also draws again which images the imbalance "
+    "keeps, and its validation split (for a simulated imbalance); `false`: every replicate "
+    "trains on the one imbalanced set (a user's real data is given). It shapes the DAG",
 }
 
 __all__ = [
@@ -28,7 +39,9 @@ __all__ = [
     "GanParams",
     "ImbalanceParams",
     "IngestParams",
+    "NetworkParams",
     "QualityParams",
     "SampleParams",
     "StrategiesParams",
+    "VerdictParams",
 ]

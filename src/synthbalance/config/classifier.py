@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 
-class ClassifierParams(BaseModel):
-    """One architecture, budget and selection rule for every strategy."""
+class NetworkParams(BaseModel):
+    """How a classifier network is built and trained (the strategies' and the quality
+    pipeline's feature extractor)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,21 +36,25 @@ class ClassifierParams(BaseModel):
     select_by: Literal["balanced_accuracy", "macro_f1"] = Field(
         "balanced_accuracy", description="The validation metric that picks the kept weights"
     )
-    seeds: list[int] = Field(
-        [0], min_length=1, json_schema_extra={"checks": "distinct"},
-        description="One classifier per seed. A seed changes only the network's initial weights "
-        "and batch order; `[0, 1, 2]` gives a mean, standard deviation and 95% interval (and three "
-        "times the evaluate stage's time)",
-    )  # fmt: skip
     world_size: PositiveInt = Field(
         1, description="Processes training together under DDP (gloo, on the CPU), launched by "
-        "torchrun on this machine; 1: this process alone. One torchrun launch per training (all "
-        "its seeds): [distributed.md](distributed.md)"
+        "torchrun on this machine; 1: this process alone. One torchrun launch per network: "
+        "[distributed.md](distributed.md)"
     )  # fmt: skip
 
-    @field_validator("seeds")
-    @classmethod
-    def _distinct(cls, seeds: list[int]) -> list[int]:
-        if len(set(seeds)) != len(seeds):
-            raise ValueError(f"seeds must be distinct, got {seeds}")
-        return seeds
+
+class ClassifierParams(NetworkParams):
+    """One architecture, budget and selection rule for every strategy; each strategy's
+    network of each replicate is kept, so a killed or extended run trains only what is new."""
+
+    checkpoint_dir: str = Field(
+        "data/06_models/classifier_checkpoints", description="Where each trained network is "
+        "kept, `classifier-<fingerprint>.pt` (its weights and validation curve), one per "
+        "strategy and replicate: a killed run goes on at the first network not yet trained, and "
+        "a run of more replicates reuses the first ones. conf/base puts it under "
+        "`${globals:data}`; an environment that replaces the `classifier` block must set it again"
+    )  # fmt: skip
+    resume: bool = Field(
+        True, description="Reuse the network trained on the same data with the same seed and "
+        "parameters; `false`: always train afresh (nothing is read or written)"
+    )  # fmt: skip

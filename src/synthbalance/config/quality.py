@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from synthbalance.config.classifier import ClassifierParams
+from synthbalance.config.classifier import NetworkParams
 
 
 class QualityParams(BaseModel):
@@ -16,11 +16,11 @@ class QualityParams(BaseModel):
         True, description="Run the quality pipeline as part of `balance`. It shapes the DAG: "
         "read when the pipeline is built ([below](#build-time-parameters))"
     )  # fmt: skip
-    extractor: ClassifierParams = Field(
-        default_factory=ClassifierParams, description="How the measuring CNN is trained: the "
-        "fields of `classifier`, used by the same training, on the full real train split with the "
-        "dataset's own labels (5% of it, stratified, picks the best weights); features come from "
-        "the first seed's network"
+    extractor: NetworkParams = Field(
+        default_factory=NetworkParams, description="How the measuring CNN is trained: the "
+        "fields of `classifier` but where its networks are kept, used by the same training, on "
+        "the full real train split with the dataset's own labels (5% of it, stratified, picks "
+        "the best weights); it is kept in `cache_dir`"
     )  # fmt: skip
     cache_dir: str = Field(
         "data/06_models/feature_extractors", description="Where trained extractors are kept, one "
@@ -29,12 +29,19 @@ class QualityParams(BaseModel):
         "environment that replaces the `quality` block must set it again"
     )  # fmt: skip
     nearest_k: PositiveInt = Field(
-        5, description="Neighbours (k) of the k-NN manifolds of precision, recall, density and "
-        "coverage"
+        5,
+        description="Neighbours (k) of the k-NN manifolds of precision, recall, density and "
+        "coverage",
     )
     max_images: PositiveInt = Field(
         10000, description="Most images per set (synthetic, reference, held-back); drawn at "
         "random beyond this"
+    )  # fmt: skip
+    subsamples: PositiveInt = Field(
+        3, description="Subsamples of each replicate's synthetic set, each the size of the "
+        "held-back real set, that the synthetic row of quality.csv averages (with a 95% "
+        "interval over them): set size moves Fréchet distance, recall and coverage, so both "
+        "rows are scored at one size"
     )  # fmt: skip
     copy_quantile: float = Field(
         0.01, gt=0, lt=1, description="A synthetic image is a near copy when it is closer to a "

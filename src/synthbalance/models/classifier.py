@@ -34,24 +34,24 @@ ARCHITECTURES = {"cnn": small_cnn, "mlp": mlp}
 
 
 class Classifier(nn.Module):
-    """One network per seed, all of one architecture: images (N, C, H, W) in [-1, 1] ->
-    logits (N, num_classes) of the network of ``seed``."""
+    """One network per replicate, all of one architecture: images (N, C, H, W) in [-1, 1] ->
+    logits (N, num_classes) of the network of ``replicate``."""
 
     def __init__(self, architecture: str, channels: int, image_size: int,
-                 class_names: list[str], width: int, seeds: list[int]) -> None:  # fmt: skip
+                 class_names: list[str], width: int, replicates: list[int]) -> None:  # fmt: skip
         super().__init__()
         self.config = {"architecture": architecture, "channels": channels,
                        "image_size": image_size, "class_names": list(class_names),
-                       "width": width, "seeds": list(seeds)}  # fmt: skip
-        self.class_names, self.seeds = list(class_names), list(seeds)
+                       "width": width, "replicates": list(replicates)}  # fmt: skip
+        self.class_names, self.replicates = list(class_names), list(replicates)
         build = ARCHITECTURES[architecture]
         self.nets = nn.ModuleDict(
-            {str(s): build(channels, image_size, len(class_names), width) for s in seeds}
+            {str(r): build(channels, image_size, len(class_names), width) for r in replicates}
         )
         # NHWC: on this CPU a training step runs 1.4-1.6x and inference 2-2.6x faster in this
         # layout than in NCHW (benchmarks/classifier_layout.py); the weights' values, and so
         # the state dict, are the same in either.
         self.to(memory_format=torch.channels_last)
 
-    def forward(self, images: torch.Tensor, seed: int) -> torch.Tensor:
-        return self.nets[str(seed)](images.contiguous(memory_format=torch.channels_last))
+    def forward(self, images: torch.Tensor, replicate: int) -> torch.Tensor:
+        return self.nets[str(replicate)](images.contiguous(memory_format=torch.channels_last))

@@ -53,6 +53,7 @@ def _decode(path: Path, size: int, mode: str) -> np.ndarray:
         OSError,
         UnidentifiedImageError,
         ValueError,
+        SyntaxError,  # Pillow's PNG reader: "broken PNG file" for a chunk with a bad CRC
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ) as error:

@@ -1,13 +1,22 @@
 """The classifier every strategy trains: fit with validation-based selection, and predict.
 
-``train_classifier`` trains one network per seed in ``params.seeds``, each from its own seeded
-streams, and keeps the weights that score best on the real validation set. With
-``world_size`` > 1 the same work runs on torchrun's processes (``train_rank``).
+``train_classifier`` trains one network from the seed's streams and keeps the weights that
+score best on the real validation set; with ``world_size`` > 1 the same work runs on
+torchrun's processes (``train_rank``). ``train_replicates`` trains one such network per
+replicate, each on that replicate's training set from that replicate's seed, and keeps each
+in ``checkpoint_dir`` under its fingerprint, so that a killed or extended run trains only the
+networks it does not have yet.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,26 +25,29 @@ import torch.nn.functional as F
 from sklearn.metrics import balanced_accuracy_score, f1_score
 from tqdm.auto import tqdm
 
-from synthbalance.config import ClassifierParams
+from synthbalance import __version__
+from synthbalance.config import ClassifierParams, NetworkParams
 from synthbalance.distributed.launch import run_ranks
 from synthbalance.distributed.rank import SINGLE, Rank, weights_digest
 from synthbalance.images import ImageSet
 from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
-from synthbalance.seeding import make_rng, torch_generator
+from synthbalance.seeding import make_rng, replicate_seed, torch_generator
+
+logger = logging.getLogger(__name__)
 
 
 @torch.inference_mode()
-def probabilities(classifier: Classifier, seed: int, images: np.ndarray) -> np.ndarray:
-    """Softmax (N, K) of the network of ``seed`` for uint8 images (N, C, H, W)."""
+def probabilities(classifier: Classifier, replicate: int, images: np.ndarray) -> np.ndarray:
+    """Softmax (N, K) of the network of ``replicate`` for uint8 images (N, C, H, W)."""
     classifier.eval()
     batches = torch.from_numpy(np.array(images)).split(1024)
-    return torch.cat([F.softmax(classifier(to_unit(b), seed), 1) for b in batches]).numpy()
+    return torch.cat([F.softmax(classifier(to_unit(b), replicate), 1) for b in batches]).numpy()
 
 
-def validation_scores(classifier: Classifier, seed: int, validation: ImageSet) -> dict:
+def validation_scores(classifier: Classifier, replicate: int, validation: ImageSet) -> dict:
     """val_balanced_accuracy and val_macro_f1 (over all classes, as on the test set)."""
-    predicted = probabilities(classifier, seed, validation.images).argmax(1)
+    predicted = probabilities(classifier, replicate, validation.images).argmax(1)
     return {
         "val_balanced_accuracy": balanced_accuracy_score(validation.labels, predicted),
         "val_macro_f1": f1_score(validation.labels, predicted, labels=range(validation.num_classes),
@@ -50,19 +62,23 @@ def class_weights(train_set: ImageSet) -> torch.Tensor:
     return torch.where(counts > 0, weights, torch.zeros_like(weights))
 
 
-def _fit(classifier, seed, train_set, validation, params, class_weighted, global_seed,
-         rank: Rank = SINGLE):  # fmt: skip
-    """Train the network of ``seed``; keep the weights that score best on validation.
+# The streams' names end in ".0": those of the first of the classifier seeds that replicates
+# replaced, so that replicate 0 (the project seed) trains the network those runs trained.
+_STREAM = "0"
+
+
+def _fit(classifier, train_set, validation, params, class_weighted, seed, rank: Rank = SINGLE):
+    """Train the classifier's one network; keep the weights that score best on validation.
     Under DDP every rank draws the same batch and trains on its ``rank.shard`` of it."""
-    net = classifier.nets[str(seed)]
+    net = classifier.nets["0"]
     model = rank.wrap(net)  # DDP averages the ranks' gradients in backward
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
-    rng = torch_generator(global_seed, f"classifier.{seed}")
+    rng = torch_generator(seed, f"classifier.{_STREAM}")
     images, labels = (torch.from_numpy(np.array(train_set.images)),
                       torch.from_numpy(np.array(train_set.labels)))  # fmt: skip
     weight = class_weights(train_set) if class_weighted else None
     history, losses, best, best_score = [], [], None, -1.0
-    for step in tqdm(range(1, params.steps + 1), desc=f"classifier seed {seed}", disable=None):
+    for step in tqdm(range(1, params.steps + 1), desc="classifier", disable=None):
         model.train()
         index = rank.shard(torch.randint(len(images), (params.batch_size,), generator=rng))
         loss = F.cross_entropy(model(to_unit(images[index])), labels[index], weight=weight)
@@ -71,9 +87,8 @@ def _fit(classifier, seed, train_set, validation, params, class_weighted, global
         optimiser.step()
         losses.append(loss.item())
         if step % params.eval_every == 0 or step == params.steps:
-            scores = validation_scores(classifier, seed, validation)
-            history.append({"seed": seed, "step": step, "train_loss": float(np.mean(losses)),
-                            **scores})  # fmt: skip
+            scores = validation_scores(classifier, 0, validation)
+            history.append({"step": step, "train_loss": float(np.mean(losses)), **scores})
             losses.clear()
             if scores[f"val_{params.select_by}"] > best_score:
                 best_score = scores[f"val_{params.select_by}"]
@@ -82,26 +97,28 @@ def _fit(classifier, seed, train_set, validation, params, class_weighted, global
     return history
 
 
-def new_classifier(train_set: ImageSet, params: ClassifierParams) -> Classifier:
-    """A freshly initialised network per seed, shaped for ``train_set``."""
+def new_classifier(train_set: ImageSet, params: NetworkParams,
+                   replicates: Sequence[int] = (0,)) -> Classifier:  # fmt: skip
+    """A freshly initialised network per replicate, shaped for ``train_set``."""
     _, channels, size, _ = train_set.images.shape
     return Classifier(params.architecture, channels, size, list(train_set.class_names),
-                      params.width, params.seeds)  # fmt: skip
+                      params.width, list(replicates))  # fmt: skip
 
 
 def train_classifier(
     train_set: ImageSet,
     validation: ImageSet,
-    params: ClassifierParams,
+    params: NetworkParams,
     seed: int,
     class_weighted: bool = False,
 ) -> tuple[Classifier, pd.DataFrame]:
-    """(one network per seed, selected on the real validation set; the training curves).
-    With ``world_size`` > 1, torchrun's processes train it and rank 0's result comes back."""
+    """(one network from ``seed``'s streams, selected on the real validation set; its
+    training curve). With ``world_size`` > 1, torchrun's processes train it and rank 0's
+    result comes back."""
     if params.world_size == 1:
         return train_on_rank(train_set, validation, params, seed, class_weighted)
-    settings = {"params": params.model_dump(mode="json"), "seed": seed,
-                "class_weighted": class_weighted}  # fmt: skip
+    network = params.model_dump(mode="json", include=set(NetworkParams.model_fields))
+    settings = {"params": network, "seed": seed, "class_weighted": class_weighted}
     inputs = {"train_set": train_set, "validation": validation}
     result = run_ranks(train_rank, params.world_size, "cpu", inputs, settings)
     with torch.random.fork_rng(devices=[]):  # its initial weights are replaced: RNG untouched
@@ -112,22 +129,14 @@ def train_classifier(
 
 def train_on_rank(train_set, validation, params, seed, class_weighted, rank: Rank = SINGLE):
     """``train_classifier``'s work in this process, alone or as one rank of several."""
-    classifier = new_classifier(train_set, params)
-    history = []
-    for replicate in params.seeds:
-        # Each seed's network from its own stream (initial weights, dropout), so that seed 1
-        # gives the same network whichever other seeds run beside it.
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(make_rng(seed, f"classifier-init.{replicate}").integers(2**62)))
-            net = classifier.nets[str(replicate)]
-            for layer in net.modules():
-                if hasattr(layer, "reset_parameters"):
-                    layer.reset_parameters()
-            if rank.world_size > 1:  # the same weights on every rank, but dropout of its own
-                stream = f"classifier-dropout.{replicate}.{rank.rank}"
-                torch.manual_seed(int(make_rng(seed, stream).integers(2**62)))
-            history += _fit(classifier, replicate, train_set, validation, params,
-                            class_weighted, seed, rank)  # fmt: skip
+    # The network from its own stream (initial weights, dropout), the global RNG untouched.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(make_rng(seed, f"classifier-init.{_STREAM}").integers(2**62)))
+        classifier = new_classifier(train_set, params)
+        if rank.world_size > 1:  # the same weights on every rank, but dropout of its own
+            stream = f"classifier-dropout.{_STREAM}.{rank.rank}"
+            torch.manual_seed(int(make_rng(seed, stream).integers(2**62)))
+        history = _fit(classifier, train_set, validation, params, class_weighted, seed, rank)
     return classifier.eval(), pd.DataFrame(history)
 
 
@@ -136,10 +145,86 @@ def train_rank(inputs: dict[str, ImageSet], job: dict, rank: Rank) -> dict:
     batch of each step and trains on its shard; DDP averages the gradients. Every rank scores
     the validation set (the same weights give the same scores), so every rank keeps the same
     best weights: {"classifier": its state, "history": plain rows, "digest": the weights' hash}."""
-    params = ClassifierParams(**job["params"])
+    params = NetworkParams(**job["params"])
     classifier, history = train_on_rank(inputs["train_set"], inputs["validation"], params,
                                         job["seed"], job["class_weighted"], rank)  # fmt: skip
     rows = [{key: value.item() if isinstance(value, np.generic) else value
              for key, value in row.items()} for row in history.to_dict("records")]  # fmt: skip
     return {"classifier": classifier.state_dict(), "history": rows,
             "digest": weights_digest([classifier])}  # fmt: skip
+
+
+# ---- one network per replicate, each kept under its fingerprint --------------------------
+
+# Where the networks are kept and whether to reuse them: not what a network computes.
+_NOT_IN_FINGERPRINT = {"checkpoint_dir", "resume"}
+
+
+def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierParams, seed: int,
+                class_weighted: bool) -> str:  # fmt: skip
+    """Same data, seed and training parameters -> same fingerprint -> the same network."""
+    digest = hashlib.sha256()
+    for image_set in (train_set, validation):
+        digest.update(np.ascontiguousarray(image_set.images).tobytes())
+        digest.update(image_set.labels.tobytes())
+        digest.update(json.dumps(list(image_set.class_names)).encode())
+    settings = params.model_dump(mode="json", exclude=_NOT_IN_FINGERPRINT) | {
+        "seed": seed, "class_weighted": class_weighted, "synthbalance": __version__,
+    }  # fmt: skip
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def kept_classifier(
+    train_set: ImageSet,
+    validation: ImageSet,
+    params: ClassifierParams,
+    seed: int,
+    class_weighted: bool = False,
+) -> tuple[Classifier, pd.DataFrame]:
+    """``train_classifier``, or the network it trained before on the same data with the same
+    seed and parameters (``params.resume``), read from ``params.checkpoint_dir``."""
+    if not params.resume:
+        return train_classifier(train_set, validation, params, seed, class_weighted)
+    key = fingerprint(train_set, validation, params, seed, class_weighted)
+    path = Path(params.checkpoint_dir) / f"classifier-{key}.pt"
+    if path.exists():
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        with torch.random.fork_rng(devices=[]):  # its weights are replaced: RNG untouched
+            classifier = new_classifier(train_set, params)
+        classifier.load_state_dict(saved["state_dict"])
+        logger.info("classifier: reusing the network in %s", path)
+        return classifier.eval(), pd.DataFrame(saved["history"])
+    classifier, history = train_classifier(train_set, validation, params, seed, class_weighted)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")  # a killed save leaves no file
+    torch.save({"state_dict": classifier.state_dict(),
+                "history": history.to_dict("list")}, partial)  # fmt: skip
+    partial.replace(path)
+    return classifier, history
+
+
+def train_replicates(
+    train_sets: Sequence[ImageSet],
+    validations: Sequence[ImageSet],
+    params: ClassifierParams,
+    seed: int,
+    class_weighted: bool = False,
+) -> tuple[Classifier, pd.DataFrame]:
+    """(one network per replicate r, trained on ``train_sets[r]`` and selected on
+    ``validations[r]`` from replicate r's seed; their curves, with a ``replicate`` column)."""
+    if not train_sets or len(train_sets) != len(validations):
+        raise ValueError(
+            f"train_replicates needs one validation set per training set, got "
+            f"{len(train_sets)} training and {len(validations)} validation sets"
+        )
+    replicates = list(range(len(train_sets)))
+    with torch.random.fork_rng(devices=[]):  # each network's weights are replaced below
+        combined = new_classifier(train_sets[0], params, replicates)
+    curves = []
+    for r, (train_set, validation) in enumerate(zip(train_sets, validations, strict=True)):
+        network, history = kept_classifier(train_set, validation, params,
+                                           replicate_seed(seed, r), class_weighted)  # fmt: skip
+        combined.nets[str(r)].load_state_dict(network.nets["0"].state_dict())
+        curves.append(history.assign(replicate=r))
+    return combined.eval(), pd.concat(curves, ignore_index=True)

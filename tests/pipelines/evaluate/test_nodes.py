@@ -5,10 +5,10 @@ import pytest
 from synthbalance.config import ClassifierParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import HEADLINE, classification_metrics
-from synthbalance.pipelines.evaluate.compare import compare_strategies
+from synthbalance.pipelines.evaluate.compare import VALIDATION, compare_strategies
 from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier
-from synthbalance.results import SeedRun, StrategyResult
-from synthbalance.training.classifier import train_classifier
+from synthbalance.results import ReplicateRun, StrategyResult
+from synthbalance.training.classifier import train_replicates
 from tests.conftest import make_image_set, separable
 
 
@@ -28,16 +28,22 @@ def test_metrics_match_a_hand_computed_example():
     assert metrics["test_f1_not_5"] == pytest.approx(2 / 3, abs=1e-6)
 
 
-PARAMS = ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, seeds=[0, 1])
+PARAMS = ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, resume=False)
 
 
-def test_scores_every_seed_on_the_test_set_and_draws_a_confusion_matrix():
+def two_replicates(train, validation):
+    return train_replicates([train, train], [validation, validation], PARAMS, seed=0)
+
+
+def test_scores_every_replicate_on_the_test_set_and_draws_a_confusion_matrix():
     train, validation, test = separable([60, 20]), separable([20, 6], 1), separable([30, 30], 2)
-    classifier, _ = train_classifier(train, validation, PARAMS, seed=0)
+    classifier, _ = two_replicates(train, validation)
     synthetic = separable([0, 5], 3)
-    scores, figure, predicted = score_classifier(classifier, test, synthetic)
+    scores, figure, predicted = score_classifier(classifier, test, synthetic,
+                                                 validation=validation)  # fmt: skip
     assert set(scores) == set(predicted) == {"0", "1"}
     assert set(HEADLINE) <= set(scores["0"])
+    assert {"val_balanced_accuracy", "val_minority_f1", "val_minority_pr_auc"} <= set(scores["0"])
     for seed, labels in predicted.items():  # the labels the scores were computed from
         assert len(labels) == len(test) and set(labels) <= {0, 1}
         assert scores[seed]["test_accuracy"] == pytest.approx(np.mean(labels == test.labels))
@@ -45,19 +51,20 @@ def test_scores_every_seed_on_the_test_set_and_draws_a_confusion_matrix():
 
 
 def test_a_test_set_of_another_task_is_a_clear_error():
-    classifier, _ = train_classifier(separable([20, 8]), separable([6, 3], 1), PARAMS, seed=0)
+    classifier, _ = two_replicates(separable([20, 8]), separable([6, 3], 1))
     with pytest.raises(ValueError, match="train and test must come from one task"):
-        score_classifier(classifier, make_image_set([5, 5, 5]), separable([0, 5]))
+        score_classifier(classifier, make_image_set([5, 5, 5]), separable([0, 5]),
+                         validation=separable([6, 3], 1))  # fmt: skip
 
 
 def test_report_counts_by_origin_and_carries_the_curves():
     origins = np.array(["real"] * 8 + ["synthetic"] * 4)
     base = make_image_set([6, 6])
     train_set = ImageSet(base.images, base.labels, base.class_names, origins)
-    history = pd.DataFrame([{"seed": 0, "step": 10, "train_loss": 0.5, "val_balanced_accuracy": 0.9,
-                             "val_macro_f1": 0.8}])  # fmt: skip
+    history = pd.DataFrame([{"replicate": 0, "step": 10, "train_loss": 0.5,
+                             "val_balanced_accuracy": 0.9, "val_macro_f1": 0.8}])  # fmt: skip
     report = report_strategy(train_set, history, {"0": {"test_accuracy": 1.0}},
-                             {"0": [1, 0, 1]}, "gan")  # fmt: skip
+                             {"0": [1, 0, 1]}, "gan", seed=42)  # fmt: skip
     assert isinstance(report, StrategyResult)
     assert report.runs[0].predicted == [1, 0, 1]
     assert report.train_by_origin == {"real": 8, "synthetic": 4}
@@ -66,24 +73,29 @@ def test_report_counts_by_origin_and_carries_the_curves():
 
 
 def result(strategy, values):
-    runs = [SeedRun(i, dict.fromkeys(HEADLINE, v), [], []) for i, v in enumerate(values)]
+    runs = [ReplicateRun(i, i, dict.fromkeys(HEADLINE + VALIDATION, v), [], [])
+            for i, v in enumerate(values)]  # fmt: skip
     return StrategyResult(strategy, 10, {"real": 10}, {"c0": 10}, runs)
 
 
 def test_the_comparison_gives_mean_std_and_a_95_percent_interval():
-    table, markdown, figure = compare_strategies(result("none", [0.7, 0.8, 0.9]),
-                                                 result("gan", [0.85]),
-                                                 strategies=["none", "gan"])  # fmt: skip
+    table, markdown, figure, metrics = compare_strategies(result("none", [0.7, 0.8, 0.9]),
+                                                          result("gan", [0.85]),
+                                                          strategies=["none", "gan"])  # fmt: skip
     none = table.set_index("strategy").loc["none"]
+    half = 4.302653 * 0.1 / np.sqrt(3)
     assert none["test_minority_f1_mean"] == pytest.approx(0.8)
     assert none["test_minority_f1_std"] == pytest.approx(0.1)
-    assert none["test_minority_f1_ci95"] == pytest.approx(4.302653 * 0.1 / np.sqrt(3), rel=1e-5)
-    assert np.isnan(table.set_index("strategy").loc["gan", "test_minority_f1_ci95"])
-    assert "| none | 3 | 10 | 0.8000 ± 0.2484 |" in markdown
+    assert none["test_minority_f1_low"] == pytest.approx(0.8 - half, rel=1e-5)
+    assert none["test_minority_f1_high"] == pytest.approx(0.8 + half, rel=1e-5)
+    assert none["val_minority_f1_mean"] == pytest.approx(0.8)
+    assert np.isnan(table.set_index("strategy").loc["gan", "test_minority_f1_low"])
+    assert "| none | 3 | 10 | 0.8000 [0.5516, 1.0484] |" in markdown
     assert "| gan | 1 | 10 | 0.8500 |" in markdown
     assert len(figure.axes) == 2
-
-
+    assert metrics["none.test_balanced_accuracy.low"]["value"] == pytest.approx(0.8 - half, 1e-5)
+    assert "gan.test_balanced_accuracy.mean" in metrics
+    assert "gan.test_balanced_accuracy.low" not in metrics  # one replicate: no interval
 
 
 def test_a_missing_strategy_result_is_named():

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch_fidelity.feature_extractor_inceptionv3 as fidelity
 
-from synthbalance.config import ClassifierParams, QualityParams
+from synthbalance.config import NetworkParams, QualityParams
 from synthbalance.pipelines.quality.inception import (
     InceptionError,
     inception_features,
@@ -74,12 +74,13 @@ def test_score_synthetic_adds_the_inception_figures(weights, tmp_path):
     full = make_image_set([40, 40], size=8, seed=0)
     train = full.take(np.concatenate([np.arange(40), np.arange(40, 45)]))
     params = QualityParams(
-        extractor=ClassifierParams(width=4, steps=5, batch_size=16, eval_every=5),
+        extractor=NetworkParams(width=4, steps=5, batch_size=16, eval_every=5),
         cache_dir=str(tmp_path), nearest_k=3, inception_weights=weights, inception_images=10,
     )  # fmt: skip
     extractor = fit_feature_extractor(full, params, seed=0)
     synthetic = make_image_set([0, 20], size=8, seed=5)
-    table, metrics, _ = score_synthetic(extractor, synthetic, full, train, params, seed=0)
+    table, metrics, _ = score_synthetic(extractor, full, train, params, seed=0,
+                                        synthetic_0=synthetic)
     assert {"inception_fid", "inception_score"} <= set(table.columns)
     assert not table[["inception_fid", "inception_score"]].isna().any().any()
     assert "c1.synthetic.inception_fid" in metrics

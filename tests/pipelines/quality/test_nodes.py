@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from synthbalance.config import ClassifierParams, QualityParams
+from synthbalance.config import NetworkParams, QualityParams
 from synthbalance.images import ImageSet
 from synthbalance.pipelines.quality.nodes import (
     fit_feature_extractor,
@@ -16,7 +16,7 @@ def setting(tmp_path_factory):
     full = make_image_set([80, 80], size=8, seed=0)
     train = full.take(np.concatenate([np.arange(80), np.arange(80, 90)]))  # 10 of class 1 kept
     params = QualityParams(
-        extractor=ClassifierParams(width=4, steps=10, batch_size=16, eval_every=5),
+        extractor=NetworkParams(width=4, steps=10, batch_size=16, eval_every=5),
         cache_dir=str(tmp_path_factory.mktemp("extractors")), nearest_k=3, max_images=500,
     )  # fmt: skip
     extractor = fit_feature_extractor(full, params, seed=0)
@@ -31,7 +31,8 @@ def as_synthetic(image_set: ImageSet) -> ImageSet:
 def test_copies_of_training_images_are_flagged_fresh_images_are_not(setting):
     full, train, params, extractor = setting
     copies = as_synthetic(train.take(np.repeat(np.arange(80, 90), 3)))
-    table, metrics, grid = score_synthetic(extractor, copies, full, train, params, seed=0)
+    table, metrics, grid = score_synthetic(extractor, full, train, params, seed=0,
+                                           synthetic_0=copies)
     synthetic = table[table["set"] == "synthetic"].iloc[0]
     assert synthetic["memorisation_pixels"] == 1.0
     assert metrics["c1.synthetic.memorisation_pixels"] == {"value": 1.0, "step": 0}
@@ -40,17 +41,32 @@ def test_copies_of_training_images_are_flagged_fresh_images_are_not(setting):
     # Fresh images of the real distribution are flagged at about the copy quantile's rate
     # (1%), by construction: as often as held-back real images are.
     fresh = as_synthetic(make_image_set([0, 100], size=8, seed=5))
-    table, _, _ = score_synthetic(extractor, fresh, full, train, params, seed=0)
+    table, _, _ = score_synthetic(extractor, full, train, params, seed=0, synthetic_0=fresh)
     assert table[table["set"] == "synthetic"].iloc[0]["memorisation_pixels"] <= 0.05
 
 
 def test_held_back_real_images_score_like_real_ones(setting):
     full, train, params, extractor = setting
     fresh = as_synthetic(make_image_set([0, 30], size=8, seed=5))
-    table, _, _ = score_synthetic(extractor, fresh, full, train, params, seed=0)
+    table, _, _ = score_synthetic(extractor, full, train, params, seed=0, synthetic_0=fresh)
     held = table[table["set"] == "held_back"].iloc[0]
     assert held["memorisation_pixels"] <= 0.05  # the copy quantile, by construction
-    assert not table.drop(columns=["group", "set"]).isna().any().any()
+    figures = table.drop(columns=["group", "set"]).filter(regex=r"^(?!.*_(low|high)$)")
+    assert not figures.isna().any().any()
+    assert held["subsamples"] == 1 and np.isnan(held["fd_low"])  # one set: no interval
+
+
+def test_the_synthetic_row_is_scored_at_the_held_back_size_over_subsamples(setting):
+    full, train, params, extractor = setting
+    sets = {f"synthetic_{r}": as_synthetic(make_image_set([0, 300], size=8, seed=5 + r))
+            for r in range(2)}  # fmt: skip
+    table, metrics, _ = score_synthetic(extractor, full, train, params, seed=0, **sets)
+    synthetic = table[table["set"] == "synthetic"].iloc[0]
+    held = table[table["set"] == "held_back"].iloc[0]
+    assert synthetic["images"] == held["images"] == 35  # 70 unseen real images of c1, halved
+    assert synthetic["subsamples"] == 2 * params.subsamples  # each replicate's, subsampled
+    assert synthetic["fd_low"] < synthetic["fd"] < synthetic["fd_high"]
+    assert "c1.synthetic.fd_low" in metrics and "c1.held_back.fd_low" not in metrics
 
 
 def test_too_few_unseen_real_images_is_a_clear_error(setting):
@@ -58,7 +74,7 @@ def test_too_few_unseen_real_images_is_a_clear_error(setting):
     few = full.take(np.concatenate([np.arange(80), np.arange(80, 96)]))  # 6 unseen of c1
     fresh = as_synthetic(make_image_set([0, 30], size=8, seed=5))
     with pytest.raises(ValueError, match=r"classes \['c1'\] have 6 real images the GAN never"):
-        score_synthetic(extractor, fresh, few, train, params, seed=0)
+        score_synthetic(extractor, few, train, params, seed=0, synthetic_0=fresh)
 
 
 def test_the_extractor_is_trained_once_and_reused(setting, caplog):

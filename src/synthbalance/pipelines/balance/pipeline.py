@@ -1,4 +1,6 @@
-from kedro.pipeline import Pipeline
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Pipeline, node
 
 from synthbalance.pipelines import (
     evaluate,
@@ -10,18 +12,35 @@ from synthbalance.pipelines import (
     sample,
     strategies,
 )
-from synthbalance.shape import quality_in_balance
+from synthbalance.seeding import replicate_seed
+from synthbalance.shape import quality_in_balance, redraw_imbalance, replicate, replicates
+
+
+def replicate_pipeline(r: int, redraw: bool) -> Pipeline:
+    """Everything replicate ``r`` draws again, under the namespace replicate_<r>: its seed,
+    then (with ``redraw_imbalance``) its imbalance, its GAN, samples and training sets."""
+    seed = update_wrapper(partial(replicate_seed, replicate=r), replicate_seed)
+    parts = Pipeline([node(seed, "params:seed", "seed", name="replicate_seed")])
+    if redraw:
+        parts += imbalance.drawn(seed="seed")
+    parts += (gan.create_pipeline(seed="seed") + sample.create_pipeline(seed="seed")
+              + strategies.create_pipeline(seed="seed"))  # fmt: skip
+    inputs = parts.inputs()
+    parameters = {name for name in inputs if name.startswith("params:")}
+    return Pipeline(parts, namespace=replicate(r), inputs=inputs - parameters,
+                    parameters=parameters)  # fmt: skip
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Everything: ingest -> imbalance -> gan -> sample -> strategies -> evaluate, and quality;
-    report last."""
+    """Everything: ingest -> imbalance -> per replicate (gan -> sample -> strategies) ->
+    evaluate (each strategy over the replicates), and quality; report last."""
+    redraw = redraw_imbalance()
+    per_replicate = sum((replicate_pipeline(r, redraw) for r in range(replicates())),
+                        Pipeline([]))  # fmt: skip
     return (
         ingest.create_pipeline()
-        + imbalance.create_pipeline()
-        + gan.create_pipeline()
-        + sample.create_pipeline()
-        + strategies.create_pipeline()
+        + (imbalance.labelled() if redraw else imbalance.create_pipeline())
+        + per_replicate
         + evaluate.create_pipeline()
         + (quality.create_pipeline() if quality_in_balance() else Pipeline([]))
         + report.create_pipeline()

@@ -1,23 +1,18 @@
-"""compare_strategies: one table and one chart of every strategy's test scores."""
+"""compare_strategies: one table and one chart of every strategy's scores over replicates."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats
 
 from synthbalance.charts import comparison_chart
 from synthbalance.metrics import HEADLINE
 from synthbalance.results import StrategyResult
+from synthbalance.statistics import interval_text, t_interval
 
-
-def _summary(values: list[float]) -> dict[str, float]:
-    """Mean, standard deviation and the half-width of a 95% t-interval (NaN for one seed)."""
-    n, mean = len(values), float(np.mean(values))
-    std = float(np.std(values, ddof=1)) if n > 1 else float("nan")
-    half = float(stats.t.ppf(0.975, n - 1) * std / np.sqrt(n)) if n > 1 else float("nan")
-    return {"mean": mean, "std": std, "ci95": half}
+# The validation scores beside the test scores: what the verdict chooses a strategy by.
+VALIDATION = [f"val_{metric.removeprefix('test_')}" for metric in HEADLINE]
 
 
 def checked_results(results: tuple, strategies: list[str]) -> list[StrategyResult]:
@@ -33,32 +28,47 @@ def checked_results(results: tuple, strategies: list[str]) -> list[StrategyResul
     return [found[name] for name in strategies]
 
 
-def compare_strategies(*results: StrategyResult,
-                       strategies: list[str]) -> tuple[pd.DataFrame, str, Figure]:  # fmt: skip
-    """(table: a row per strategy, mean/std/ci95 of each headline metric; the same as
-    Markdown; bar charts of balanced accuracy and rare-class F1 with 95% intervals)."""
+def compare_strategies(
+    *results: StrategyResult, strategies: list[str]
+) -> tuple[pd.DataFrame, str, Figure, dict]:
+    """(table: a row per strategy, the mean, standard deviation and 95% t-interval over
+    replicates of each headline metric, on the test and the validation set; the same as
+    Markdown; bar charts of balanced accuracy and rare-class F1 with their intervals; the
+    means and intervals as MLflow metrics ``<strategy>.<metric>.mean|low|high``)."""
     rows = []
     for result in checked_results(results, strategies):
-        row = {"strategy": result.strategy, "seeds": len(result.runs),
+        row = {"strategy": result.strategy, "replicates": len(result.runs),
                "train_images": result.train_images}  # fmt: skip
-        for metric in HEADLINE:
-            summary = _summary([run.metrics[metric] for run in result.runs])
+        for metric in HEADLINE + VALIDATION:
+            summary = t_interval(result.scores(metric))
             row |= {f"{metric}_{key}": value for key, value in summary.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
-    return table, _markdown(table), comparison_chart(table)
+    return table, _markdown(table), comparison_chart(table), _metrics(table)
+
+
+def _metrics(table: pd.DataFrame) -> dict:
+    """The parent run's ``comparison.<strategy>.<metric>.mean|low|high`` (no interval, no
+    low and high), so that two runs compare in the MLflow runs table."""
+    metrics = {}
+    for _, row in table.iterrows():
+        for metric in HEADLINE:
+            for key in ("mean", "low", "high"):
+                value = row[f"{metric}_{key}"]
+                if not np.isnan(value):
+                    metrics[f"{row['strategy']}.{metric}.{key}"] = {"value": float(value),
+                                                                    "step": 0}  # fmt: skip
+    return metrics
 
 
 def _markdown(table: pd.DataFrame) -> str:
     names = [m.removeprefix("test_") for m in HEADLINE]
-    lines = ["| strategy | seeds | train images | " + " | ".join(names) + " |",
+    lines = ["| strategy | replicates | train images | " + " | ".join(names) + " |",
              "|---|---:|---:|" + "---:|" * len(names)]  # fmt: skip
     for _, row in table.iterrows():
-        cells = []
-        for metric in HEADLINE:
-            mean, half = row[f"{metric}_mean"], row[f"{metric}_ci95"]
-            cells.append(f"{mean:.4f}" if np.isnan(half) else f"{mean:.4f} ± {half:.4f}")
-        lines.append(f"| {row['strategy']} | {row['seeds']} | {row['train_images']} | "
+        cells = [interval_text(row, metric) for metric in HEADLINE]
+        lines.append(f"| {row['strategy']} | {row['replicates']} | {row['train_images']} | "
                      + " | ".join(cells) + " |")  # fmt: skip
-    note = "\n\n± is the half-width of a 95% t-interval over seeds; one seed gives none.\n"
+    note = ("\n\nTest-set scores: the mean over replicates and its 95% t-interval (R - 1 "
+            "degrees of freedom); one replicate gives none.\n")  # fmt: skip
     return "\n".join(lines) + note

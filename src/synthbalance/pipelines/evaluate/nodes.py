@@ -1,6 +1,5 @@
-"""evaluate: score each strategy's classifier on the real test set, and report it.
-
-Its training node is the library's own ``training.classifier.train_classifier``."""
+"""evaluate: train each strategy's network of every replicate, score them on the real test
+set (and, for choosing between strategies, on the validation set), and report them."""
 
 from __future__ import annotations
 
@@ -9,32 +8,60 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix
 
+from synthbalance.config import ClassifierParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import classification_metrics, rare_classes
 from synthbalance.models.classifier import Classifier
-from synthbalance.results import SeedRun, StrategyResult
+from synthbalance.results import ReplicateRun, StrategyResult
+from synthbalance.seeding import replicate_seed
 from synthbalance.training.classifier import probabilities as predict
+from synthbalance.training.classifier import train_replicates
 
 
-def score_classifier(
-    classifier: Classifier, test_set: ImageSet, synthetic: ImageSet
-) -> tuple[dict[str, dict[str, float]], Figure, dict[str, list[int]]]:
-    """({seed: test metrics}, the confusion matrix of the first seed, {seed: the predicted
-    label of each test image}) on the real test set. The predictions let the report compare
-    two strategies image by image (a paired bootstrap)."""
+def per_replicate(sets: dict[str, ImageSet], name: str, replicates: int) -> list[ImageSet]:
+    """``<name>_0``, ``<name>_1``, ... of ``sets`` in order; or ``<name>`` once for every
+    replicate, when all share it (the validation set without ``redraw_imbalance``)."""
+    if name in sets:
+        return [sets[name]] * replicates
+    numbered = [sets.get(f"{name}_{r}") for r in range(replicates)]
+    if any(image_set is None for image_set in numbered):
+        raise ValueError(
+            f"expected {name} or {name}_0 ... {name}_{replicates - 1} among the inputs, got "
+            f"{sorted(sets)}"
+        )
+    return numbered
+
+
+def train_strategy(params: ClassifierParams, seed: int, class_weighted: bool = False,
+                   **sets: ImageSet) -> tuple[Classifier, pd.DataFrame]:  # fmt: skip
+    """The strategy's network of each replicate r (``train_set_<r>``), selected on its
+    validation set: ``training.classifier.train_replicates``."""
+    count = sum(name.startswith("train_set_") for name in sets)
+    return train_replicates(per_replicate(sets, "train_set", count),
+                            per_replicate(sets, "validation", count), params, seed,
+                            class_weighted)  # fmt: skip
+
+
+def score_classifier(classifier: Classifier, test_set: ImageSet, synthetic: ImageSet,
+                     **validations: ImageSet) -> tuple[dict, Figure, dict]:  # fmt: skip
+    """({replicate: its test_* and val_* metrics}, the confusion matrix of replicate 0,
+    {replicate: the predicted label of each test image}). The test set scores; the
+    validation set (``validation`` or ``validation_<r>``) is what the verdict chooses by."""
     if classifier.class_names != list(test_set.class_names):
         raise ValueError(
             f"the classifier knows classes {classifier.class_names}, the test set "
             f"{list(test_set.class_names)}; train and test must come from one task"
         )
     rare = rare_classes(synthetic)
+    held = per_replicate(validations, "validation", len(classifier.replicates))
     scores, predicted = {}, {}
-    for seed in classifier.seeds:
-        probabilities = predict(classifier, seed, test_set.images)
-        scores[str(seed)] = classification_metrics(
-            test_set.labels, probabilities, classifier.class_names, rare
-        )
-        predicted[str(seed)] = probabilities.argmax(1).tolist()
+    for r in classifier.replicates:
+        probabilities = predict(classifier, r, test_set.images)
+        test = classification_metrics(test_set.labels, probabilities, classifier.class_names, rare)
+        val = classification_metrics(held[r].labels, predict(classifier, r, held[r].images),
+                                     classifier.class_names, rare)  # fmt: skip
+        scores[str(r)] = test | {f"val_{key.removeprefix('test_')}": v for key, v in val.items()}
+        predicted[str(r)] = probabilities.argmax(1).tolist()
     first = np.asarray(next(iter(predicted.values())))
     return scores, _confusion_figure(test_set, first), predicted
 
@@ -62,21 +89,24 @@ def report_strategy(
     test_scores: dict,
     test_predictions: dict,
     strategy: str,
+    seed: int,
 ) -> StrategyResult:
-    """The strategy's ``StrategyResult``: its training set in counts and, per classifier
-    seed, its test metrics, predicted test labels and validation curve."""
+    """The strategy's ``StrategyResult``: its training set (replicate 0's) in counts and, per
+    replicate, its seed, test and validation metrics, predicted test labels and validation
+    curve."""
     origins, counts = np.unique(train_set.origin, return_counts=True)
     by_class = train_set.class_counts().tolist()
     runs = [
-        SeedRun(
-            seed=int(seed),
+        ReplicateRun(
+            replicate=int(r),
+            seed=replicate_seed(seed, int(r)),
             metrics=metrics,
-            predicted=test_predictions[seed],
-            history=training_history[training_history["seed"] == int(seed)]
-            .drop(columns="seed")
+            predicted=test_predictions[r],
+            history=training_history[training_history["replicate"] == int(r)]
+            .drop(columns="replicate")
             .to_dict("records"),
         )
-        for seed, metrics in test_scores.items()
+        for r, metrics in test_scores.items()
     ]
     return StrategyResult(
         strategy=strategy,

@@ -3,39 +3,64 @@ from functools import partial, update_wrapper
 from kedro.pipeline import Pipeline, node
 
 from synthbalance.pipelines.evaluate.compare import compare_strategies
-from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier
+from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier, train_strategy
 from synthbalance.results import RESULT_TAG
-from synthbalance.shape import strategies_to_run
+from synthbalance.shape import redraw_imbalance, replicate, replicates, strategies_to_run
 from synthbalance.strategies import REGISTRY
-from synthbalance.training.classifier import train_classifier
-
-SHARED = {"validation", "test_set", "synthetic"}
 
 
 def _bind(func, **kwargs):
     return update_wrapper(partial(func, **kwargs), func)
 
 
-def strategy_evaluation(strategy: str) -> Pipeline:
-    """Train, score and report one strategy, under the namespace strategy.<name>."""
+def _validations(count: int, redraw: bool) -> dict[str, str]:
+    """The validation set of each replicate: its own, or the one they share."""
+    if not redraw:
+        return {"validation": "validation"}
+    return {f"validation_{r}": f"{replicate(r)}.validation" for r in range(count)}
+
+
+def strategy_evaluation(strategy: str, count: int = 1, redraw: bool = False) -> Pipeline:
+    """Train, score and report one strategy's network of each of ``count`` replicates (each on
+    ``replicate_<r>.strategy.<name>.train_set``), under the namespace strategy.<name>."""
     weighted = REGISTRY[strategy].weighted_loss
+    train_sets = {f"train_set_{r}": f"{replicate(r)}.strategy.{strategy}.train_set"
+                  for r in range(count)}  # fmt: skip
+    validations = _validations(count, redraw)
+    first = train_sets["train_set_0"]
     template = Pipeline(
         [
             node(
-                _bind(train_classifier, class_weighted=weighted),
-                inputs=["train_set", "validation", "params:classifier", "params:seed"],
+                _bind(train_strategy, class_weighted=weighted),
+                inputs={
+                    "params": "params:classifier",
+                    "seed": "params:seed",
+                    **train_sets,
+                    **validations,
+                },
                 outputs=["classifier", "training_history"],
                 name="train_classifier",
             ),
             node(
                 score_classifier,
-                inputs=["classifier", "test_set", "synthetic"],
+                inputs={
+                    "classifier": "classifier",
+                    "test_set": "test_set",
+                    "synthetic": f"{replicate(0)}.synthetic",
+                    **validations,
+                },
                 outputs=["test_scores", "confusion_matrix", "test_predictions"],
                 name="score_classifier",
             ),
             node(
                 _bind(report_strategy, strategy=strategy),
-                inputs=["train_set", "training_history", "test_scores", "test_predictions"],
+                inputs={
+                    "train_set": first,
+                    "training_history": "training_history",
+                    "test_scores": "test_scores",
+                    "test_predictions": "test_predictions",
+                    "seed": "params:seed",
+                },
                 outputs="report",
                 name="report_strategy",
                 tags=[RESULT_TAG],
@@ -45,20 +70,31 @@ def strategy_evaluation(strategy: str) -> Pipeline:
     return Pipeline(
         template,
         namespace=f"strategy.{strategy}",
-        inputs=SHARED,
+        inputs={
+            "test_set",
+            f"{replicate(0)}.synthetic",
+            *train_sets.values(),
+            *validations.values(),
+        },
         parameters={"params:classifier", "params:seed"},
     )
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    names = strategies_to_run()
-    per_strategy = sum((strategy_evaluation(name) for name in names), Pipeline([]))
+    names, count, redraw = strategies_to_run(), replicates(), redraw_imbalance()
+    per_strategy = sum((strategy_evaluation(name, count, redraw) for name in names),
+                       Pipeline([]))  # fmt: skip
     compare = Pipeline(
         [
             node(
                 _bind(compare_strategies, strategies=names),
                 inputs=[f"strategy.{name}.report" for name in names],
-                outputs=["comparison", "comparison_markdown", "comparison_chart"],
+                outputs=[
+                    "comparison",
+                    "comparison_markdown",
+                    "comparison_chart",
+                    "comparison_metrics",
+                ],
                 name="compare_strategies",
             )
         ],

@@ -8,12 +8,13 @@ from synthbalance.pipelines.gan.nodes import (
 )
 
 
-def create_pipeline(**kwargs) -> Pipeline:
+def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
+    """The GAN of ``seed`` (a parameter, or a replicate's seed dataset in `balance`)."""
     return Pipeline(
         [
             node(
                 train_gan,
-                inputs=["train_imbalanced", "params:gan", "params:seed"],
+                inputs=["train_imbalanced", "params:gan", seed],
                 outputs=["generator", "gan_history", "gan_progress", "gan_samples"],
                 name="train_gan",
             ),

@@ -9,7 +9,8 @@ from synthbalance.pipelines.imbalance.nodes import (
 )
 
 
-def create_pipeline(**kwargs) -> Pipeline:
+def labelled() -> Pipeline:
+    """The train and test splits labelled for the task: drawn once, whatever the replicates."""
     return Pipeline(
         [
             node(
@@ -24,15 +25,26 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "test_set",
                 name="label_test_for_task",
             ),
+        ],
+        namespace="imbalance",  # one group in kedro-viz; dataset names unchanged
+        prefix_datasets_with_namespace=False,
+    )
+
+
+def drawn(seed: str = "params:seed") -> Pipeline:
+    """Which images the imbalance keeps and the validation split, drawn from ``seed`` (a
+    parameter, or a replicate's seed dataset when `redraw_imbalance` is on), and their counts."""
+    return Pipeline(
+        [
             node(
                 make_imbalanced,
-                ["train_full", "params:imbalance", "params:seed"],
+                ["train_full", "params:imbalance", seed],
                 "imbalanced",
                 name="make_imbalanced",
             ),
             node(
                 split_validation,
-                ["imbalanced", "params:imbalance", "params:seed"],
+                ["imbalanced", "params:imbalance", seed],
                 ["train_imbalanced", "validation"],
                 name="split_validation",
             ),
@@ -44,6 +56,10 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(plot_imbalance, "imbalance_summary", "imbalance_chart", name="plot_imbalance"),
         ],
-        namespace="imbalance",  # one group in kedro-viz; dataset names unchanged
+        namespace="imbalance",
         prefix_datasets_with_namespace=False,
     )
+
+
+def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
+    return labelled() + drawn(seed)

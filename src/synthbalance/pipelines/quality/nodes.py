@@ -36,6 +36,7 @@ from synthbalance.pipelines.quality.inception import (
     load_inception,
 )
 from synthbalance.seeding import make_rng
+from synthbalance.statistics import t_interval
 from synthbalance.training.classifier import train_classifier
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int)
 @torch.inference_mode()
 def embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(penultimate-layer features (n, d), predicted labels (n,)) of uint8 images."""
-    net = extractor.nets[str(extractor.seeds[0])].eval()
+    net = extractor.nets[str(extractor.replicates[0])].eval()
     features, labels = [], []
     for batch in torch.from_numpy(np.array(images)).split(1024):
         hidden = net[:-1](to_unit(batch))  # everything but the last linear layer
@@ -174,50 +175,72 @@ def _shared(extractor: Classifier, reference: ImageSet, train: ImageSet, incepti
     return shared
 
 
-def _rows(group: str, scored: dict, params: QualityParams) -> list[dict]:
-    """A row per set ({set: (images, scores, nearest)}), with its memorisation shares: the
-    share nearer a training image than the held-back set's ``copy_quantile``."""
-    rows = []
-    held_near = scored["held_back"][2]
-    for kind, (images, scores, near) in scored.items():
-        for space, (distances, _) in near.items():
-            limit = np.quantile(held_near[space][0], params.copy_quantile)
-            scores[f"memorisation_{space}"] = float(np.mean(distances <= limit))
-        rows.append({"group": group, "set": kind, "images": len(images), **scores})
-    return rows
+def _memorisation(scores: dict, near: dict, held_near: dict, params: QualityParams) -> dict:
+    """``scores`` with the memorisation shares: the share nearer a training image than the
+    held-back set's ``copy_quantile``."""
+    for space, (distances, _) in near.items():
+        limit = np.quantile(held_near[space][0], params.copy_quantile)
+        scores[f"memorisation_{space}"] = float(np.mean(distances <= limit))
+    return scores
+
+
+def _row(group: str, kind: str, images: int, draws: list[dict]) -> dict:
+    """One row of the table: each figure's mean over ``draws`` and, with several, its 95%
+    t-interval over them (``<figure>_low``, ``<figure>_high``)."""
+    row = {"group": group, "set": kind, "images": images, "subsamples": len(draws)}
+    for key in draws[0]:
+        summary = t_interval([draw[key] for draw in draws])
+        row[key] = summary["mean"]
+        row[f"{key}_low"], row[f"{key}_high"] = summary["low"], summary["high"]
+    return row
 
 
 def score_synthetic(
     feature_extractor: Classifier,
-    synthetic: ImageSet,
     train_full: ImageSet,
     train_imbalanced: ImageSet,
     params: QualityParams,
     seed: int,
+    **synthetic: ImageSet,
 ) -> tuple[pd.DataFrame, dict, Image.Image]:
     """(a row per class and set, the same as MLflow metrics, the closest synthetic/training
-    pairs): synthetic and held-back real images, each against the reference real images."""
+    pairs): synthetic and held-back real images, each against the reference real images.
+
+    ``synthetic``: each replicate's synthetic set (``synthetic_<r>``). The held-back set is
+    scored once; the synthetic row is the mean over ``params.subsamples`` subsamples of each
+    replicate's set, each the held-back set's size (Fréchet distance, recall and coverage
+    depend on how many images are scored: equal sizes make the two rows comparable), with a
+    95% t-interval over those subsamples."""
+    sets = [synthetic[name] for name in sorted(synthetic)]
+    if not sets:
+        raise ValueError("score_synthetic needs at least one synthetic set (synthetic_<r>)")
     rng = make_rng(seed, "quality")
     inception = load_inception(params.inception_weights) if params.inception_weights else None
     unseen = _unseen(train_full, train_imbalanced)
     rows, pairs = [], None
     with torch.random.fork_rng(devices=[]):  # KID and IS draw subsets from torch's generator
         torch.manual_seed(int(rng.integers(2**62)))
-        for group, labels in _groups(synthetic.labels, train_full.class_names).items():
+        for group, labels in _groups(sets[0].labels, train_full.class_names).items():
             reference, held, train = _real_sets(train_full, train_imbalanced, unseen, labels,
                                                 params, seed)  # fmt: skip
-            fake = _of(synthetic, labels, params.max_images, rng)
             shared = _shared(feature_extractor, reference, train, inception, params, rng)
-            held_scored = (held, *_score(held, train, shared, feature_extractor, params, rng))
-            fake_scored = (fake, *_score(fake, train, shared, feature_extractor, params, rng))
-            rows += _rows(group, {"synthetic": fake_scored, "held_back": held_scored}, params)
-            if pairs is None:
-                pairs = _closest_pairs(fake, train, fake_scored[2]["pixels"], params.grid_pairs)
+            held_scores, held_near = _score(held, train, shared, feature_extractor, params, rng)
+            draws = []
+            for image_set in sets:
+                for _ in range(params.subsamples):
+                    fake = _of(image_set, labels, len(held), rng)
+                    scores, near = _score(fake, train, shared, feature_extractor, params, rng)
+                    draws.append(_memorisation(scores, near, held_near, params))
+                    if pairs is None:
+                        pairs = _closest_pairs(fake, train, near["pixels"], params.grid_pairs)
+            held_scores = _memorisation(held_scores, held_near, held_near, params)
+            rows += [_row(group, "synthetic", len(fake), draws),
+                     _row(group, "held_back", len(held), [held_scores])]  # fmt: skip
     metrics = {
         f"{row['group']}.{row['set']}.{key}": {"value": float(row[key]), "step": 0}
         for row in rows
         for key in row
-        if key not in ("group", "set")
+        if key not in ("group", "set") and np.isfinite(row[key])
     }
     return pd.DataFrame(rows), metrics, pairs
 

@@ -15,10 +15,12 @@ from PIL import Image
 from pydantic import BaseModel
 
 from synthbalance.charts import comparison_chart
+from synthbalance.config import VerdictParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import HEADLINE, rare_classes
 from synthbalance.pipelines.report.verdict import verdict
 from synthbalance.results import StrategyResult
+from synthbalance.statistics import interval_text
 from synthbalance.strategies import REGISTRY
 
 REPORT = "report_"  # the prefix of the node's per-strategy inputs
@@ -44,7 +46,9 @@ def build_report(
     imbalance_summary: pd.DataFrame,
     synthetic_grid: Image.Image,
     test_set: ImageSet,
+    train_set: ImageSet,
     synthetic: ImageSet,
+    verdict_params: VerdictParams,
     parameters: dict,
     quality_table: pd.DataFrame | None = None,
     quality_progress: pd.DataFrame | None = None,
@@ -53,21 +57,23 @@ def build_report(
 ) -> tuple[str, dict, dict]:
     """(the page, the verdict as data, the verdict's numbers as MLflow metrics).
 
-    ``report_<strategy>``: each strategy's ``StrategyResult``, which holds its predicted test
-    labels per classifier seed.
+    ``report_<strategy>``: each strategy's ``StrategyResult``, which holds its test and
+    validation scores per replicate. ``train_set``: the imbalanced training set (replicate 0's),
+    whose class shares the page sets beside the test set's.
     """
     # Kedro hands the sections it validated as pydantic models.
     parameters = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
                   for key, value in parameters.items()}  # fmt: skip
-    by_strategy = {name.removeprefix(REPORT): result.predictions()
-                   for name, result in reports.items()}  # fmt: skip
+    results = {name.removeprefix(REPORT): result for name, result in reports.items()}
     rare = rare_classes(synthetic)
-    found = verdict(test_set.labels, by_strategy, comparison, rare, int(parameters["seed"]))
+    found = _plain(verdict(results, verdict_params.metric))
     sections = [
         f"<h1>synthbalance: does GAN rebalancing help on {_e(_dataset(parameters))}?</h1>",
         f'<p id="verdict">{_e(found["sentence"])}</p>',
         _caveats(found, comparison),
+        _statistics(found),
         _settings(parameters, test_set, rare),
+        _class_shares(train_set, test_set),
         *_data_sections(imbalance_summary, synthetic_grid),
         "<h2>The strategies on the real test set</h2>",
         _comparison(comparison),
@@ -78,6 +84,17 @@ def build_report(
         "the MLflow run.</p>",
     ]
     return _page(sections), found, _verdict_metrics(found)
+
+
+def _plain(value):
+    """The verdict as strict JSON: NaN (no interval) as null."""
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _data_sections(imbalance_summary: pd.DataFrame, synthetic_grid: Image.Image) -> list[str]:
@@ -101,9 +118,10 @@ def _page(sections: list[str]) -> str:
 
 def _verdict_metrics(found: dict) -> dict:
     return {
-        f"{c['strategy']}_minus_best_simple.minority_f1.{key}": {"value": c[key], "step": 0}
+        f"{c['strategy']}_minus_best_simple.{found['metric']}.{key}": {"value": c[key], "step": 0}
         for c in found["comparisons"]
         for key in ("difference", "low", "high")
+        if c[key] is not None
     }
 
 
@@ -119,26 +137,81 @@ def _dataset(parameters: dict) -> str:
 def _caveats(found: dict, comparison: pd.DataFrame) -> str:
     if not found["comparisons"]:
         return ""
-    seeds = found["comparisons"][0]["seeds"]
+    n, metric = found["replicates"], found["metric"].replace("_", " ")
     notes = [
-        "The interval is a paired bootstrap over the test images"
-        + (
-            f" and the {seeds} classifier seeds."
-            if seeds > 1
-            else " only: with one classifier seed it leaves out the training's own randomness, "
-            "which can move a strategy's minority F1 by several points. Set "
-            "classifier.seeds: [0, 1, 2] to include it."
-        ),
-        f"The best simple strategy ({found['best_simple']}) was chosen on this same test set, "
-        "which favours it: a GAN strategy that beats it has cleared a raised bar.",
+        f"Each interval is a 95% t-interval over {n} replicates: each draws again the GAN, "
+        "its samples, SMOTE's and the augmentation's draws and every classifier, so it holds "
+        "the training's randomness on this test set."
+        if n > 1
+        else "With one replicate there is no interval over the training's randomness: no "
+        "conclusion is drawn. Set replicates: 3 or more.",
+        f"The best simple strategy ({found['best_simple']}) was chosen by its mean validation "
+        f"{metric}, not on the test set the comparison is scored on.",
     ]
-    notes += [c["sentence"] for c in found["comparisons"][1:]]
+    notes += [c["words"] for c in found["comparisons"][1:]]
     if "oracle" in set(comparison["strategy"]):
-        oracle = comparison.set_index("strategy").loc["oracle", "test_minority_f1_mean"]
-        notes.append(f"The oracle — every real image, no imbalance — reaches minority F1 "
+        key = f"test_{found['metric']}_mean"
+        oracle = comparison.set_index("strategy").loc["oracle", key]
+        notes.append(f"The oracle — every real image, no imbalance — reaches {metric} "
                      f"{oracle:.4f}: what the images the imbalance removed would have given. "
                      "It bounds the data, not the score: a strategy can pass it.")  # fmt: skip
     return "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
+
+
+def _number(value, digits: int = 4, sign: bool = True) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}g}"
+
+
+def _statistics(found: dict) -> str:
+    """Per replicate, each GAN strategy minus the best simple one; and every pair, Holm."""
+    if not found["comparisons"]:
+        return ""
+    metric = found["metric"].replace("_", " ")
+    n = found["replicates"]
+    head = ["GAN strategy", *[f"replicate {r}" for r in range(n)], "mean", "95% low",
+            "95% high", "replicates needed"]  # fmt: skip
+    rows = [[c["strategy"], *[_number(g) for g in c["per_replicate"]], _number(c["difference"]),
+             _number(c["low"]), _number(c["high"]), c["replicates_needed"] or "—"]
+            for c in found["comparisons"]]  # fmt: skip
+    pairs = [[p["strategy"], p["against"], _number(p["difference"]), _number(p["low"]),
+              _number(p["high"]), _number(p["p_value"], 3, False), _number(p["p_holm"], 3, False)]
+             for p in found["pairs"]]  # fmt: skip
+    chosen = ", ".join(f"{s} {v:.4f}" for s, v in found["validation_scores"].items())
+    return (
+        f'<h2>The verdict\'s numbers</h2><p class="note">Test {_e(metric)} of each GAN strategy '
+        f"minus that of {_e(found['best_simple'])}, replicate by replicate. The simple "
+        f"strategies' mean validation {_e(metric)}: {_e(chosen)}.</p>"
+        + _rows_table("differences", head, rows)
+        + '<p class="note">Each GAN strategy against every simple strategy: paired t-test '
+        "over replicates, p-values adjusted by Holm over the whole table.</p>"
+        + _rows_table(
+            "pairs",
+            ["GAN strategy", "against", "difference", "95% low", "95% high", "p", "p (Holm)"],
+            pairs,
+        )
+    )
+
+
+def _rows_table(name: str, head: list[str], rows: list[list]) -> str:
+    header = "".join(f"<th>{_e(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<div class="wide"><table id="{name}"><thead><tr>{header}</tr></thead>' \
+           f"<tbody>{body}</tbody></table></div>"  # fmt: skip
+
+
+def _class_shares(train_set: ImageSet, test_set: ImageSet) -> str:
+    """Each class's share of the training and of the test set: a metric such as minority F1
+    depends on the test set's; balanced accuracy does not."""
+    train, test = train_set.class_counts(), test_set.class_counts()
+    rows = [[name, f"{a:,}", f"{a / max(train.sum(), 1):.2%}", f"{b:,}",
+             f"{b / max(test.sum(), 1):.2%}"]
+            for name, a, b in zip(test_set.class_names, train, test, strict=True)]  # fmt: skip
+    return ("<h2>Class shares</h2><p class=\"note\">The test set keeps the data's own shares; "
+            "minority F1 and PR-AUC move with them, balanced accuracy does not.</p>"
+            + _rows_table("class_shares", ["class", "train images", "train share",
+                                           "test images", "test share"], rows))  # fmt: skip
 
 
 def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
@@ -149,7 +222,8 @@ def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
         "imbalance profile": ", ".join(f"{k}: {v}" for k, v in profile.items()),
         "rare classes (generated)": ", ".join(test_set.class_names[c] for c in rare),
         "GAN": f"{gan.get('architecture', 'dcgan')}, {gan.get('steps')} steps",
-        "classifier": f"{classifier.get('steps')} steps, seeds {classifier.get('seeds')}",
+        "classifier": f"{classifier.get('steps')} steps",
+        "replicates": parameters.get("replicates", 1),
         "test set": f"{len(test_set):,} real images, untouched until scoring",
         "seed": parameters["seed"],
     }
@@ -165,21 +239,20 @@ _ROW_CLASS = {"generative": "gan", "baseline": "reference", "upper_bound": "refe
 
 def _comparison(comparison: pd.DataFrame) -> str:
     names = [m.removeprefix("test_").replace("_", " ") for m in HEADLINE]
-    head = "".join(f"<th>{_e(n)}</th>" for n in ["strategy", "seeds", "train images", *names])
+    head = "".join(f"<th>{_e(n)}</th>"
+                   for n in ["strategy", "replicates", "train images", *names])  # fmt: skip
     body = []
     for _, row in comparison.iterrows():
         kind = _ROW_CLASS.get(REGISTRY[row["strategy"]].family, "")
-        cells = [row["strategy"], row["seeds"], f"{int(row['train_images']):,}"]
-        for metric in HEADLINE:
-            mean, half = row[f"{metric}_mean"], row[f"{metric}_ci95"]
-            cells.append(f"{mean:.4f}" if np.isnan(half) else f"{mean:.4f} ± {half:.4f}")
+        cells = [row["strategy"], row["replicates"], f"{int(row['train_images']):,}"]
+        cells += [interval_text(row, metric) for metric in HEADLINE]
         body.append(f'<tr class="{kind}">' + "".join(f"<td>{_e(c)}</td>" for c in cells)
                     + "</tr>")  # fmt: skip
     return (f'<table id="comparison"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"
-            '<p class="note">±: the half-width of the 95% t-interval over the row\'s '
-            "classifier seeds (a row with one seed has none). GAN-based rows are shaded; none "
-            "(the baseline) and oracle (the upper bound) are in italics.</p>")  # fmt: skip
+            '<p class="note">The mean over replicates [its 95% t-interval] (one replicate gives '
+            "no interval). GAN-based rows are shaded; none (the baseline) and oracle (the upper "
+            "bound) are in italics.</p>")  # fmt: skip
 
 
 def _quality(table, progress, memorisation) -> str:

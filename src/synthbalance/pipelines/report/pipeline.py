@@ -1,17 +1,17 @@
 from kedro.pipeline import Pipeline, node
 
 from synthbalance.pipelines.report.nodes import REPORT, build_report
-from synthbalance.shape import quality_in_balance, strategies_to_run
+from synthbalance.shape import drawn, quality_in_balance, replicate, strategies_to_run
 
 QUALITY = ("quality_table", "quality_progress", "memorisation_grid")
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    inputs = {
-        name: name
-        for name in ("comparison", "imbalance_summary", "synthetic_grid", "test_set", "synthetic")
-    }
-    inputs["parameters"] = "parameters"
+    first = replicate(0)
+    inputs = {"comparison": "comparison", "imbalance_summary": drawn("imbalance_summary"),
+              "synthetic_grid": f"{first}.synthetic_grid", "test_set": "test_set",
+              "train_set": drawn("train_imbalanced"), "synthetic": f"{first}.synthetic",
+              "verdict_params": "params:verdict", "parameters": "parameters"}  # fmt: skip
     if quality_in_balance():
         inputs |= {name: name for name in QUALITY}
     # the strategies' results, which compare_strategies reads too: one edge per strategy

@@ -1,92 +1,135 @@
-"""The verdict: did GAN rebalancing beat the best simple strategy on minority F1?
+"""The verdict: did GAN rebalancing beat the best simple strategy, on the headline metric?
 
-The difference of two strategies' minority F1 on one test set, with a 95% interval from a
-paired, two-level bootstrap: each replicate draws the classifier seeds with replacement, then
-the test images with replacement, and scores both strategies' predictions of the same drawn
-images — so the interval holds the test set's sampling error and, with several seeds, the
-training's randomness. With one seed it holds only the first; the verdict says so.
+Everything random after the data is given is drawn again in each replicate, so the
+replicates' scores of one strategy are independent draws of what that strategy gives on
+this data. For a GAN strategy against a simple one, the verdict takes the per-replicate
+paired difference (same replicate, same upstream draws where they share any), its mean, and a
+95% t-interval over the replicates (R - 1 degrees of freedom): an interval that holds the
+training's randomness, not only the test images'. The best simple strategy is the one with the
+highest mean *validation* score of the metric: chosen on the test set, the largest of several
+noisy scores would sit above its true value and flatter a negative verdict.
+
+Beside the headline comparison, a table holds each GAN strategy against every simple strategy,
+with a paired t-test's p-value and the Holm-adjusted one (over all the table's pairs).
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
+import numpy as np
+from scipy import stats
+
+from synthbalance.results import StrategyResult
 from synthbalance.strategies import REGISTRY, of_family
 
 # The candidates for "the best simple strategy", and the GAN strategies set against it.
 SIMPLE = tuple(of_family("baseline", "simple"))
 GAN = tuple(name for name in of_family("generative") if REGISTRY[name].in_verdict)
-REPLICATES = 2000
+LEVEL = 0.95
+_MOST = 10_000  # the largest replicate count replicates_needed reports
 
 
-def minority_f1(labels: np.ndarray, predicted: np.ndarray, rare: list[int]) -> np.ndarray:
-    """Mean F1 over the rare classes, for each row of ``predicted`` (replicates by images)
-    against the matching row of ``labels``; 0 for a class never predicted nor present."""
-    scores = []
-    for c in rare:
-        truth, guess = labels == c, predicted == c
-        tp = (truth & guess).sum(axis=-1)
-        denominator = truth.sum(axis=-1) + guess.sum(axis=-1)
-        scores.append(np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0))
-    return np.mean(scores, axis=0)
+def replicates_needed(mean: float, std: float, level: float = LEVEL) -> int | None:
+    """The fewest replicates (>= 2) whose t-interval would exclude zero, were the mean and the
+    spread (standard deviation of one replicate's difference) what was observed; None when
+    the mean is zero or unknown, or more than 10,000 would be needed."""
+    if not np.isfinite(mean) or mean == 0 or not np.isfinite(std):
+        return None
+    n = np.arange(2, _MOST + 1)
+    resolved = np.flatnonzero(stats.t.ppf((1 + level) / 2, n - 1) * std / np.sqrt(n) < abs(mean))
+    return int(n[resolved[0]]) if len(resolved) else None
 
 
-def difference(labels, ours: dict, theirs: dict, rare: list[int], seed: int) -> dict:
-    """Minority F1 of ``ours`` minus ``theirs`` (each {seed: predicted labels}) with its 95%
-    bootstrap interval."""
-    seeds = sorted(set(ours) & set(theirs))
-    if not seeds:
-        raise ValueError("the two strategies share no classifier seed to compare")
-    mine = np.stack([np.asarray(ours[s]) for s in seeds])
-    other = np.stack([np.asarray(theirs[s]) for s in seeds])
-    rng = np.random.default_rng(seed)
-    estimate = float(np.mean(minority_f1(labels, mine, rare) - minority_f1(labels, other, rare)))
-    draws = np.empty(REPLICATES)
-    for start in range(0, REPLICATES, 100):  # 100 replicates at a time: bounded memory
-        n = min(100, REPLICATES - start)
-        picked = rng.integers(0, len(seeds), size=(n, len(seeds)))
-        images = rng.integers(0, len(labels), size=(n, len(labels)))
-        truth = np.asarray(labels)[images]
-        gaps = [
-            minority_f1(truth, mine[picked[:, k, None], images], rare)
-            - minority_f1(truth, other[picked[:, k, None], images], rare)
-            for k in range(len(seeds))
-        ]
-        draws[start : start + n] = np.mean(gaps, axis=0)
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return {"difference": estimate, "low": float(low), "high": float(high), "seeds": len(seeds)}
+def paired(ours: list[float], theirs: list[float], level: float = LEVEL) -> dict:
+    """Ours minus theirs, replicate by replicate: the mean, its t-interval, the paired
+    t-test's two-sided p-value and how many replicates would resolve it (NaN / None with one
+    replicate)."""
+    if len(ours) != len(theirs) or not ours:
+        raise ValueError(
+            f"a paired comparison needs the same replicates on both sides, got {len(ours)} "
+            f"and {len(theirs)} scores"
+        )
+    gaps = np.asarray(ours, float) - np.asarray(theirs, float)
+    n, mean = len(gaps), float(gaps.mean())
+    result = {"difference": mean, "per_replicate": [round(float(g), 6) for g in gaps],
+              "replicates": n}  # fmt: skip
+    if n < 2:
+        nan = float("nan")
+        return result | {"std": nan, "low": nan, "high": nan, "p_value": nan,
+                         "replicates_needed": None}  # fmt: skip
+    std = float(gaps.std(ddof=1))
+    half = float(stats.t.ppf((1 + level) / 2, n - 1) * std / math.sqrt(n))
+    if std > 0:
+        p = float(2 * stats.t.sf(abs(mean) / (std / math.sqrt(n)), n - 1))
+    else:
+        p = 1.0 if mean == 0 else 0.0
+    return result | {"std": std, "low": mean - half, "high": mean + half, "p_value": p,
+                     "replicates_needed": replicates_needed(mean, std, level)}  # fmt: skip
 
 
-def verdict(labels, predictions: dict[str, dict], comparison, rare: list[int], seed: int) -> dict:
-    """Each GAN strategy run against the best simple one (by mean test minority F1), in
-    numbers and in words."""
-    f1 = dict(zip(comparison["strategy"], comparison["test_minority_f1_mean"], strict=True))
-    simple = [s for s in SIMPLE if s in predictions]
-    gans = [s for s in GAN if s in predictions]
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment: controls the chance of any false "beat" in the family."""
+    order = np.argsort(p_values)
+    adjusted, running = [float("nan")] * len(p_values), 0.0
+    for rank, index in enumerate(order):
+        p = p_values[index]
+        if np.isnan(p):
+            continue
+        running = max(running, min(1.0, (len(p_values) - rank) * p))
+        adjusted[index] = running
+    return adjusted
+
+
+def verdict(results: dict[str, StrategyResult], metric: str) -> dict:
+    """Each GAN strategy against the best simple one (by mean validation ``metric``), in
+    numbers and in words; and each GAN strategy against every simple one (Holm)."""
+    simple = [s for s in SIMPLE if s in results]
+    gans = [s for s in GAN if s in results]
+    replicates = min((len(r.runs) for r in results.values()), default=0)
+    found = {"metric": metric, "replicates": replicates, "level": LEVEL,
+             "best_simple_selected_on": "validation"}  # fmt: skip
     if not simple or not gans:
         missing = "no GAN strategy" if not gans else "no simple strategy"
-        return {"sentence": f"No verdict: this run has {missing} (strategies.run).",
-                "comparisons": []}  # fmt: skip
-    best = max(simple, key=lambda s: f1[s])
+        return found | {"sentence": f"No verdict: this run has {missing} (strategies.run).",
+                        "best_simple": None, "comparisons": [], "pairs": []}  # fmt: skip
+    test, val = f"test_{metric}", f"val_{metric}"
+    chosen_by = {s: float(np.mean(results[s].scores(val))) for s in simple}
+    best = max(simple, key=lambda s: chosen_by[s])  # ties: the first in the registry's order
     comparisons = []
     for name in gans:
-        result = difference(labels, predictions[name], predictions[best], rare, seed)
+        result = paired(results[name].scores(test), results[best].scores(test))
         comparisons.append({"strategy": name, "against": best, **result,
-                            "sentence": _sentence(name, best, result)})  # fmt: skip
-    return {"sentence": comparisons[0]["sentence"], "best_simple": best,
-            "comparisons": comparisons}  # fmt: skip
+                            "words": words(name, best, metric, result)})  # fmt: skip
+    pairs = [{"strategy": g, "against": s, **paired(results[g].scores(test),
+                                                    results[s].scores(test))}
+             for g in gans for s in simple]  # fmt: skip
+    for pair, adjusted in zip(pairs, holm([p["p_value"] for p in pairs]), strict=True):
+        pair["p_holm"] = adjusted
+    return found | {"sentence": comparisons[0]["words"], "best_simple": best,
+                    "validation_scores": chosen_by, "comparisons": comparisons,
+                    "pairs": pairs}  # fmt: skip
 
 
-def _sentence(name: str, best: str, result: dict) -> str:
-    gap, low, high = result["difference"], result["low"], result["high"]
-    half = (high - low) / 2
-    who = f"GAN rebalancing ({name})"
-    rival = f"the best simple strategy ({best})"
-    interval = f"95% interval {low:+.4f} to {high:+.4f}"
+def words(name: str, best: str, metric: str, result: dict) -> str:
+    """The comparison in a sentence: "beat" or "did worse than" only when the interval
+    excludes zero."""
+    gap, low, high, n = result["difference"], result["low"], result["high"], result["replicates"]
+    who, rival = f"GAN rebalancing ({name})", f"the best simple strategy ({best})"
+    what = metric.replace("_", " ")
+    if n < 2:
+        return (f"No conclusion: one replicate gives no interval over the training's "
+                f"randomness. {who} against {rival} on {what}: {gap:+.4f} in this one "
+                "replicate. Set replicates: 3 or more for a verdict.")  # fmt: skip
+    interval = f"95% interval {low:+.4f} to {high:+.4f} over {n} replicates"
     if low > 0:
-        return f"{who} beat {rival} on minority F1 by {gap:.4f} ± {half:.4f} ({interval})."
+        return f"{who} beat {rival} on {what} by {gap:.4f} ({interval})."
     if high < 0:
-        return (f"{who} did not beat {rival}: its minority F1 was lower by {-gap:.4f} ± "
-                f"{half:.4f} ({interval}).")  # fmt: skip
-    return (f"No clear difference: {who} against {rival} on minority F1, {gap:+.4f} ± "
-            f"{half:.4f} ({interval}, which holds zero).")  # fmt: skip
+        return f"{who} did worse than {rival} on {what}, by {-gap:.4f} ({interval})."
+    needed = result["replicates_needed"]
+    if needed is not None:
+        resolve = f"about {needed} replicates would resolve a difference this size at this spread"
+    else:
+        resolve = "no feasible number of replicates would resolve a difference this small"
+    return (f"No clear difference at {n} replicates: {who} against {rival} on {what}, "
+            f"{gap:+.4f} ({interval}, which holds zero); {resolve}.")  # fmt: skip

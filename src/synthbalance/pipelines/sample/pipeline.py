@@ -3,12 +3,13 @@ from kedro.pipeline import Pipeline, node
 from synthbalance.pipelines.sample.nodes import sample_synthetic
 
 
-def create_pipeline(**kwargs) -> Pipeline:
+def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
+    """Sampling from ``seed``'s stream (a parameter, or a replicate's seed dataset)."""
     return Pipeline(
         [
             node(
                 sample_synthetic,
-                inputs=["generator", "train_imbalanced", "params:sample", "params:seed"],
+                inputs=["generator", "train_imbalanced", "params:sample", seed],
                 outputs=["synthetic", "synthetic_grid", "sample_metrics"],
                 name="sample_synthetic",
             )

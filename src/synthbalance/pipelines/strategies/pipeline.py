@@ -7,9 +7,10 @@ from synthbalance.shape import strategies_to_run
 from synthbalance.strategies import REGISTRY
 
 
-def strategy_pipeline(strategy: str) -> Pipeline:
+def strategy_pipeline(strategy: str, seed: str = "params:seed") -> Pipeline:
     """The template, instantiated for one strategy under the namespace strategy.<name>: its
-    node reads the datasets its registry record needs, outside the namespace, and no other."""
+    node reads the datasets its registry record needs, outside the namespace, and no other;
+    its draws come from ``seed`` (a parameter, or a replicate's seed dataset in `balance`)."""
     needs = REGISTRY[strategy].needs
     build = update_wrapper(partial(build_train_set, strategy=strategy), build_train_set)
     template = Pipeline(
@@ -18,7 +19,7 @@ def strategy_pipeline(strategy: str) -> Pipeline:
                 build,
                 inputs={
                     "params": "params:strategies",
-                    "seed": "params:seed",
+                    "seed": seed,
                     **{name: name for name in needs},
                 },
                 outputs="train_set",
@@ -26,13 +27,14 @@ def strategy_pipeline(strategy: str) -> Pipeline:
             )
         ]
     )
+    parameter = seed.startswith("params:")
     return Pipeline(
         template,
         namespace=f"strategy.{strategy}",
-        inputs=set(needs),
-        parameters={"params:strategies", "params:seed"},
+        inputs=set(needs) | (set() if parameter else {seed}),
+        parameters={"params:strategies"} | ({seed} if parameter else set()),
     )
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    return sum((strategy_pipeline(name) for name in strategies_to_run()), Pipeline([]))
+def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
+    return sum((strategy_pipeline(name, seed) for name in strategies_to_run()), Pipeline([]))
