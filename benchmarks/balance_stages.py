@@ -26,12 +26,22 @@ from synthbalance.pipelines import evaluate, gan, imbalance, ingest, quality, sa
 PROJECT = Path(__file__).parents[1]
 STAGES = {"ingest": ingest, "imbalance": imbalance, "gan": gan, "sample": sample,
           "strategies": strategies, "evaluate": evaluate, "quality": quality}  # fmt: skip
+PER_REPLICATE = {"gan", "sample", "strategies", "evaluate"}
 EVENT = re.compile(r"^(\S+ \S+)\|(Running|Completed) node: ([\w.]+)")
 
 
 def stage_of() -> dict[str, str]:
-    return {n.name: stage for stage, module in STAGES.items()
-            for n in module.create_pipeline().nodes}  # fmt: skip
+    """{node name: its stage}; a replicate's nodes (``replicate_<r>.gan.train_gan``) are
+    named here without their replicate (see ``unreplicated``)."""
+    found = {n.name: stage for stage, module in STAGES.items()
+             for n in module.create_pipeline().nodes}  # fmt: skip
+    return found | {"replicate_seed": "gan"}  # the replicate's seed: counted with its GAN
+
+
+def unreplicated(node: str) -> tuple[str, int | None]:
+    """(the node's name without its ``replicate_<r>.`` namespace, r or None)."""
+    match = re.match(r"replicate_(\d+)\.(.+)", node)
+    return (match[2], int(match[1])) if match else (node, None)
 
 
 def node_seconds(log: str) -> dict[str, float]:
@@ -87,24 +97,31 @@ def main() -> None:
     run = run_balance([f"ingest.folder={Path(args.mnist).resolve()}"])
     wall, peak_mib = run["wall_seconds"], run["peak_rss_mib"]
     stages, strategy_seconds = defaultdict(float), defaultdict(float)
-    names = stage_of()
+    names, replicates = stage_of(), set()
     for node, seconds in run["node_seconds"].items():
-        stages[names[node]] += seconds
-        if node.startswith("strategy."):
-            strategy_seconds[node.split(".")[1]] += seconds
+        name, replicate = unreplicated(node)
+        replicates.add(replicate)
+        stages[names[name]] += seconds
+        if name.startswith("strategy."):
+            strategy_seconds[name.split(".")[1]] += seconds
+    count = max(len(replicates - {None}), 1)
     results = {
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(peak_mib),
         "stage_seconds": {stage: round(stages[stage], 1) for stage in STAGES},
         "per_strategy_seconds": {k: round(v, 1) for k, v in strategy_seconds.items()},
+        "replicates": count,
     }
-    print(f"{'stage':<12}{'seconds':>9}")
+    total = sum(stages.values())
+    print(f"{'stage':<12}{'seconds':>9}{'share':>8}{'per replicate':>15}")
     for stage, seconds in results["stage_seconds"].items():
-        print(f"{stage:<12}{seconds:>9.1f}")
+        # gan, sample, strategies and evaluate run once per replicate; the others once
+        each = f"{seconds / count:.1f}" if stage in PER_REPLICATE else "-"
+        print(f"{stage:<12}{seconds:>9.1f}{seconds / max(total, 1e-9):>8.0%}{each:>15}")
     print(f"{'nodes':<12}{sum(stages.values()):>9.1f}\n{'wall':<12}{wall:>9.1f}"
           f"\npeak RSS {peak_mib:.0f} MiB\n")  # fmt: skip
     for strategy, seconds in results["per_strategy_seconds"].items():
-        print(f"  {strategy:<16}{seconds:>6.1f} s (build + train + score)")
+        print(f"  {strategy:<16}{seconds:>6.1f} s (build + train + score, {count} replicates)")
     print("\n" + run["comparison"])
     save_json(args.out, "balance_stages", results)
 

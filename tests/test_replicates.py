@@ -84,3 +84,16 @@ def test_redraw_imbalance_gives_each_replicate_its_own_imbalanced_set(tmp_path):
     assert not (data / "03_primary/imbalanced.npz").exists()  # no shared draw
     verdict = json.loads((data / "08_reporting/verdict.json").read_text())
     assert verdict["replicates"] == 2
+
+
+def test_each_replicate_initialises_its_own_gan():
+    from synthbalance.config import GanParams
+    from synthbalance.training.gan import setup
+
+    train = make_image_set([60, 6])
+    params = GanParams(generator_width=4, discriminator_width=4, steps=1)
+    weights = [setup(train, params, replicate_seed(0, r), "cpu")[1].state_dict()
+               for r in (0, 1, 1)]  # fmt: skip
+    first = next(iter(weights[0]))
+    assert not np.array_equal(weights[0][first].numpy(), weights[1][first].numpy())
+    assert all(np.array_equal(weights[1][k].numpy(), weights[2][k].numpy()) for k in weights[1])

@@ -137,10 +137,11 @@ class StrategyRunsHook:
     The only MLflow code outside the catalog: after each node tagged ``strategy_result``
     (every strategy's ``report_strategy``), it logs the node's ``StrategyResult``: its metrics
     (the same test_* and val_* keys for every strategy), the validation curves as metric
-    histories, and the strategy, its family (from the registry), replicate, the replicate's
-    seed and training counts by origin as params and tags, so that the MLflow UI's run table
-    and Compare view set strategies and replicates side by side. A tagged node without a
-    ``StrategyResult`` fails the run, naming it: a child run never disappears silently.
+    histories (``curve.val_balanced_accuracy``, ...), and the strategy, its family (from the
+    registry), replicate, the replicate's seed and training counts by origin as params and
+    tags, so that the MLflow UI's run table and Compare view set strategies and replicates
+    side by side. A tagged node without a ``StrategyResult`` fails the run, naming it: a
+    child run never disappears silently.
     """
 
     @hook_impl
@@ -168,8 +169,9 @@ def _log_child_runs(result: StrategyResult) -> None:
             mlflow.set_tags({"strategy": result.strategy, "replicate": run.replicate,
                              "seed": run.seed, "family": family})  # fmt: skip
             mlflow.log_params({**params, "replicate": run.replicate, "seed": run.seed})
+            # The curve under its own keys: val_* are the kept weights' scores, one value each.
             curves = [
-                Metric(key, float(value), now, int(row["step"]))
+                Metric(f"curve.{key}", float(value), now, int(row["step"]))
                 for row in run.history
                 for key, value in row.items()
                 if key != "step"

@@ -157,7 +157,8 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             (run_id,),
         ).fetchall()
         curve = db.execute(
-            "SELECT COUNT(*) FROM metrics WHERE key = 'val_balanced_accuracy' AND run_uuid = ?",
+            "SELECT COUNT(*) FROM metrics WHERE key = 'curve.val_balanced_accuracy' "
+            "AND run_uuid = ?",
             (children[0][0],),
         ).fetchone()[0]
         quality = {k for (k,) in db.execute(
