@@ -18,7 +18,7 @@ import torch
 from torchmetrics.image.fid import NoTrainInceptionV3
 from torchmetrics.image.inception import InceptionScore
 
-from synthbalance.pipelines.quality.measures import Precomputed
+from synthbalance.pipelines.quality.measures import Precomputed, frechet_distance
 
 WEIGHTS_URL = (
     "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
@@ -81,3 +81,11 @@ def inception_score(network: NoTrainInceptionV3, features: np.ndarray, splits: i
     metric.update(logits)
     mean, _ = metric.compute()
     return float(mean)
+
+
+def candidate_scores(network, real: np.ndarray, images: np.ndarray, count: int) -> dict:
+    """Inception FID of ``images`` against the reference's Inception features ``real``, and
+    their Inception Score, on the first ``count`` images (the sets are in random order)."""
+    fake = inception_features(network, images[:count])
+    return {"inception_fid": frechet_distance(real, fake),
+            "inception_score": inception_score(network, fake)}  # fmt: skip

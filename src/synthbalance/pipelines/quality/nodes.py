@@ -31,8 +31,8 @@ from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
 from synthbalance.pipelines.quality import measures
 from synthbalance.pipelines.quality.inception import (
+    candidate_scores,
     inception_features,
-    inception_score,
     load_inception,
 )
 from synthbalance.seeding import make_rng
@@ -100,7 +100,8 @@ def _score(candidate, train, reference, extractor, params, rng) -> tuple[dict, d
         / max(reference["diversity"], 1e-12),
     }
     if "inception" in reference:
-        scores |= _inception_scores(*reference["inception"], candidate, params)
+        scores |= candidate_scores(*reference["inception"], candidate.images,
+                                   params.inception_images)  # fmt: skip
     near = {
         "pixels": measures.nearest_distances(_flat(candidate), _flat(train)),
         "features": measures.nearest_distances(fake, reference["seen"]),
@@ -243,16 +244,6 @@ def score_synthetic(
         if key not in ("group", "set") and np.isfinite(row[key])
     }
     return pd.DataFrame(rows), metrics, pairs
-
-
-def _inception_scores(network, real: np.ndarray, candidate: ImageSet, params) -> dict:
-    """Inception FID of ``candidate`` against the reference's features ``real`` and its
-    Inception Score, on the first ``inception_images`` (the sets are in random order)."""
-    fake = inception_features(network, candidate.images[: params.inception_images])
-    return {
-        "inception_fid": measures.frechet_distance(real, fake),
-        "inception_score": inception_score(network, fake),
-    }
 
 
 def score_progress(
