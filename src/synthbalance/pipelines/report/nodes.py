@@ -186,7 +186,9 @@ def _quality(table, progress, memorisation) -> str:
         "never saw; a held-back set of such real images is scored the same way — what a "
         "perfect generator would score. FD and KID: lower is better; the rest: higher, "
         "except memorisation (the share of samples nearer a training image than real images "
-        "are to one another).</p>",
+        "are to one another). Both rows are scored at the held-back set's size: the synthetic "
+        "row is the mean over subsamples of every replicate's synthetic set, and "
+        "<code>_low</code>, <code>_high</code> its 95% t-interval over them.</p>",
         _table(table.round(4), "quality"),
     ]
     if progress is not None and len(progress):
