@@ -28,7 +28,8 @@ from tests.conftest import PROJECT, copy_project, kedro_environment
 
 TEMPLATE = PROJECT / "templates/airflow_dag_template.j2"
 DAG_ID = "synthbalance_smoke_balance"
-STRATEGY_NODES = {"build_train_set", "train_classifier", "score_classifier", "report_strategy"}
+STRATEGY_NODES = {"train_classifier", "score_classifier", "report_strategy"}
+REPLICATES = 2  # conf/smoke; each replicate's builder of each strategy is in its own group
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +155,8 @@ def read_with_airflow(path: Path, python: str, scratch: Path) -> dict:
 def check_mirrors_pipeline(graph: dict, expected: dict) -> None:
     """One task per node, with the node's name as its full id, running that node; in the
     node's namespace's group; the pipeline's dependencies and no others; one group per
-    strategy with its four nodes; one DAG run and one task at a time."""
+    strategy with its three evaluate nodes, and per replicate one with its builder; one DAG
+    run and one task at a time."""
     assert graph["dag_id"] == DAG_ID
     assert graph["max_active_runs"] == graph["max_active_tasks"] == 1  # one data folder
     tasks, groups = graph["tasks"], expected["groups"]
@@ -167,10 +169,18 @@ def check_mirrors_pipeline(graph: dict, expected: dict) -> None:
     for strategy in expected["strategies"]:
         members = {name for name, task in tasks.items() if task["group"] == f"strategy.{strategy}"}
         assert members == {f"strategy.{strategy}.{node}" for node in STRATEGY_NODES}
-    stages = {"ingest", "imbalance", "gan", "sample", "evaluate", "quality", "report"}
-    assert {task["group"] for task in tasks.values()} == stages | {
-        f"strategy.{name}" for name in expected["strategies"]
-    }
+        for r in range(REPLICATES):
+            group = f"replicate_{r}.strategy.{strategy}"
+            built = {name for name, task in tasks.items() if task["group"] == group}
+            assert built == {f"{group}.build_train_set"}
+    stages = {"ingest", "imbalance", "evaluate", "quality", "report"}
+    per_replicate = {f"replicate_{r}{inner}" for r in range(REPLICATES)
+                     for inner in ("", ".gan", ".sample")}  # fmt: skip
+    places = ["", *(f"replicate_{r}." for r in range(REPLICATES))]
+    strategy_groups = {f"{where}strategy.{name}" for name in expected["strategies"]
+                       for where in places}  # fmt: skip
+    # replicate_<r> itself holds its replicate_seed task
+    assert {task["group"] for task in tasks.values()} == stages | per_replicate | strategy_groups
 
 
 def test_every_dataset_between_tasks_is_persisted():
