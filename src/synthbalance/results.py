@@ -53,10 +53,6 @@ class StrategyResult:
         runs = [ReplicateRun(**run) for run in data["runs"]]
         return cls(**{**data, "runs": runs})
 
-    def predictions(self) -> dict[str, list[int]]:
-        """{replicate: predicted test labels}."""
-        return {str(run.replicate): run.predicted for run in self.runs}
-
     def scores(self, key: str) -> list[float]:
         """Metric ``key`` (e.g. ``test_balanced_accuracy``) of each replicate, in order."""
         return [run.metrics[key] for run in sorted(self.runs, key=lambda run: run.replicate)]

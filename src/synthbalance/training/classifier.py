@@ -14,7 +14,6 @@ import copy
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from synthbalance.images import ImageSet
 from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
 from synthbalance.seeding import make_rng, replicate_seed, torch_generator
+from synthbalance.training.checkpoints import save_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -197,10 +197,9 @@ def kept_classifier(
         return classifier.eval(), pd.DataFrame(saved["history"])
     classifier, history = train_classifier(train_set, validation, params, seed, class_weighted)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")  # a killed save leaves no file
-    torch.save({"state_dict": classifier.state_dict(),
-                "history": history.to_dict("list")}, partial)  # fmt: skip
-    partial.replace(path)
+    # written whole or not at all, as the GAN's checkpoints: a killed save leaves no file
+    save_checkpoint(path, {"state_dict": classifier.state_dict(),
+                           "history": history.to_dict("list")})  # fmt: skip
     return classifier, history
 
 

@@ -48,8 +48,8 @@ def compare_strategies(
 
 
 def _metrics(table: pd.DataFrame) -> dict:
-    """The parent run's ``comparison.<strategy>.<metric>.mean|low|high`` (no interval, no
-    low and high), so that two runs compare in the MLflow runs table."""
+    """The parent run's ``comparison.<strategy>.<metric>.mean|low|high`` (one replicate:
+    the mean alone), so that two runs compare in the MLflow runs table."""
     metrics = {}
     for _, row in table.iterrows():
         for metric in HEADLINE:
