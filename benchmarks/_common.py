@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: the project's MNIST task, the seeds' GAN, the output."""
+"""What the benchmark scripts share: the project's tasks, the seeds' GAN, the output."""
 
 from __future__ import annotations
 
@@ -69,22 +69,25 @@ def _cell(value) -> str:
     return str(value)
 
 
-def project_parameters() -> dict:
-    """conf/base's parameters, as `kedro run` reads them."""
-    loader = OmegaConfigLoader(str(PROJECT / "conf"), base_env="base", default_run_env="base")
+def project_parameters(env: str = "base") -> dict:
+    """An environment's parameters (conf/base's by default), as `kedro run --env` reads them."""
+    loader = OmegaConfigLoader(str(PROJECT / "conf"), base_env="base", default_run_env=env)
     return loader["parameters"]
 
 
-def mnist_task(folder: str, params: dict):
-    """(raw_train, raw_test, train_full, train_imbalanced) of the default task on MNIST."""
-    ingest = IngestParams(**{**params["ingest"], "source": "mnist", "folder": folder,
-                             "download": False})  # fmt: skip
+def task(env: str, folders: dict[str, str]):
+    """(params, raw_train, train_full, train_imbalanced, validation) of an environment's task,
+    read from ``folders[source]`` when given (never downloaded)."""
+    params = project_parameters(env)
+    folder = folders.get(params["ingest"]["source"])
+    ingest = IngestParams(**{**params["ingest"], "download": False,
+                             **({"folder": folder} if folder else {})})  # fmt: skip
     imbalance = ImbalanceParams(**params["imbalance"])
-    raw_train, raw_test = load_dataset(ingest, params["seed"])
+    raw_train, _ = load_dataset(ingest, params["seed"])
     full = label_for_task(raw_train, imbalance)
-    train, _ = split_validation(make_imbalanced(full, imbalance, params["seed"]), imbalance,
-                                params["seed"])  # fmt: skip
-    return raw_train, raw_test, full, train
+    imbalanced = make_imbalanced(full, imbalance, params["seed"])
+    train, validation = split_validation(imbalanced, imbalance, params["seed"])
+    return params, raw_train, full, train, validation
 
 
 class SeedsGenerator(nn.Module):

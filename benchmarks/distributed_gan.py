@@ -46,7 +46,7 @@ def run(train: ImageSet, world_size: int, steps: int) -> dict:
                               "monitor_images": 0, "device": "cpu",
                               "world_size": world_size})  # fmt: skip
         started = time.perf_counter()
-        _, history, _, _ = train_gan(train, params, 0)
+        _, history, _, _, _ = train_gan(train, params, 0)
         wall = time.perf_counter() - started
     seconds = float(history["seconds"].iloc[-1])
     return {"world_size": world_size, "steps/s": steps / seconds,

@@ -78,6 +78,14 @@ def is_model(kind: Any) -> bool:
     return isinstance(kind, type) and issubclass(kind, BaseModel)
 
 
+def model_of(kind: Any):
+    """The model of a field typed ``Model`` or ``Model | None``; None for any other field."""
+    if is_model(kind):
+        return kind
+    members = [a for a in get_args(kind) if a is not type(None)]
+    return members[0] if len(members) == 1 and is_model(members[0]) else None
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -138,10 +146,11 @@ def walk(model, path: str, instance: Any):
             rows.append(table_row(f"`{here}`", f"a profile, chosen by `{field.discriminator}`",
                              default, checks, _meaning(here, field)))  # fmt: skip
             tables += _union_tables(field, here)
-        elif is_model(field.annotation):
-            rows.append(table_row(f"`{here}`", type_text(field.annotation), "", checks,
+        elif model_of(field.annotation) is not None:
+            default = "" if inner is not None or instance is None else "`null`"
+            rows.append(table_row(f"`{here}`", type_text(field.annotation), default, checks,
                              _meaning(here, field)))  # fmt: skip
-            sub_rows, sub_tables = walk(field.annotation, here, inner)
+            sub_rows, sub_tables = walk(model_of(field.annotation), here, inner)
             rows, tables = rows + sub_rows, tables + sub_tables
         else:
             rows.append(table_row(f"`{here}`", type_text(field.annotation),

@@ -134,7 +134,7 @@ def test_a_gan_on_two_ranks(tmp_path, writes, monkeypatch):
     train = make_image_set([40, 6, 40], size=8)
     results = spy_on_ranks(monkeypatch, gan_training)
     params = tiny(tmp_path / "checkpoints", world_size=2, monitor_images=4)
-    generator, history, progress, samples = train_gan(train, params, 0)
+    generator, history, progress, samples, _ = train_gan(train, params, 0)
 
     (result,) = results
     assert len(result["digests"]) == 2 and len(set(result["digests"])) == 1  # the same weights
@@ -161,9 +161,9 @@ def test_a_gan_on_two_ranks(tmp_path, writes, monkeypatch):
 @pytest.mark.slow
 def test_a_gan_on_two_ranks_resumes_to_the_same_weights(tmp_path):
     train = make_image_set([40, 6, 40], size=8)
-    straight, _, _, _ = train_gan(train, tiny(tmp_path / "a", world_size=2, steps=6), 0)
+    straight, _, _, _, _ = train_gan(train, tiny(tmp_path / "a", world_size=2, steps=6), 0)
     train_gan(train, tiny(tmp_path / "b", world_size=2, steps=3), 0)
-    resumed, _, _, _ = train_gan(train, tiny(tmp_path / "b", world_size=2, steps=6), 0)
+    resumed, _, _, _, _ = train_gan(train, tiny(tmp_path / "b", world_size=2, steps=6), 0)
     for key, value in straight.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[key]), key
 

@@ -7,7 +7,7 @@ its model, by the node function's type hint, before any node runs.
 """
 
 from synthbalance.config.classifier import ClassifierParams, NetworkParams
-from synthbalance.config.gan import GanParams
+from synthbalance.config.gan import GanParams, StoppingParams
 from synthbalance.config.imbalance import ImbalanceParams
 from synthbalance.config.ingest import IngestParams
 from synthbalance.config.quality import QualityParams
@@ -42,6 +42,7 @@ __all__ = [
     "NetworkParams",
     "QualityParams",
     "SampleParams",
+    "StoppingParams",
     "StrategiesParams",
     "VerdictParams",
 ]

@@ -3,11 +3,39 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from synthbalance.images import ClassRef
+
+
+class StoppingParams(BaseModel):
+    """When the GAN has stopped improving: a signal on data the GAN may see, and a patience."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    every: PositiveInt = Field(
+        250, description="Score the EMA generator every this many steps (and at the last)"
+    )
+    images: PositiveInt = Field(
+        500, description="EMA samples per generated class at each scoring, from fixed noise"
+    )
+    patience: PositiveInt = Field(
+        4, description="Stop after this many scorings in a row without a new best"
+    )
+    min_improvement: float = Field(
+        0.02, ge=0, lt=1, description="A scoring is a new best when its signal is below the "
+        "best so far × (1 − this)"
+    )  # fmt: skip
+    max_seconds: float | None = Field(
+        None, gt=0, description="Stop at the first scoring past this many seconds of training "
+        "too; `null`: no time cap. A cap makes the result depend on the machine's speed"
+    )  # fmt: skip
+    components: PositiveInt = Field(
+        50, description="Principal components of the GAN's training images that the signal's "
+        "Fréchet distance is measured in"
+    )
 
 
 class GanParams(BaseModel):
@@ -18,7 +46,7 @@ class GanParams(BaseModel):
     architecture: Literal["auto", "dcgan", "conditional"] = Field(
         "auto", description="`dcgan`: one unconditional GAN per rare class; `conditional`: one "
         "GAN over all classes (class embedding in G, projection discriminator); `auto`: "
-        "conditional when the task has more than two classes, dcgan otherwise"
+        "conditional when more than one class is generated, dcgan for one ([gan.md](gan.md))"
     )  # fmt: skip
     classes: list[ClassRef] | None = Field(
         None, json_schema_extra={"checks": "each in the data"},
@@ -27,6 +55,12 @@ class GanParams(BaseModel):
     minority_threshold: float = Field(
         0.5, gt=0, le=1, description="With `classes: null`, a class is generated when it has "
         "fewer than this × the largest class's images"
+    )  # fmt: skip
+    class_norm: bool = Field(
+        False, description="With `conditional`: class-conditional batch norms in the generator "
+        "(a gain and bias per class); `false`: plain batch norms, the class only in the noise. "
+        "Off by default: on `long_tail` it made no difference at 4,000 steps and cost time "
+        "([gan.md](gan.md))"
     )  # fmt: skip
     z_dim: PositiveInt = Field(64, description="Length of the generator's noise vector")
     generator_width: PositiveInt = Field(
@@ -38,18 +72,27 @@ class GanParams(BaseModel):
         "as many"
     )  # fmt: skip
     steps: PositiveInt = Field(
-        2000, description="Training steps of each GAN (each class's pair, for dcgan); raise it "
-        "and the next run goes on from the checkpoint"
+        5000, description="The most training steps of each GAN (each class's pair, for dcgan); "
+        "`stopping` ends it sooner. Raise it and the next run goes on from the checkpoint"
+    )  # fmt: skip
+    stopping: StoppingParams | None = Field(
+        StoppingParams(), description="Stop when the Fréchet distance between EMA samples of "
+        "each generated class and its real images the GAN may see (training and validation), "
+        "in a principal-component basis of the training images, has stopped improving; the "
+        "best scoring's generator is the one kept. `null`: train all `steps`, keep the last"
     )  # fmt: skip
     batch_size: PositiveInt = Field(
         64, description="Real images per step, and as many generated ones; a class with fewer "
         "images trains on all of them each step"
     )  # fmt: skip
-    lr_generator: float = Field(2e-4, gt=0, description="Adam learning rate of the generator")
+    lr_generator: float = Field(4e-4, gt=0, description="Adam learning rate of the generator")
     lr_discriminator: float = Field(
-        2e-4, gt=0, description="Adam learning rate of the discriminator"
+        4e-4, gt=0, description="Adam learning rate of the discriminator"
     )
-    betas: tuple[float, float] = Field((0.5, 0.999), description="Adam's (β1, β2), both optimisers")
+    betas: tuple[float, float] = Field(
+        (0.0, 0.9), description="Adam's (β1, β2), both optimisers: (0, 0.9) as SN-GAN and "
+        "BigGAN train a hinge loss with spectral norm"
+    )  # fmt: skip
     loss: Literal["hinge", "non_saturating"] = Field(
         "hinge", description="The GAN loss: hinge, or the non-saturating (softplus) loss"
     )
@@ -57,6 +100,15 @@ class GanParams(BaseModel):
         [], description="DiffAugment transforms applied to every discriminator input, real and "
         "fake: `color` (RGB images only), `translation`, `cutout`; `[]`: none. Off by default: on "
         "MNIST's fives it made the samples worse ([docs/index.md, gan](index.md#gan))"
+    )  # fmt: skip
+    augment_p: Annotated[float, Field(ge=0, le=1)] | Literal["adaptive"] = Field(
+        1.0, description="The share of discriminator inputs that `augment` transforms, drawn "
+        "per image; `adaptive`: start at 0 and move it every 4 steps towards "
+        "E[sign D(real)] = `augment_target` (ADA, Karras et al., 2020)"
+    )  # fmt: skip
+    augment_target: float = Field(
+        0.6, gt=0, lt=1, description="With `augment_p: adaptive`: the overfitting signal "
+        "E[sign D(real)] that p is adjusted to hold"
     )  # fmt: skip
     ema_decay: float = Field(
         0.999, ge=0, lt=1, description="Decay of the moving average of the generator's weights; "

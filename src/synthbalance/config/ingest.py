@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
+# Where Debian's dataset packages put a source's files (`apt-get install dataset-fashion-mnist`).
+SYSTEM_FOLDERS = {"fashion_mnist": Path("/usr/share/datasets/fashion-mnist")}
+
 
 class IngestParams(BaseModel):
     """Which images to read, from where, and in what shape."""
@@ -46,4 +49,10 @@ class IngestParams(BaseModel):
 
     @property
     def source_folder(self) -> Path:
-        return Path(self.folder or f"data/01_raw/{self.source}")
+        """``folder``; when null, data/01_raw/<source>, or where a Debian package installs
+        the source's files when that folder is missing and the package's is there."""
+        if self.folder:
+            return Path(self.folder)
+        default = Path(f"data/01_raw/{self.source}")
+        system = SYSTEM_FOLDERS.get(self.source)
+        return system if not default.exists() and system and system.is_dir() else default

@@ -3,7 +3,11 @@
 Two stride-2 transposed convolutions take a (ceil(size/4))^2 seed up to the image; the
 discriminator mirrors them. With ``num_classes`` > 0 the generator concatenates a class
 embedding to the noise and the discriminator adds a projection term (Miyato & Koyama, 2018):
-D(x, y) = head(phi(x)) + <embed(y), phi(x)>.
+D(x, y) = head(phi(x)) + <embed(y), phi(x)>. With ``class_norm`` the generator's batch norms
+are class-conditional too (de Vries et al., 2017; as in BigGAN): one normalisation over the
+batch, every class's images, then a gain and bias of the image's class, so that the shapes
+the majority classes teach are shared and only the scale and shift of each feature are a
+class's own.
 """
 
 from __future__ import annotations
@@ -20,23 +24,43 @@ def _seed_size(image_size: int) -> int:
     return math.ceil(image_size / 4)
 
 
+class ClassBatchNorm(nn.Module):
+    """Batch norm without its own affine map, then the gain 1 + g[y] and bias b[y] of each
+    image's class y (both embeddings start near 0: N(0, 0.02) from ``init_weights``)."""
+
+    def __init__(self, channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Embedding(num_classes, channels)
+        self.bias = nn.Embedding(num_classes, channels)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        gain, bias = self.gain(labels)[:, :, None, None], self.bias(labels)[:, :, None, None]
+        return self.norm(x) * (1 + gain) + bias
+
+
 class Generator(nn.Module):
     """Noise (N, z_dim) [+ labels (N,)] -> images (N, C, size, size) in [-1, 1]."""
 
     def __init__(
-        self, z_dim: int, width: int, channels: int, image_size: int, num_classes: int = 0
-    ) -> None:
+        self, z_dim: int, width: int, channels: int, image_size: int, num_classes: int = 0,
+        class_norm: bool = False,
+    ) -> None:  # fmt: skip
         super().__init__()
         self.z_dim, self.image_size = z_dim, image_size
         s = _seed_size(image_size)
         self.embed = nn.Embedding(num_classes, z_dim) if num_classes else None
+
+        def norm(features: int) -> nn.Module:
+            return ClassBatchNorm(features, num_classes) if class_norm else nn.BatchNorm2d(features)
+
         self.net = nn.Sequential(
             nn.Linear(z_dim * (2 if num_classes else 1), 2 * width * s * s, bias=False),
             nn.Unflatten(1, (2 * width, s, s)),  # (N, 2w, s, s)
-            nn.BatchNorm2d(2 * width),
+            norm(2 * width),
             nn.ReLU(inplace=True),
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False),  # (N, w, 2s, 2s)
-            nn.BatchNorm2d(width),
+            norm(width),
             nn.ReLU(inplace=True),
             nn.ConvTranspose2d(width, channels, 4, 2, 1),  # (N, C, 4s, 4s)
             nn.Tanh(),
@@ -45,7 +69,9 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
             z = torch.cat([z, self.embed(labels)], dim=1)
-        images = self.net(z)
+        images = z
+        for layer in self.net:
+            images = layer(images, labels) if isinstance(layer, ClassBatchNorm) else layer(images)
         crop = (images.shape[-1] - self.image_size) // 2  # 4s may exceed the size by up to 3
         return images[..., crop : crop + self.image_size, crop : crop + self.image_size]
 
@@ -89,7 +115,7 @@ def init_weights(module: nn.Module) -> None:
         weight = getattr(module, "parametrizations", None)
         target = weight.weight.original if weight is not None else module.weight
         nn.init.normal_(target, 0.0, 0.02)
-    elif isinstance(module, nn.BatchNorm2d):
+    elif isinstance(module, nn.BatchNorm2d) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
@@ -112,6 +138,7 @@ class ImageGenerator(nn.Module):
         discriminator_width: int,
         channels: int,
         image_size: int,
+        class_norm: bool = False,
     ) -> None:
         super().__init__()
         self.config = {
@@ -123,6 +150,7 @@ class ImageGenerator(nn.Module):
             "discriminator_width": discriminator_width,
             "channels": channels,
             "image_size": image_size,
+            "class_norm": class_norm,
         }
         self.architecture, self.classes, self.class_names = architecture, classes, class_names
         self.z_dim, self.channels, self.image_size = z_dim, channels, image_size
@@ -130,7 +158,8 @@ class ImageGenerator(nn.Module):
         keys = ["all"] if conditional else [str(label) for label in classes]
         num_classes = len(class_names) if conditional else 0
         self.nets = nn.ModuleDict(
-            {k: Generator(z_dim, generator_width, channels, image_size, num_classes) for k in keys}
+            {k: Generator(z_dim, generator_width, channels, image_size, num_classes,
+                          class_norm and conditional) for k in keys}
         )
         # Plain critics: training folds spectral norm into their weights (``bake``), so that
         # the artifact pickles, as mlflow.pytorch needs.

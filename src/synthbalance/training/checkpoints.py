@@ -28,6 +28,8 @@ def checkpoint_state(players: list, step: int, rng: torch.Generator, fingerprint
                 "opt_g": p.opt_g.state_dict(),
                 "opt_d": p.opt_d.state_dict(),
                 "ema": p.ema.state_dict(),
+                "augment_p": p.augment_p,
+                "overfit": list(p.overfit),
             }
             for p in players
         },
@@ -70,6 +72,7 @@ def load_checkpoint(path: Path, fingerprint: str, players: list, rng: torch.Gene
             p.opt_g.load_state_dict(saved["opt_g"])
             p.opt_d.load_state_dict(saved["opt_d"])
             p.ema.load_state_dict(saved["ema"])
+            p.augment_p, p.overfit = saved["augment_p"], list(saved["overfit"])
         rng.set_state(state["rng"])
     except (RuntimeError, KeyError, ValueError) as error:
         raise GanTrainingError(

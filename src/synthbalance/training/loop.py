@@ -19,14 +19,15 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel
-from torchvision.utils import make_grid
 from tqdm.auto import tqdm
 
 from synthbalance.config import GanParams
-from synthbalance.models.diffaugment import diff_augment
-from synthbalance.models.edge import to_uint8, to_unit
+from synthbalance.models.edge import to_unit
 from synthbalance.models.gan import ImageGenerator
+from synthbalance.training import ada
 from synthbalance.training.checkpoints import GanTrainingError
+from synthbalance.training.monitor import monitor_samples, progress_grid
+from synthbalance.training.stopping import Stopping, check
 
 
 @dataclass
@@ -47,6 +48,10 @@ class Player:
     # this rank's part of a batch. Alone: the step's own generator, and the whole batch.
     sampler: torch.Generator | None = None
     shard: Callable[[torch.Tensor], torch.Tensor] | None = None
+    # The share of D's inputs that are augmented; under ``augment_p: adaptive``, moved by
+    # ``adapt`` from the sum and count of sign D(real) since its last move.
+    augment_p: float = 1.0
+    overfit: list[float] = field(default_factory=lambda: [0.0, 0.0])
 
     def draw(self, batch_size: int, rng: torch.Generator):
         """A batch of real images in [-1, 1] (and their labels): class-balanced when conditional."""
@@ -92,13 +97,13 @@ def _losses(kind: str, d_real: torch.Tensor, d_fake: torch.Tensor, d_gen: torch.
 def gan_step(player: Player, batch_size: int, z_dim: int, loss: str, augment: list[str],
              rng: torch.Generator, autocast: torch.autocast) -> dict[str, float]:  # fmt: skip
     """One step: D on real, D on fake.detach(), step D; then G against the new D, step G."""
-    G, D = player.generator, player.discriminator
+    G, D, p = player.generator, player.discriminator, player.augment_p
     real, labels = player.draw(batch_size, rng)
     z = torch.randn(len(real), z_dim, generator=rng, device=real.device)
     with autocast:
         fake = G(z, labels)
-        d_real = D(diff_augment(real, augment, rng), labels)
-        d_fake = D(diff_augment(fake.detach(), augment, rng), labels)
+        d_real = D(ada.augment(real, augment, p, rng), labels)
+        d_fake = D(ada.augment(fake.detach(), augment, p, rng), labels)
         loss_d, _ = _losses(loss, d_real.float(), d_fake.float(), None)
     player.opt_d.zero_grad(set_to_none=True)
     loss_d.backward()
@@ -106,13 +111,15 @@ def gan_step(player: Player, batch_size: int, z_dim: int, loss: str, augment: li
 
     D.requires_grad_(False)  # G's step needs gradients through D, not D's own weights'
     with autocast, _frozen(D):
-        d_gen = D(diff_augment(fake, augment, rng), labels)
+        d_gen = D(ada.augment(fake, augment, p, rng), labels)
         _, loss_g = _losses(loss, d_real.detach().float(), d_fake.detach().float(), d_gen.float())
     player.opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     player.opt_g.step()
     D.requires_grad_(True)
     player.ema.update_parameters(G)
+    player.overfit[0] += torch.sign(d_real.detach().float()).mean().item()
+    player.overfit[1] += 1
     return {
         "loss_d": loss_d.item(),
         "loss_g": loss_g.item(),
@@ -126,39 +133,6 @@ def _frozen(D: nn.Module):
     gradient, so D's reducer is not told to expect any (nor all-reduces an empty bucket, as
     ``find_unused_parameters`` would, walking the graph at every forward)."""
     return D.no_sync() if isinstance(D, DistributedDataParallel) else contextlib.nullcontext()
-
-
-def _progress_grid(
-    players: list[Player], bundle: ImageGenerator, noise: torch.Tensor
-) -> np.ndarray:
-    """EMA samples of fixed noise, one row per class -> uint8 (H, W, C)."""
-    rows = []
-    with torch.no_grad():
-        for player in players:
-            labels = range(len(bundle.class_names)) if player.name == "all" else [int(player.name)]
-            for label in labels:
-                y = torch.full((len(noise),), label, device=noise.device)
-                rows.append(player.ema.module(noise, y if player.labels is not None else None))
-    grid = make_grid(
-        torch.cat(rows), nrow=len(noise), padding=2, normalize=True, value_range=(-1, 1)
-    )
-    return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
-
-
-@torch.no_grad()
-def _monitor_samples(players: list[Player], bundle: ImageGenerator, noise: torch.Tensor):
-    """EMA samples of fixed noise, ``len(noise)`` per generated class: (uint8 images, labels)
-    on the CPU, for the quality pipeline to score against training steps."""
-    images, labels = [], []
-    for player in players:
-        classes = bundle.classes if player.name == "all" else [int(player.name)]
-        for label in classes:
-            for z in noise.split(256):
-                y = torch.full((len(z),), label, device=z.device)
-                out = player.ema.module(z, y if player.labels is not None else None)
-                images.append(torch.from_numpy(to_uint8(out.float().cpu())))
-                labels.append(y.cpu())
-    return torch.cat(images), torch.cat(labels)
 
 
 def _window_means(rows: list[dict], step: int, name: str, seconds: float) -> dict:
@@ -176,10 +150,17 @@ class Record:
     samples: list = field(default_factory=list)  # [step, uint8 images, labels]
     seconds: float = 0.0  # training time, over every resumed part
     window: dict[str, list[dict]] = field(default_factory=dict)  # step metrics not yet logged
+    # The stopping rule's: each scoring, the best one (step, signal, the players' EMA and
+    # critic states), scorings since it, and the step training stopped at (None: not yet).
+    scores: list[dict] = field(default_factory=list)
+    best: dict | None = None
+    waited: int = 0
+    stopped: int | None = None
 
     def state(self) -> dict:
         return {"history": self.history, "frames": self.frames, "samples": self.samples,
-                "seconds": self.seconds, "window": self.window}  # fmt: skip
+                "seconds": self.seconds, "window": self.window, "scores": self.scores,
+                "best": self.best, "waited": self.waited, "stopped": self.stopped}  # fmt: skip
 
 
 @dataclass
@@ -195,13 +176,15 @@ class GanRun:
     monitor: torch.Tensor | None  # (monitor_images, z_dim), or None: no samples kept
     save: Callable[[int, Record], None]  # (step, record) -> a checkpoint on disk
     where: str  # the checkpoint's path, for messages
+    stopping: Stopping | None = None  # the stopping rule, or None: train all ``steps``
+    agree: Callable[[bool], bool] = bool  # under DDP: rank 0's decision, on every rank
 
 
 def _grid(run: GanRun, record: Record, step: int) -> None:
-    record.frames.append([step, torch.from_numpy(_progress_grid(run.players, run.bundle,
+    record.frames.append([step, torch.from_numpy(progress_grid(run.players, run.bundle,
                                                                 run.noise))])  # fmt: skip
     if run.monitor is not None:
-        record.samples.append([step, *_monitor_samples(run.players, run.bundle, run.monitor)])
+        record.samples.append([step, *monitor_samples(run.players, run.bundle, run.monitor)])
 
 
 def _step_players(run: GanRun, record: Record, step: int, last_saved: int, autocast) -> None:
@@ -217,6 +200,9 @@ def _step_players(run: GanRun, record: Record, step: int, last_saved: int, autoc
                 f"gan diverged at step {step + 1} ({player.name}: {metrics}); {kept}. "
                 f"Lower the learning rates, or use loss: hinge with spectral_norm: true"
             )
+        if params.augment_p == "adaptive":
+            ada.adapt(player, params.augment_target, params.batch_size)
+            metrics["augment_p"] = player.augment_p
         record.window[player.name].append(metrics)
 
 
@@ -231,9 +217,12 @@ def _log_window(run: GanRun, record: Record, done: int, bar) -> None:
 
 
 def train_steps(run: GanRun, start: int, record: Record) -> None:
-    """Steps ``start`` .. ``params.steps``: log, draw grids (and, with ``monitor`` noise, keep
-    samples for the quality pipeline) and checkpoint on the way, into ``record``."""
+    """Steps ``start`` .. ``params.steps``, or until the stopping rule ends training: log,
+    draw grids (and, with ``monitor`` noise, keep samples for the quality pipeline), score
+    for the stopping rule and checkpoint on the way, into ``record``."""
     params, device = run.params, run.rng.device
+    if record.stopped is not None:  # a resumed run that had stopped: nothing left to train
+        return
     if start > params.steps:
         raise GanTrainingError(
             f"the checkpoint {run.where} is at step {start}, past gan.steps = {params.steps}; "
@@ -252,13 +241,28 @@ def train_steps(run: GanRun, start: int, record: Record) -> None:
         _step_players(run, record, step, last_saved, autocast)
         done = step + 1
         record.seconds = seconds_before + time.perf_counter() - started
-        if done % params.log_every == 0 or done == params.steps:
+        last = _stops(run, record, done) or done == params.steps  # the rule scores at the cap too
+        if done % params.log_every == 0 or last:
             _log_window(run, record, done, bar)
-        if done == params.steps:
+        if last:
             _grid(run, record, done)
-        if done % params.checkpoint_every == 0 or done == params.steps:
+        if done % params.checkpoint_every == 0 or last:
             run.save(done, record)
             last_saved = done
+        if last:
+            break
+
+
+def _stops(run: GanRun, record: Record, done: int) -> bool:
+    """Whether the stopping rule, scoring at ``done`` when it is due, ends training there."""
+    if run.stopping is None:
+        return False
+    final = done == run.params.steps
+    if not (done % run.stopping.params.every == 0 or final):
+        return False
+    stop = run.agree(check(run.stopping, run.players, record, done))
+    record.stopped = done if stop else None  # the cap alone is not a stop: raise it, go on
+    return stop or final
 
 
 def _player_label(bundle: ImageGenerator, name: str) -> str:

@@ -19,7 +19,7 @@ def tiny(tmp_path, **overrides) -> GanParams:
     settings = dict(
         generator_width=4, discriminator_width=4, z_dim=8, steps=6, batch_size=8,
         progress_every=3, log_every=2, checkpoint_every=3, checkpoint_dir=str(tmp_path),
-        augment=["translation", "cutout"],
+        augment=["translation", "cutout"], stopping=None,
     )  # fmt: skip
     return GanParams(**{**settings, **overrides})
 
@@ -38,7 +38,7 @@ def same_weights(a, b) -> bool:
 
 
 def test_trains_a_dcgan_for_each_minority_class(rare_set, tmp_path):
-    generator, history, progress, _ = train_gan(rare_set, tiny(tmp_path, architecture="dcgan"), 0)
+    generator, history, progress, *_ = train_gan(rare_set, tiny(tmp_path, architecture="dcgan"), 0)
     assert generator.architecture == "dcgan" and generator.classes == [1]
     assert list(generator.nets) == ["1"]
     assert history["step"].tolist() == [2, 4, 6] and set(history["player"]) == {"c1"}
@@ -52,7 +52,7 @@ def test_trains_a_dcgan_for_each_minority_class(rare_set, tmp_path):
 def test_keeps_samples_of_each_generated_class_at_the_grid_steps(architecture, tmp_path):
     three_rare = make_image_set([40, 6, 5, 40], size=8)
     params = tiny(tmp_path, architecture=architecture, monitor_images=12)
-    generator, _, progress, samples = train_gan(three_rare, params, 0)
+    generator, _, progress, samples, _ = train_gan(three_rare, params, 0)
     assert list(samples) == list(progress) == ["step_000000", "step_000003", "step_000006"]
     for image_set in samples.values():
         assert image_set.images.shape == (24, 1, 8, 8)
@@ -66,34 +66,39 @@ def test_keeps_samples_of_each_generated_class_at_the_grid_steps(architecture, t
 
 
 def test_keeping_samples_does_not_change_training(rare_set, tmp_path):
-    without, _, _, none = train_gan(rare_set, tiny(tmp_path / "a", monitor_images=0), 0)
-    kept, _, _, some = train_gan(rare_set, tiny(tmp_path / "b", monitor_images=30), 0)
+    without, _, _, none, _ = train_gan(rare_set, tiny(tmp_path / "a", monitor_images=0), 0)
+    kept, _, _, some, _ = train_gan(rare_set, tiny(tmp_path / "b", monitor_images=30), 0)
     assert none == {} and len(some) == 3
     assert same_weights(weights(without), weights(kept))
 
 
-def test_auto_picks_conditional_for_more_than_two_classes(rare_set, tmp_path):
-    generator, history, _, _ = train_gan(rare_set, tiny(tmp_path), 0)
+def test_auto_picks_conditional_for_more_than_one_generated_class(tmp_path):
+    generator, history, *_ = train_gan(make_image_set([40, 6, 6], size=8), tiny(tmp_path), 0)
     assert generator.architecture == "conditional" and set(history["player"]) == {"all"}
 
 
+def test_auto_picks_a_dcgan_for_one_generated_class(rare_set, tmp_path):
+    generator, history, *_ = train_gan(rare_set, tiny(tmp_path), 0)
+    assert generator.architecture == "dcgan" and set(history["player"]) == {"c1"}
+
+
 def test_one_step_changes_the_weights(rare_set, tmp_path):
-    untrained, _, _, _ = train_gan(rare_set, tiny(tmp_path / "a", steps=1, ema_decay=0), 0)
-    trained, _, _, _ = train_gan(rare_set, tiny(tmp_path / "b", steps=2, ema_decay=0), 0)
+    untrained, _, _, _, _ = train_gan(rare_set, tiny(tmp_path / "a", steps=1, ema_decay=0), 0)
+    trained, _, _, _, _ = train_gan(rare_set, tiny(tmp_path / "b", steps=2, ema_decay=0), 0)
     assert not same_weights(weights(untrained), weights(trained))
 
 
 def test_same_seed_same_weights_other_seed_other_weights(rare_set, tmp_path):
-    first, _, _, _ = train_gan(rare_set, tiny(tmp_path / "a"), 7)
-    again, _, _, _ = train_gan(rare_set, tiny(tmp_path / "b"), 7)
-    other, _, _, _ = train_gan(rare_set, tiny(tmp_path / "c"), 8)
+    first, _, _, _, _ = train_gan(rare_set, tiny(tmp_path / "a"), 7)
+    again, _, _, _, _ = train_gan(rare_set, tiny(tmp_path / "b"), 7)
+    other, _, _, _, _ = train_gan(rare_set, tiny(tmp_path / "c"), 8)
     assert same_weights(weights(first), weights(again))
     assert not same_weights(weights(first), weights(other))
 
 
 def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path, monkeypatch):
     params = tiny(tmp_path / "resumed", steps=9)
-    straight, straight_history, _, straight_samples = train_gan(
+    straight, straight_history, _, straight_samples, _ = train_gan(
         rare_set, tiny(tmp_path / "straight", steps=9), 0
     )
 
@@ -109,7 +114,7 @@ def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path,
     with pytest.raises(KeyboardInterrupt):
         train_gan(rare_set, params, 0)
     monkeypatch.setattr(loop, "gan_step", real_step)
-    resumed, resumed_history, _, resumed_samples = train_gan(rare_set, params, 0)
+    resumed, resumed_history, _, resumed_samples, _ = train_gan(rare_set, params, 0)
     assert same_weights(weights(straight), weights(resumed))
     assert resumed_history.drop(columns="seconds").equals(straight_history.drop(columns="seconds"))
     assert list(resumed_samples) == list(straight_samples)
@@ -120,7 +125,7 @@ def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path,
 def test_more_steps_go_on_from_the_last_checkpoint(rare_set, tmp_path, caplog):
     train_gan(rare_set, tiny(tmp_path, steps=3), 0)
     with caplog.at_level(logging.INFO):
-        _, history, _, _ = train_gan(rare_set, tiny(tmp_path, steps=6), 0)
+        _, history, _, _, _ = train_gan(rare_set, tiny(tmp_path, steps=6), 0)
     assert "resuming from step 3" in caplog.text
     assert history["step"].tolist() == [2, 3, 4, 6]
 
@@ -170,7 +175,8 @@ def test_the_gan_sees_only_the_images_it_is_given(rare_set, tmp_path, monkeypatc
     train_gan(rare_set, tiny(tmp_path, architecture="dcgan"), 0)
     assert seen and {img.tobytes() for img in seen} <= allowed
     (node,) = [n for n in gan.create_pipeline().nodes if n.name == "gan.train_gan"]
-    assert node.inputs == ["train_imbalanced", "params:gan", "params:seed"]
+    # validation: only the stopping rule's reference, never a training batch
+    assert node.inputs == ["train_imbalanced", "params:gan", "params:seed", "validation"]
 
 
 def test_a_class_smaller_than_a_batch_trains_and_says_so(rare_set, tmp_path, caplog):
@@ -198,7 +204,7 @@ def test_cuda_when_there_is_none_is_a_clear_error(rare_set, tmp_path):
 
 
 def test_samples_are_in_range(rare_set, tmp_path):
-    generator, _, _, _ = train_gan(rare_set, tiny(tmp_path), 0)
+    generator, _, _, _, _ = train_gan(rare_set, tiny(tmp_path), 0)
     images = generator(torch.randn(4, 8), torch.tensor([1, 1, 1, 1]))
     assert images.shape == (4, 1, 8, 8) and bool(torch.all(images.abs() <= 1))
     assert np.isfinite(images.detach().numpy()).all()

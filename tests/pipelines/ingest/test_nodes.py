@@ -3,6 +3,7 @@ import pytest
 from pydantic import ValidationError
 
 from synthbalance.config import IngestParams
+from synthbalance.config import ingest as ingest_config
 from synthbalance.pipelines.ingest.nodes import load_dataset
 from synthbalance.sources import SourceError
 
@@ -36,8 +37,21 @@ def test_missing_mnist_without_download_says_where_to_put_the_files(tmp_path):
         load_dataset(params, seed=0)
 
 
-def test_default_folder_follows_the_source():
+def test_default_folder_follows_the_source(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(ingest_config.SYSTEM_FOLDERS, "fashion_mnist", tmp_path / "debian")
     assert str(IngestParams(source="fashion_mnist").source_folder) == "data/01_raw/fashion_mnist"
+
+
+def test_a_debian_package_s_folder_is_read_when_the_default_one_is_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    debian = tmp_path / "debian"
+    debian.mkdir()
+    monkeypatch.setitem(ingest_config.SYSTEM_FOLDERS, "fashion_mnist", debian)
+    assert IngestParams(source="fashion_mnist").source_folder == debian
+    (tmp_path / "data/01_raw/fashion_mnist").mkdir(parents=True)  # the project's own wins
+    assert str(IngestParams(source="fashion_mnist").source_folder) == "data/01_raw/fashion_mnist"
+    assert str(IngestParams(source="mnist").source_folder) == "data/01_raw/mnist"
 
 
 @pytest.mark.parametrize(

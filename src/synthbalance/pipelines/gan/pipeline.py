@@ -14,8 +14,9 @@ def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
         [
             node(
                 train_gan,
-                inputs=["train_imbalanced", "params:gan", seed],
-                outputs=["generator", "gan_history", "gan_progress", "gan_samples"],
+                inputs=["train_imbalanced", "params:gan", seed, "validation"],
+                outputs=["generator", "gan_history", "gan_progress", "gan_samples",
+                         "gan_stopping"],
                 name="train_gan",
             ),
             node(history_to_metrics, "gan_history", "gan_metrics", name="track_gan_history"),

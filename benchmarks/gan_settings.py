@@ -1,0 +1,88 @@
+"""GAN settings side by side at equal steps: FD-domain every 500 steps, per environment.
+
+Each variant trains the GAN of an environment's task for `--steps` steps with the stopping
+rule off (so every variant gets the same steps), keeping 500 EMA samples per generated class
+every 500 steps, which the quality pipeline's score_progress scores against the images the
+imbalance removed. Printed per variant: its training seconds, and at each kept step the mean
+and the worst FD-domain over the generated classes and the lowest label fidelity.
+
+    .venv/bin/python benchmarks/gan_settings.py --env base --steps 2000 \
+        --variants adam_old,betas0,lr_4e-4,new
+
+How the defaults of issue 16 were chosen (docs/gan.md). VARIANTS are changes to the
+environment's gan parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+from _common import PROJECT, print_table, save_json, task
+
+from synthbalance.config import GanParams, QualityParams
+from synthbalance.pipelines.gan.nodes import train_gan
+from synthbalance.pipelines.quality.nodes import fit_feature_extractor, score_progress
+
+OLD_ADAM = {"betas": [0.5, 0.999], "lr_generator": 2e-4, "lr_discriminator": 2e-4}
+BETAS0 = {**OLD_ADAM, "betas": [0.0, 0.9]}
+ADA = {"augment": ["translation", "cutout"], "augment_p": "adaptive"}
+VARIANTS = {
+    "new": {},  # the defaults: Adam (0, 0.9) at 4e-4, plain batch norms
+    "adam_old": OLD_ADAM,  # the optimiser before issue 16
+    "betas0": BETAS0,
+    "lr_4e-4": {**OLD_ADAM, "lr_generator": 4e-4, "lr_discriminator": 4e-4},
+    "ttur": {**OLD_ADAM, "lr_generator": 1e-4, "lr_discriminator": 4e-4},
+    "betas0_lr_1e-4": {"lr_generator": 1e-4, "lr_discriminator": 1e-4},
+    "betas0_batch_128": {**BETAS0, "batch_size": 128},
+    "wide_adam_old": {**OLD_ADAM, "generator_width": 64},
+    "conditional_adam_old": {**OLD_ADAM, "architecture": "conditional", "class_norm": True},
+    "class_norm": {"class_norm": True},
+    "class_norm_adam_old": {**OLD_ADAM, "class_norm": True},
+    "class_norm_betas0": {**BETAS0, "class_norm": True},
+    "class_norm_betas0_ada": {**BETAS0, "class_norm": True, **ADA},
+    "ada": ADA,
+    "dcgan": {"architecture": "dcgan"},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", default="base")
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--variants", default="adam_old,new")
+    parser.add_argument("--mnist", default=str(PROJECT / "data/01_raw/mnist"))
+    parser.add_argument("--fashion", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+    args = parser.parse_args()
+    params, raw, full, train, validation = task(args.env, {"mnist": args.mnist,
+                                                           "fashion_mnist": args.fashion})
+    seed = params["seed"]
+    cache = str(PROJECT / "data/06_models/feature_extractors")
+    quality = QualityParams(**{**params["quality"], "cache_dir": cache})
+    extractor = fit_feature_extractor(raw, quality, seed)
+    rows = []
+    for name in args.variants.split(","):
+        with tempfile.TemporaryDirectory() as checkpoints:
+            gan = GanParams(**{**params["gan"], "checkpoint_dir": checkpoints, "resume": False,
+                               "stopping": None, "steps": args.steps, "monitor_images": 500,
+                               "progress_every": 500, **VARIANTS[name]})  # fmt: skip
+            started = time.perf_counter()
+            _, _, _, samples, _ = train_gan(train, gan, seed, validation)
+            seconds = time.perf_counter() - started
+        curve, _ = score_progress(extractor, samples, full, train, quality, seed)
+        classes = curve[(curve["group"] != "all") & (curve["step"] > 0)]
+        row = {"env": args.env, "variant": name, "seconds": round(seconds, 1)}
+        for step, at in classes.groupby("step"):
+            row[f"fd@{step}"] = round(float(at["fd"].mean()), 1)
+            row[f"worst@{step}"] = round(float(at["fd"].max()), 1)
+            row[f"fidelity@{step}"] = round(float(at["label_fidelity"].min()), 2)
+        rows.append(row)
+        print_table([row])
+        save_json(args.out, f"gan_settings_{args.env}_{args.steps}", {"rows": rows})
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
