@@ -12,7 +12,7 @@ import torch
 from kedro.config import OmegaConfigLoader
 from torch import nn
 
-from synthbalance.config import ImbalanceParams, IngestParams
+from synthbalance.config import ImbalanceParams, IngestParams, QualityParams
 from synthbalance.models import gan as gan_models
 from synthbalance.pipelines.imbalance.nodes import (
     label_for_task,
@@ -20,6 +20,7 @@ from synthbalance.pipelines.imbalance.nodes import (
     split_validation,
 )
 from synthbalance.pipelines.ingest.nodes import load_dataset
+from synthbalance.pipelines.quality.nodes import fit_feature_extractor
 from synthbalance.training import gan as gan_training
 
 PROJECT = Path(__file__).parents[1]
@@ -88,6 +89,25 @@ def task(env: str, folders: dict[str, str]):
     imbalanced = make_imbalanced(full, imbalance, params["seed"])
     train, validation = split_validation(imbalanced, imbalance, params["seed"])
     return params, raw_train, full, train, validation
+
+
+def data_arguments(parser) -> None:
+    """--mnist, --fashion (where their files are) and --out (where the JSON goes)."""
+    parser.add_argument("--mnist", default=str(PROJECT / "data/01_raw/mnist"))
+    parser.add_argument("--fashion", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+
+
+def scored_task(env: str, args):
+    """(params, train_full, train_imbalanced, validation, quality params, feature extractor)
+    of an environment's task: the quality pipeline's extractor, trained on the full train split
+    once and cached under data/06_models/feature_extractors."""
+    params, raw, full, train, validation = task(env, {"mnist": args.mnist,
+                                                      "fashion_mnist": args.fashion})
+    cache = str(PROJECT / "data/06_models/feature_extractors")
+    quality = QualityParams(**{**params["quality"], "cache_dir": cache})
+    extractor = fit_feature_extractor(raw, quality, params["seed"])
+    return params, full, train, validation, quality, extractor
 
 
 class SeedsGenerator(nn.Module):

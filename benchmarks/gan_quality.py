@@ -22,15 +22,11 @@ import tempfile
 import time
 
 import numpy as np
-from _common import PROJECT, print_table, save_json, task  # benchmarks/ is on sys.path
+from _common import data_arguments, print_table, save_json, scored_task  # on sys.path
 
-from synthbalance.config import GanParams, QualityParams, SampleParams
+from synthbalance.config import GanParams, SampleParams
 from synthbalance.pipelines.gan.nodes import train_gan
-from synthbalance.pipelines.quality.nodes import (
-    fit_feature_extractor,
-    score_progress,
-    score_synthetic,
-)
+from synthbalance.pipelines.quality.nodes import score_progress, score_synthetic
 from synthbalance.pipelines.sample.nodes import sample_synthetic
 
 # What changes from the environment's gan parameters. `old`: the GAN's defaults before issue 16
@@ -49,9 +45,9 @@ VARIANTS = {
 METRICS = ["fd", "kid", "precision", "recall", "coverage", "label_fidelity"]
 
 
-def run(env: str, variant: str, loaded, extractor, quality) -> tuple[list[dict], list[dict]]:
+def run(env: str, variant: str, scored) -> tuple[list[dict], list[dict]]:
     """(a row per generated class and set, a row per progress grid) of one run."""
-    params, _, full, train, validation = loaded
+    params, full, train, validation, quality, extractor = scored
     seed = params["seed"]
     with tempfile.TemporaryDirectory() as checkpoints:
         gan = GanParams(**{**params["gan"], "checkpoint_dir": checkpoints, "resume": False,
@@ -84,23 +80,15 @@ def run(env: str, variant: str, loaded, extractor, quality) -> tuple[list[dict],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", default="base:old,base:new,long_tail:old,long_tail:new")
-    parser.add_argument("--mnist", default=str(PROJECT / "data/01_raw/mnist"))
-    parser.add_argument("--fashion", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
     parser.add_argument("--name", default="gan_quality")
+    data_arguments(parser)
     args = parser.parse_args()
-    folders = {"mnist": args.mnist, "fashion_mnist": args.fashion}
     rows, curves, tasks = [], [], {}
     for spec in args.runs.split(","):
         env, variant = spec.split(":")
         if env not in tasks:
-            tasks[env] = task(env, folders)
-        loaded = tasks[env]
-        params, raw_train = loaded[0], loaded[1]
-        cache = str(PROJECT / "data/06_models/feature_extractors")
-        quality = QualityParams(**{**params["quality"], "cache_dir": cache})
-        extractor = fit_feature_extractor(raw_train, quality, params["seed"])
-        found, progress = run(env, variant, loaded, extractor, quality)
+            tasks[env] = scored_task(env, args)
+        found, progress = run(env, variant, tasks[env])
         rows += found
         curves += progress
         print_table(found)

@@ -19,11 +19,11 @@ import argparse
 import tempfile
 import time
 
-from _common import PROJECT, print_table, save_json, task
+from _common import data_arguments, print_table, save_json, scored_task
 
-from synthbalance.config import GanParams, QualityParams
+from synthbalance.config import GanParams
 from synthbalance.pipelines.gan.nodes import train_gan
-from synthbalance.pipelines.quality.nodes import fit_feature_extractor, score_progress
+from synthbalance.pipelines.quality.nodes import score_progress
 
 OLD_ADAM = {"betas": [0.5, 0.999], "lr_generator": 2e-4, "lr_discriminator": 2e-4}
 BETAS0 = {**OLD_ADAM, "betas": [0.0, 0.9]}
@@ -52,16 +52,10 @@ def main() -> None:
     parser.add_argument("--env", default="base")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--variants", default="adam_old,new")
-    parser.add_argument("--mnist", default=str(PROJECT / "data/01_raw/mnist"))
-    parser.add_argument("--fashion", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+    data_arguments(parser)
     args = parser.parse_args()
-    params, raw, full, train, validation = task(args.env, {"mnist": args.mnist,
-                                                           "fashion_mnist": args.fashion})
+    params, full, train, validation, quality, extractor = scored_task(args.env, args)
     seed = params["seed"]
-    cache = str(PROJECT / "data/06_models/feature_extractors")
-    quality = QualityParams(**{**params["quality"], "cache_dir": cache})
-    extractor = fit_feature_extractor(raw, quality, seed)
     rows = []
     for name in args.variants.split(","):
         with tempfile.TemporaryDirectory() as checkpoints:

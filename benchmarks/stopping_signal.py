@@ -26,12 +26,12 @@ import tempfile
 import numpy as np
 import pandas as pd
 import torch
-from _common import PROJECT, print_table, save_json, task
+from _common import data_arguments, print_table, save_json, scored_task
 
-from synthbalance.config import ClassifierParams, GanParams, NetworkParams, QualityParams
+from synthbalance.config import ClassifierParams, GanParams, NetworkParams
 from synthbalance.datasets import loaded
 from synthbalance.pipelines.gan.nodes import train_gan
-from synthbalance.pipelines.quality.nodes import embed, fit_feature_extractor, score_progress
+from synthbalance.pipelines.quality.nodes import embed, score_progress
 from synthbalance.training.classifier import kept_classifier
 from synthbalance.training.stopping import fit_basis, frechet_distance
 
@@ -78,16 +78,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="base")
     parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--mnist", default=str(PROJECT / "data/01_raw/mnist"))
-    parser.add_argument("--fashion", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+    data_arguments(parser)
     args = parser.parse_args()
-    params, raw, full, train, validation = task(args.env, {"mnist": args.mnist,
-                                                           "fashion_mnist": args.fashion})
+    params, full, train, validation, quality, extractor = scored_task(args.env, args)
     seed = params["seed"]
-    cache = str(PROJECT / "data/06_models/feature_extractors")
-    quality = QualityParams(**{**params["quality"], "cache_dir": cache})
-    extractor = fit_feature_extractor(raw, quality, seed)
     with tempfile.TemporaryDirectory() as checkpoints:
         gan = GanParams(**{**params["gan"], "checkpoint_dir": checkpoints, "resume": False,
                            "stopping": None, "steps": args.steps})  # fmt: skip

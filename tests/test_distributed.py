@@ -201,3 +201,20 @@ def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     assert history[["step"]].equals(alone_history[["step"]])
     assert list(history.columns) == list(alone_history.columns)
     assert classifier(torch.zeros(3, 1, 8, 8), 0).shape == (3, 2)
+
+
+@pytest.mark.slow
+def test_the_stopping_rule_runs_on_two_ranks(tmp_path):
+    """Every rank scores and rank 0's decision is every rank's, so the ranks stop together
+    (a rank that went on alone would hang its all-reduce); the best scoring's generator and
+    critic, unwrapped from DDP, come back as they do from one process."""
+    from synthbalance.config import StoppingParams
+
+    train = make_image_set([40, 12, 40], size=8)
+    validation = make_image_set([6, 4, 6], size=8)
+    rule = StoppingParams(every=2, images=8, patience=2, min_improvement=0.5, components=4)
+    params = tiny(tmp_path / "two", world_size=2, steps=12, stopping=rule)
+    *_, metrics = train_gan(train, params, 0, validation)
+    stopped = metrics["stopped_at"][0]["value"]
+    assert 2 <= stopped <= 12 and metrics["best_step"][0]["value"] <= stopped
+    assert [p["step"] for p in metrics["signal"]] == list(range(2, int(stopped) + 1, 2))

@@ -50,8 +50,8 @@ def run_ranks(task: Callable[[dict, dict, Rank], dict], world_size: int, device:
         )
     with tempfile.TemporaryDirectory(prefix=f"synthbalance-{name}-") as folder:
         job = Path(folder)
-        for name, image_set in inputs.items():
-            ImageSetDataset(filepath=str(job / f"{name}.npz")).save(image_set)
+        for key, image_set in inputs.items():
+            ImageSetDataset(filepath=str(job / f"{key}.npz")).save(image_set)
         job_file = {"task": [task.__module__, task.__qualname__], "device": device,
                     "inputs": list(inputs), **settings}  # fmt: skip
         (job / "job.json").write_text(json.dumps(job_file))

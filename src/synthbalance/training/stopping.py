@@ -116,6 +116,11 @@ def make_stopping(train: ImageSet, validation: ImageSet | None, classes: list[in
     return Stopping(stopping, basis, references, names, noise)
 
 
+def _unwrapped(module: torch.nn.Module) -> torch.nn.Module:
+    """The network itself, out of DDP's wrapper (whose state dict prefixes ``module.``)."""
+    return getattr(module, "module", module)
+
+
 def check(stopping: Stopping, players, record, step: int) -> bool:
     """Score at ``step`` into ``record``; True when training should stop here."""
     scores = stopping.score(players)
@@ -124,7 +129,7 @@ def check(stopping: Stopping, players, record, step: int) -> bool:
     if best is None or scores["signal"] < best["signal"] * (1 - stopping.params.min_improvement):
         record.best = {"step": step, "signal": scores["signal"], "states": {
             p.name: {"ema": copy.deepcopy(p.ema.module.state_dict()),
-                     "discriminator": copy.deepcopy(p.discriminator.state_dict())}
+                     "discriminator": copy.deepcopy(_unwrapped(p.discriminator).state_dict())}
             for p in players}}  # fmt: skip
         record.waited = 0
     else:
