@@ -76,7 +76,8 @@ def assert_whole(run: dict) -> None:
 @pytest.mark.slow
 def test_a_second_run_in_the_same_data_folder_waits_then_both_are_recorded(tmp_path):
     project = copy_project(tmp_path)
-    first = start(project, "first", "gan.steps=2000")  # ~10 s of GAN: time to start another
+    # 600 steps of the smoke GAN per replicate (it checkpoints every 10): time to start another
+    first = start(project, "first", "gan.steps=600")
     wait_for(project, "first", "Running node: train_gan")  # it holds the data folder
     second = start(project, "second", "imbalance.profile.keep_fraction=0.2")
     finish(first, project, "first")
