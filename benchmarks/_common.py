@@ -20,7 +20,7 @@ from synthbalance.pipelines.imbalance.nodes import (
     split_validation,
 )
 from synthbalance.pipelines.ingest.nodes import load_dataset
-from synthbalance.pipelines.quality.nodes import fit_feature_extractor
+from synthbalance.pipelines.quality.extractor import fit_feature_extractor
 from synthbalance.training import gan as gan_training
 
 PROJECT = Path(__file__).parents[1]

@@ -21,7 +21,7 @@ from _common import save_json  # benchmarks/ is on sys.path when a script runs
 
 from synthbalance.models.classifier import Classifier
 from synthbalance.pipelines.quality import measures
-from synthbalance.pipelines.quality.nodes import embed
+from synthbalance.pipelines.quality.extractor import embed
 from synthbalance.sources import read_mnist_like
 
 PROJECT = Path(__file__).parents[1]

@@ -31,7 +31,8 @@ from _common import data_arguments, print_table, save_json, scored_task
 from synthbalance.config import ClassifierParams, GanParams, NetworkParams
 from synthbalance.datasets import loaded
 from synthbalance.pipelines.gan.nodes import train_gan
-from synthbalance.pipelines.quality.nodes import embed, score_progress
+from synthbalance.pipelines.quality.extractor import embed
+from synthbalance.pipelines.quality.nodes import score_progress
 from synthbalance.training.classifier import kept_classifier
 from synthbalance.training.stopping import fit_basis, frechet_distance
 

@@ -147,7 +147,8 @@ def strategies_table() -> str:
         family = strategy.family.replace("_", " ")
         if strategy.family == "generative" and not strategy.in_verdict:
             family += " (ablation: not in the verdict)"
-        loss = "class-weighted" if strategy.weighted_loss else "plain"
+        loss = (f"`{strategy.adjusts}`'s networks, τ at prediction" if strategy.adjusts
+                else strategy.loss.replace("_", " "))
         reads = ", ".join(f"`{n}`" for n in strategy.needs)
         rows.append(table_row(f"`{name}`", family, loss, f"`{strategy.build.__name__}`", reads))
     intro = ("The strategies `run` may list: `synthbalance.strategies.REGISTRY`, in its order. "

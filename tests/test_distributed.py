@@ -17,12 +17,14 @@ import torch
 from pydantic import ValidationError
 
 from synthbalance.config import ClassifierParams, GanParams
+from synthbalance.config.strategies import LdamDrwParams
 from synthbalance.distributed import DistributedTrainingError, Rank
 from synthbalance.pipelines.gan.nodes import train_gan
 from synthbalance.seeding import torch_generator
 from synthbalance.training import classifier as classifier_training
 from synthbalance.training import gan as gan_training
 from synthbalance.training.loop import Player
+from synthbalance.training.losses import Loss
 from tests.conftest import make_image_set
 from tests.pipelines.gan.test_nodes import tiny
 
@@ -180,13 +182,17 @@ def test_a_failing_worker_is_a_clear_error_with_its_log(tmp_path):
         train_gan(train, params, 0)
 
 
+# LDAM-DRW: its settings and its cosine head travel to the ranks (re-weighting from step 11).
+LDAM = Loss("ldam_drw", LdamDrwParams(drw_start=0.5).model_dump())
+
+
 @pytest.mark.slow
 def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     train, validation = make_image_set([30, 10]), make_image_set([10, 4], seed=1)
     results = spy_on_ranks(monkeypatch, classifier_training)
     params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, resume=False)
     classifier, history = classifier_training.train_classifier(
-        train, validation, params.model_copy(update={"world_size": 2}), 0, class_weighted=True
+        train, validation, params.model_copy(update={"world_size": 2}), 0, LDAM
     )
 
     (result,) = results
@@ -195,7 +201,7 @@ def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     assert set(written) == {"0"} and {Path(f).name for f in written["0"]} == {"result.pt"}
 
     alone, alone_history = classifier_training.train_classifier(train, validation, params, 0,
-                                                                class_weighted=True)
+                                                                LDAM)
     assert classifier.config == alone.config and shapes(classifier) == shapes(alone)
     assert not classifier.training
     assert history[["step"]].equals(alone_history[["step"]])

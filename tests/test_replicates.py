@@ -54,10 +54,11 @@ def test_more_replicates_reuse_the_first_and_train_only_the_new(tmp_path):
     reporting = project / "data/smoke/08_reporting"
     one = json.loads((reporting / "strategies/gan.json").read_text())["runs"]
     log = run(project, 3)
-    # replicate 0's nine networks read back, replicates 1 and 2's eighteen trained
-    assert len(re.findall(r"classifier: reusing the network", log)) == 9
+    # replicate 0's twelve networks read back (threshold trains none: it adjusts none's),
+    # replicates 1 and 2's twenty-four trained
+    assert len(re.findall(r"classifier: reusing the network", log)) == 12
     checkpoints = project / "data/smoke/06_models/classifier_checkpoints"
-    assert len(list(checkpoints.glob("classifier-*.pt"))) == 27
+    assert len(list(checkpoints.glob("classifier-*.pt"))) == 36
     assert re.search(r"gan: resuming from step 20 ", log)  # replicate 0's GAN: nothing to train
     three = json.loads((reporting / "strategies/gan.json").read_text())["runs"]
     assert [r["replicate"] for r in three] == [0, 1, 2]

@@ -61,9 +61,10 @@ def test_env_option_and_kedro_env_build_the_same_dag(project):
     assert strategies == {"none", "oversample"}
     assert not any(name.startswith("replicate_1.") for name in by_option)  # one replicate
     smoke = nodes(project, "smoke", None)
-    assert len({n for n in smoke if n.startswith("strategy.")}) == 9 * 3  # train, score, report
-    # per replicate (smoke: 2): its seed, the GAN's 4 nodes, sampling, 9 training sets
-    assert len({n for n in smoke if n.startswith("replicate_")}) == 2 * (1 + 4 + 1 + 9)
+    # every registered strategy: trained (or, threshold, adjusted), scored, reported
+    assert len({n for n in smoke if n.startswith("strategy.")}) == 13 * 3
+    # per replicate (smoke: 2): its seed, the GAN's 4 nodes, sampling, DeepSMOTE's 2, 13 sets
+    assert len({n for n in smoke if n.startswith("replicate_")}) == 2 * (1 + 4 + 1 + 2 + 13)
 
 
 @pytest.mark.slow

@@ -1,10 +1,16 @@
-"""The comparison's bar chart, drawn by the evaluate pipeline and again in the report."""
+"""The pictures more than one pipeline draws: the comparison's bar chart (evaluate, and again
+in the report) and the grid of real images above generated ones (sample, deepsmote)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import torch
 from matplotlib.figure import Figure
+from PIL import Image
+from torchvision.utils import make_grid
 
+from synthbalance.images import ImageSet
 from synthbalance.strategies import REGISTRY
 
 
@@ -26,6 +32,22 @@ def comparison_chart(table: pd.DataFrame) -> Figure:
         axes.set_ylim(0, max(1.0, float((mean + errors[1]).max()) * 1.02))
         axes.tick_params(axis="x", rotation=45)
     figure.suptitle(
-        "Strategies on the real test set (orange: GAN-based; bars: 95% t-interval over replicates)"
+        "Strategies on the real test set (orange: generative; bars: 95% t-interval over replicates)"
     )
     return figure
+
+
+def real_and_generated_grid(real: ImageSet, synthetic: ImageSet,
+                            columns: int = 10) -> Image.Image:  # fmt: skip
+    """Per generated class, a row of real images above a row of generated ones."""
+    rows = []
+    for label in np.unique(synthetic.labels):
+        for image_set in (real, synthetic):
+            chosen = image_set.images[image_set.labels == label][:columns]
+            row = np.zeros((columns, *chosen.shape[1:]), np.uint8)
+            row[: len(chosen)] = chosen
+            rows.append(torch.from_numpy(row))
+    grid = make_grid(torch.cat(rows), nrow=columns, padding=2, pad_value=128)
+    array = grid.permute(1, 2, 0).numpy()
+    image = Image.fromarray(array[..., 0] if real.images.shape[1] == 1 else array)
+    return image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST)

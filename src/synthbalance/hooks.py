@@ -180,3 +180,26 @@ def _log_child_runs(result: StrategyResult) -> None:
             everything = curves + scores
             for start in range(0, len(everything), 1000):  # MLflow's limit per batch
                 MlflowClient().log_batch(child.info.run_id, everything[start : start + 1000])
+
+
+class NodeTimesHook:
+    """Each node's wall-clock time: logged, and a metric ``time.<node name>`` (seconds) of the
+    run of `kedro run`, so that the MLflow UI shows where a run's time went and what each
+    strategy costs (``benchmarks/strategy_times.py`` sums them per strategy)."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+
+    @hook_impl
+    def before_node_run(self, node) -> None:
+        self._started[node.name] = time.perf_counter()
+
+    @hook_impl
+    def after_node_run(self, node) -> None:
+        started = self._started.pop(node.name, None)
+        if started is None:
+            return
+        seconds = time.perf_counter() - started
+        log.info("node %s took %.1f s", node.name, seconds)
+        if mlflow.active_run() is not None:
+            mlflow.log_metric(f"time.{node.name}", round(seconds, 3))

@@ -2,7 +2,7 @@
 
 import warnings
 
-from synthbalance.hooks import ProjectMlflowHook, RunLockHook, StrategyRunsHook
+from synthbalance.hooks import NodeTimesHook, ProjectMlflowHook, RunLockHook, StrategyRunsHook
 from synthbalance.shape import ProjectContext
 
 # Kedro 1.7 and kedro-mlflow 2.0 call an OmegaConf function that OmegaConf now deprecates;
@@ -13,7 +13,7 @@ warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is depreca
 warnings.filterwarnings("ignore", message="One or more dataset names contain '.' characters")
 
 # Our subclass replaces the hook kedro-mlflow registers itself, so that it runs once.
-HOOKS = (RunLockHook(), ProjectMlflowHook(), StrategyRunsHook())
+HOOKS = (RunLockHook(), ProjectMlflowHook(), StrategyRunsHook(), NodeTimesHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # its distribution name
 
 # Its config loader shapes the DAG (which strategies, whether quality runs): synthbalance.shape.

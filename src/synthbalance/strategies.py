@@ -1,13 +1,16 @@
 """The strategy registry: every rebalancing strategy, said once.
 
-A record names the strategy, its builder, its family and whether its classifier weights the
-loss by class. A builder's keyword arguments say which inputs it needs (the datasets in
-``DATASETS``, the augmentation settings ``augment``, its own seeded ``rng``); the pipeline
-hands it those and nothing else, so only ``oracle`` ever sees ``train_full``.
+A record names the strategy, its builder, its family, the loss its classifier trains with
+(``training.losses``), and, for ``threshold``, the strategy whose trained networks it adjusts
+at prediction instead of training its own. A builder's keyword arguments say which inputs it
+needs (the datasets in ``DATASETS``, the augmentation settings ``augment``, its own seeded
+``rng``); the pipeline hands it those and nothing else, so only ``oracle`` ever sees
+``train_full``.
 
 Every strategy that adds images brings each rare class (the classes in ``synthetic``) to the
 same count as ``gan`` does, so strategies differ in where the images come from, not in how
-many there are. Origins are kept per image: real, duplicated, smote, augmented, synthetic.
+many there are. Origins are kept per image: real, duplicated, smote, augmented, synthetic,
+deepsmote.
 Adding a strategy is one builder, one entry in ``REGISTRY`` and its test (docs/extending.md).
 """
 
@@ -31,8 +34,9 @@ from synthbalance.images import ImageSet, concat
 AugmentParams = Any
 
 # The datasets a builder may ask for, by the name of its keyword argument.
-DATASETS = ("train_imbalanced", "synthetic", "train_full", "validation")
+DATASETS = ("train_imbalanced", "synthetic", "deepsmote", "train_full", "validation")
 Family = Literal["baseline", "simple", "generative", "upper_bound"]
+LossKind = Literal["cross_entropy", "class_weight", "logit_adjust", "ldam_drw"]
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,10 @@ class Strategy:
     name: str
     build: Callable[..., ImageSet]
     family: Family
-    weighted_loss: bool = False  # the classifier weights its loss by class
+    loss: LossKind = "cross_entropy"  # the loss its classifier trains with (training.losses)
+    adjusts: str | None = None  # the strategy whose networks it adjusts instead of training
     in_verdict: bool = True  # a generative strategy the verdict sets against the simple ones
+    rival: bool = False  # a non-GAN generative strategy the GAN strategies are set against
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -134,6 +140,11 @@ def build_augment(train_imbalanced: ImageSet, synthetic: ImageSet, augment, rng)
     return concat([_real(train_imbalanced), _augmented(train_imbalanced, counts, augment, rng)])
 
 
+def build_deepsmote(train_imbalanced: ImageSet, deepsmote: ImageSet) -> ImageSet:
+    """The real images and DeepSMOTE's decoded ones (``pipelines/deepsmote``)."""
+    return concat([_real(train_imbalanced), deepsmote])
+
+
 def build_gan(train_imbalanced: ImageSet, synthetic: ImageSet) -> ImageSet:
     return concat([_real(train_imbalanced), synthetic])
 
@@ -168,11 +179,16 @@ REGISTRY: dict[str, Strategy] = {
         Strategy("oversample", build_oversample, "simple"),
         Strategy("smote", build_smote, "simple"),
         Strategy("augment", build_augment, "simple"),
-        Strategy("class_weight", build_class_weight, "simple", weighted_loss=True),
+        Strategy("class_weight", build_class_weight, "simple", loss="class_weight"),
+        # The same images as `none`: only the loss (or, for threshold, the prediction) differs.
+        Strategy("logit_adjust", build_none, "simple", loss="logit_adjust"),
+        Strategy("threshold", build_none, "simple", adjusts="none"),
+        Strategy("ldam_drw", build_none, "simple", loss="ldam_drw"),
         Strategy("gan", build_gan, "generative"),
         Strategy("gan_augment", build_gan_augment, "generative"),
         # An ablation: the rare classes' real images left out, so not a rebalancing to choose.
         Strategy("synthetic_only", build_synthetic_only, "generative", in_verdict=False),
+        Strategy("deepsmote", build_deepsmote, "generative", rival=True),
         Strategy("oracle", build_oracle, "upper_bound"),
     ]
 }

@@ -30,8 +30,8 @@ STAGES = ["ingest", "imbalance", "replicate_0", "replicate_1", "strategy", "eval
           "report"]  # fmt: skip
 NESTED = ["replicate_0.gan", "replicate_0.sample", "replicate_1.gan"]
 
-# The smoke configuration: 9 strategies, each trained in 2 replicates.
-SMOKE_STRATEGIES = 9
+# The smoke configuration: 13 strategies, each trained (threshold: adjusted) in 2 replicates.
+SMOKE_STRATEGIES = 13
 SMOKE_REPLICATES = 2
 METRICS = ["test_balanced_accuracy", "test_minority_f1"]
 

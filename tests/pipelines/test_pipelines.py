@@ -127,7 +127,8 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
         assert train_sets == set(REGISTRY)
     assert not np.array_equal(drawn[0], drawn[1])  # another GAN, other samples
     assert len(list((data / "06_models/gan_checkpoints").glob("gan-*.pt"))) == 2
-    assert len(list((data / "06_models/classifier_checkpoints").glob("classifier-*.pt"))) == 18
+    # every strategy's network of each replicate but threshold's, which adjusts none's
+    assert len(list((data / "06_models/classifier_checkpoints").glob("classifier-*.pt"))) == 24
 
     validation = ImageSetDataset(
         filepath=str(next((data / "05_model_input/validation.npz").iterdir()) / "validation.npz")
@@ -173,6 +174,9 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "ORDER BY step", (run_id,)
         ).fetchall()  # fmt: skip
         models = db.execute("SELECT name FROM logged_models").fetchall()
+        timings = {k for (k,) in db.execute(
+            "SELECT DISTINCT key FROM metrics WHERE (key LIKE 'time.%' OR key LIKE "
+            "'strategy.threshold.%') AND run_uuid = ?", (run_id,))}  # fmt: skip
         verdicts = {k for (k,) in db.execute(
             "SELECT key FROM metrics WHERE key LIKE 'verdict.%' AND run_uuid = ?", (run_id,)
         )}  # fmt: skip
@@ -184,12 +188,17 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert sorted(models) == [("generator_replicate_0",), ("generator_replicate_1",)]
     assert {f"comparison.{s}.test_balanced_accuracy.{k}" for s in REGISTRY
             for k in ("mean", "low", "high")} <= comparisons  # fmt: skip
-    assert verdicts == {f"verdict.{s}_minus_best_simple.balanced_accuracy.{k}"
-                        for s in ("gan", "gan_augment")
+    assert verdicts == {f"verdict.{s}_minus_{against}.balanced_accuracy.{k}"
+                        for s, against in [("gan", "best_simple"), ("gan_augment", "best_simple"),
+                                           ("deepsmote", "best_simple"), ("gan", "deepsmote"),
+                                           ("gan_augment", "deepsmote")]
                         for k in ("difference", "low", "high")}  # fmt: skip
     assert {"quality.3.synthetic.fd", "quality.3.held_back.fd", "quality.all.synthetic.recall",
-            "quality.5.synthetic.memorisation_pixels"} <= quality  # fmt: skip
-    assert len(children) == 18  # nine strategies, two replicates each (conf/smoke)
+            "quality.5.synthetic.memorisation_pixels", "quality.3.deepsmote.fd",
+            "quality.all.deepsmote.recall"} <= quality  # fmt: skip
+    assert {"time.replicate_0.deepsmote.train_autoencoder", "time.strategy.ldam_drw."
+            "train_classifier", "strategy.threshold.replicate_1.tau"} <= timings  # fmt: skip
+    assert len(children) == 26  # thirteen strategies, two replicates each (conf/smoke)
     assert sorted(child_tags) == sorted((name, str(r)) for name in REGISTRY for r in (0, 1))
     assert families == {(name, strategy.family) for name, strategy in REGISTRY.items()}
     assert len({n for _, n in keys_per_child}) == 1  # the same test_ keys for every strategy
@@ -198,6 +207,8 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     artifacts = {p.relative_to(root).as_posix() for p in root.glob("**/*") if p.is_file()}
     assert {"gan/replicate_0/gan_progress.gif", "gan/replicate_1/gan_history.csv",
             "sample/replicate_0/synthetic_grid.png", "gan/replicate_0/gan_progress/step_000020.png",
+            "deepsmote/replicate_0/deepsmote_grid.png",
+            "deepsmote/replicate_1/autoencoder_history.csv",
             "comparison/comparison.csv",
             "comparison/comparison.md", "comparison/comparison.png",
             "strategies/gan_confusion.png", "quality/quality.csv", "quality/quality_progress.csv",
@@ -205,7 +216,9 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "report/verdict.json"} <= artifacts  # fmt: skip
     verdict = json.loads((data / "08_reporting/verdict.json").read_text())
     assert verdict["replicates"] == 2 and verdict["best_simple_selected_on"] == "validation"
-    assert {c["strategy"] for c in verdict["comparisons"]} == {"gan", "gan_augment"}
+    assert {c["strategy"] for c in verdict["comparisons"]} == {"gan", "gan_augment", "deepsmote"}
+    assert {(c["strategy"], c["against"]) for c in verdict["against_rival"]} == {
+        ("gan", "deepsmote"), ("gan_augment", "deepsmote")}  # fmt: skip
     assert verdict["sentence"] in (data / "08_reporting/report.html").read_text()
 
 

@@ -7,12 +7,12 @@ from synthbalance.config import ClassifierParams
 from synthbalance.seeding import replicate_seed
 from synthbalance.training import classifier as training
 from synthbalance.training.classifier import (
-    class_weights,
     kept_classifier,
     train_classifier,
     train_replicates,
     validation_scores,
 )
+from synthbalance.training.losses import class_weights
 from tests.conftest import make_image_set, separable
 
 
@@ -80,7 +80,7 @@ def test_same_seed_same_classifier(params):
 
 
 def test_class_weights_are_balanced_and_zero_for_an_absent_class():
-    weights = class_weights(make_image_set([30, 10, 0]))
+    weights = class_weights(make_image_set([30, 10, 0]).class_counts())
     assert weights.tolist() == pytest.approx([40 / 90, 40 / 30, 0.0])
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from synthbalance.strategies import REGISTRY, known
 
@@ -31,6 +31,84 @@ class AugmentParams(BaseModel):
     )  # fmt: skip
 
 
+class LogitAdjustParams(BaseModel):
+    """The logit-adjusted loss (Menon et al., ICLR 2021) of `logit_adjust`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tau: float = Field(
+        1.0, ge=0, description="The τ of τ·log(prior), which training adds to the logits (the "
+        "prior: the training set's class shares); prediction uses the plain logits. 1: the "
+        "Balanced Softmax loss"
+    )  # fmt: skip
+
+
+class ThresholdParams(BaseModel):
+    """Post-hoc threshold moving of `threshold`: `none`'s networks, logits less τ·log(prior)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    taus: list[float] = Field(
+        default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0], min_length=1,
+        description="The grid τ is chosen from, per replicate, by `classifier.select_by` on "
+        "the validation set (the smallest τ of the best score; 0 is `none` itself)",
+    )  # fmt: skip
+
+    @field_validator("taus")
+    @classmethod
+    def _not_negative(cls, taus: list[float]) -> list[float]:
+        if any(tau < 0 for tau in taus):
+            raise ValueError(f"each τ must be 0 or more (τ < 0 favours the common classes), "
+                             f"got {taus}")  # fmt: skip
+        return taus
+
+
+class LdamDrwParams(BaseModel):
+    """LDAM with deferred re-weighting (Cao et al., NeurIPS 2019) of `ldam_drw`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_margin: float = Field(
+        0.5, gt=0, le=1, description="The rarest class's margin; each class's is ∝ n_c^(-1/4)"
+    )
+    scale: float = Field(30.0, gt=0, description="The scale s of the cosine logits in the loss")
+    beta: float = Field(
+        0.9999, gt=0, lt=1, description="The β of the effective-number weights "
+        "(1 − β) / (1 − β^n_c) the re-weighting uses"
+    )  # fmt: skip
+    drw_start: float = Field(
+        0.8, ge=0, le=1, description="The share of `classifier.steps` trained unweighted "
+        "before the re-weighting starts (the paper: 160 of 200 epochs)"
+    )  # fmt: skip
+
+
+class DeepSmoteParams(BaseModel):
+    """DeepSMOTE (Dablain, Krawczyk & Chawla, 2022) of `deepsmote`: an autoencoder trained on
+    the imbalanced training set, SMOTE between same-class codes, decoded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: PositiveInt = Field(300, description="Size of the latent code (the paper's n_z)")
+    width: PositiveInt = Field(
+        32, description="Channels of the encoder's first convolution (the decoder mirrors it): "
+        "the GAN's default widths, so the two generative strategies have networks of one size"
+    )  # fmt: skip
+    steps: PositiveInt = Field(
+        2000, description="Optimiser steps of the autoencoder; each is one batch of the "
+        "training set plus the penalty on one class's images"
+    )  # fmt: skip
+    batch_size: PositiveInt = Field(100, description="Images per reconstruction batch")
+    penalty_images: PositiveInt = Field(
+        100, description="At most this many images of one class drawn at random each step for "
+        "the penalty: their codes, shifted by one, decoded against the images shifted alike"
+    )  # fmt: skip
+    lr: float = Field(2e-4, gt=0, description="Adam learning rate")
+    neighbours: PositiveInt = Field(
+        5, description="SMOTE's k: each new code lies between a code and one of its k nearest "
+        "codes of the same class"
+    )  # fmt: skip
+
+
 class StrategiesParams(BaseModel):
     """Which strategies run, and how classical augmentation looks."""
 
@@ -47,8 +125,31 @@ class StrategiesParams(BaseModel):
         default_factory=AugmentParams, description="Classical augmentation of real images "
         "(torchvision transforms v2), used by the `augment` and `gan_augment` strategies"
     )  # fmt: skip
+    logit_adjust: LogitAdjustParams = Field(
+        default_factory=LogitAdjustParams, description="The logit-adjusted loss of `logit_adjust`"
+    )
+    threshold: ThresholdParams = Field(
+        default_factory=ThresholdParams, description="Post-hoc threshold moving of `threshold`"
+    )
+    ldam_drw: LdamDrwParams = Field(
+        default_factory=LdamDrwParams, description="LDAM with deferred re-weighting of `ldam_drw`"
+    )
+    deepsmote: DeepSmoteParams = Field(
+        default_factory=DeepSmoteParams, description="DeepSMOTE's autoencoder and interpolation"
+    )
 
     @field_validator("run")
     @classmethod
     def _known(cls, names: list[str]) -> list[str]:
         return known(names, "strategies.run")
+
+    @model_validator(mode="after")
+    def _reused_networks_run(self) -> StrategiesParams:
+        for name in self.run:
+            source = REGISTRY[name].adjusts
+            if source is not None and source not in self.run:
+                raise ValueError(
+                    f"strategies.run lists {name!r}, which adjusts the networks of {source!r} "
+                    f"at prediction, but not {source!r}: add {source!r} to strategies.run"
+                )
+        return self

@@ -33,16 +33,22 @@ from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
 from synthbalance.seeding import make_rng, replicate_seed, torch_generator
 from synthbalance.training.checkpoints import save_checkpoint
+from synthbalance.training.losses import PLAIN, Loss, criterion
 
 logger = logging.getLogger(__name__)
 
 
 @torch.inference_mode()
-def probabilities(classifier: Classifier, replicate: int, images: np.ndarray) -> np.ndarray:
-    """Softmax (N, K) of the network of ``replicate`` for uint8 images (N, C, H, W)."""
+def logits(classifier: Classifier, replicate: int, images: np.ndarray) -> torch.Tensor:
+    """Logits (N, K) of the network of ``replicate`` for uint8 images (N, C, H, W)."""
     classifier.eval()
     batches = torch.from_numpy(np.array(images)).split(1024)
-    return torch.cat([F.softmax(classifier(to_unit(b), replicate), 1) for b in batches]).numpy()
+    return torch.cat([classifier(to_unit(b), replicate) for b in batches])
+
+
+def probabilities(classifier: Classifier, replicate: int, images: np.ndarray) -> np.ndarray:
+    """Softmax (N, K) of the network of ``replicate`` for uint8 images (N, C, H, W)."""
+    return F.softmax(logits(classifier, replicate, images), 1).numpy()
 
 
 def validation_scores(classifier: Classifier, replicate: int, validation: ImageSet) -> dict:
@@ -55,37 +61,30 @@ def validation_scores(classifier: Classifier, replicate: int, validation: ImageS
     }  # fmt: skip
 
 
-def class_weights(train_set: ImageSet) -> torch.Tensor:
-    """n / (K x n_c) per class (scikit-learn's "balanced"); 0 for a class with no images."""
-    counts = torch.from_numpy(train_set.class_counts()).float()
-    weights = len(train_set) / (len(counts) * counts.clamp(min=1))
-    return torch.where(counts > 0, weights, torch.zeros_like(weights))
-
-
 # The streams' names end in ".0": those of the first of the classifier seeds that replicates
 # replaced, so that replicate 0 (the project seed) trains the network those runs trained.
 _STREAM = "0"
 
 
-def _fit(classifier, train_set, validation, params, class_weighted, seed, rank: Rank = SINGLE):
-    """Train the classifier's one network; keep the weights that score best on validation.
-    Under DDP every rank draws the same batch and trains on its ``rank.shard`` of it."""
+def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank = SINGLE):
+    """Train the classifier's one network with ``loss``; keep the weights that score best on
+    validation. Under DDP every rank draws the same batch and trains on its ``rank.shard``."""
     net = classifier.nets["0"]
     model = rank.wrap(net)  # DDP averages the ranks' gradients in backward
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
     rng = torch_generator(seed, f"classifier.{_STREAM}")
     images, labels = (torch.from_numpy(np.array(train_set.images)),
                       torch.from_numpy(np.array(train_set.labels)))  # fmt: skip
-    weight = class_weights(train_set) if class_weighted else None
+    loss_of = criterion(loss, train_set.class_counts(), params.steps)
     history, losses, best, best_score = [], [], None, -1.0
     for step in tqdm(range(1, params.steps + 1), desc="classifier", disable=None):
         model.train()
         index = rank.shard(torch.randint(len(images), (params.batch_size,), generator=rng))
-        loss = F.cross_entropy(model(to_unit(images[index])), labels[index], weight=weight)
+        value = loss_of(model(to_unit(images[index])), labels[index], step)
         optimiser.zero_grad(set_to_none=True)
-        loss.backward()
+        value.backward()
         optimiser.step()
-        losses.append(loss.item())
+        losses.append(value.item())
         if step % params.eval_every == 0 or step == params.steps:
             scores = validation_scores(classifier, 0, validation)
             history.append({"step": step, "train_loss": float(np.mean(losses)), **scores})
@@ -97,12 +96,13 @@ def _fit(classifier, train_set, validation, params, class_weighted, seed, rank: 
     return history
 
 
-def new_classifier(train_set: ImageSet, params: NetworkParams,
-                   replicates: Sequence[int] = (0,)) -> Classifier:  # fmt: skip
-    """A freshly initialised network per replicate, shaped for ``train_set``."""
+def new_classifier(train_set: ImageSet, params: NetworkParams, replicates: Sequence[int] = (0,),
+                   loss: Loss = PLAIN) -> Classifier:  # fmt: skip
+    """A freshly initialised network per replicate, shaped for ``train_set`` (and with the
+    last layer ``loss`` is meant for)."""
     _, channels, size, _ = train_set.images.shape
     return Classifier(params.architecture, channels, size, list(train_set.class_names),
-                      params.width, list(replicates))  # fmt: skip
+                      params.width, list(replicates), loss.head)  # fmt: skip
 
 
 def train_classifier(
@@ -110,33 +110,33 @@ def train_classifier(
     validation: ImageSet,
     params: NetworkParams,
     seed: int,
-    class_weighted: bool = False,
+    loss: Loss = PLAIN,
 ) -> tuple[Classifier, pd.DataFrame]:
     """(one network from ``seed``'s streams, selected on the real validation set; its
     training curve). With ``world_size`` > 1, torchrun's processes train it and rank 0's
     result comes back."""
     if params.world_size == 1:
-        return train_on_rank(train_set, validation, params, seed, class_weighted)
+        return train_on_rank(train_set, validation, params, seed, loss)
     network = params.model_dump(mode="json", include=set(NetworkParams.model_fields))
-    settings = {"params": network, "seed": seed, "class_weighted": class_weighted}
+    settings = {"params": network, "seed": seed, "loss": loss.to_json()}
     inputs = {"train_set": train_set, "validation": validation}
     result = run_ranks(train_rank, params.world_size, "cpu", inputs, settings)
     with torch.random.fork_rng(devices=[]):  # its initial weights are replaced: RNG untouched
-        classifier = new_classifier(train_set, params)
+        classifier = new_classifier(train_set, params, loss=loss)
     classifier.load_state_dict(result["classifier"])
     return classifier.eval(), pd.DataFrame(result["history"])
 
 
-def train_on_rank(train_set, validation, params, seed, class_weighted, rank: Rank = SINGLE):
+def train_on_rank(train_set, validation, params, seed, loss: Loss, rank: Rank = SINGLE):
     """``train_classifier``'s work in this process, alone or as one rank of several."""
     # The network from its own stream (initial weights, dropout), the global RNG untouched.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(make_rng(seed, f"classifier-init.{_STREAM}").integers(2**62)))
-        classifier = new_classifier(train_set, params)
+        classifier = new_classifier(train_set, params, loss=loss)
         if rank.world_size > 1:  # the same weights on every rank, but dropout of its own
             stream = f"classifier-dropout.{_STREAM}.{rank.rank}"
             torch.manual_seed(int(make_rng(seed, stream).integers(2**62)))
-        history = _fit(classifier, train_set, validation, params, class_weighted, seed, rank)
+        history = _fit(classifier, train_set, validation, params, loss, seed, rank)
     return classifier.eval(), pd.DataFrame(history)
 
 
@@ -147,7 +147,7 @@ def train_rank(inputs: dict[str, ImageSet], job: dict, rank: Rank) -> dict:
     best weights: {"classifier": its state, "history": plain rows, "digest": the weights' hash}."""
     params = NetworkParams(**job["params"])
     classifier, history = train_on_rank(inputs["train_set"], inputs["validation"], params,
-                                        job["seed"], job["class_weighted"], rank)  # fmt: skip
+                                        job["seed"], Loss(**job["loss"]), rank)  # fmt: skip
     rows = [{key: value.item() if isinstance(value, np.generic) else value
              for key, value in row.items()} for row in history.to_dict("records")]  # fmt: skip
     return {"classifier": classifier.state_dict(), "history": rows,
@@ -161,7 +161,7 @@ _NOT_IN_FINGERPRINT = {"checkpoint_dir", "resume"}
 
 
 def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierParams, seed: int,
-                class_weighted: bool) -> str:  # fmt: skip
+                loss: Loss = PLAIN) -> str:  # fmt: skip
     """Same data, seed and training parameters -> same fingerprint -> the same network."""
     digest = hashlib.sha256()
     for image_set in (train_set, validation):
@@ -169,7 +169,7 @@ def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierPar
         digest.update(image_set.labels.tobytes())
         digest.update(json.dumps(list(image_set.class_names)).encode())
     settings = params.model_dump(mode="json", exclude=_NOT_IN_FINGERPRINT) | {
-        "seed": seed, "class_weighted": class_weighted, "synthbalance": __version__,
+        "seed": seed, "synthbalance": __version__, **loss.fingerprint(),
     }  # fmt: skip
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]
@@ -180,22 +180,22 @@ def kept_classifier(
     validation: ImageSet,
     params: ClassifierParams,
     seed: int,
-    class_weighted: bool = False,
+    loss: Loss = PLAIN,
 ) -> tuple[Classifier, pd.DataFrame]:
     """``train_classifier``, or the network it trained before on the same data with the same
     seed and parameters (``params.resume``), read from ``params.checkpoint_dir``."""
     if not params.resume:
-        return train_classifier(train_set, validation, params, seed, class_weighted)
-    key = fingerprint(train_set, validation, params, seed, class_weighted)
+        return train_classifier(train_set, validation, params, seed, loss)
+    key = fingerprint(train_set, validation, params, seed, loss)
     path = Path(params.checkpoint_dir) / f"classifier-{key}.pt"
     if path.exists():
         saved = torch.load(path, map_location="cpu", weights_only=True)
         with torch.random.fork_rng(devices=[]):  # its weights are replaced: RNG untouched
-            classifier = new_classifier(train_set, params)
+            classifier = new_classifier(train_set, params, loss=loss)
         classifier.load_state_dict(saved["state_dict"])
         logger.info("classifier: reusing the network in %s", path)
         return classifier.eval(), pd.DataFrame(saved["history"])
-    classifier, history = train_classifier(train_set, validation, params, seed, class_weighted)
+    classifier, history = train_classifier(train_set, validation, params, seed, loss)
     path.parent.mkdir(parents=True, exist_ok=True)
     # written whole or not at all, as the GAN's checkpoints: a killed save leaves no file
     save_checkpoint(path, {"state_dict": classifier.state_dict(),
@@ -208,7 +208,7 @@ def train_replicates(
     validations: Sequence[ImageSet],
     params: ClassifierParams,
     seed: int,
-    class_weighted: bool = False,
+    loss: Loss = PLAIN,
 ) -> tuple[Classifier, pd.DataFrame]:
     """(one network per replicate r, trained on ``train_sets[r]`` and selected on
     ``validations[r]`` from replicate r's seed; their curves, with a ``replicate`` column)."""
@@ -219,11 +219,11 @@ def train_replicates(
         )
     replicates = list(range(len(train_sets)))
     with torch.random.fork_rng(devices=[]):  # each network's weights are replaced below
-        combined = new_classifier(train_sets[0], params, replicates)
+        combined = new_classifier(train_sets[0], params, replicates, loss)
     curves = []
     for r, (train_set, validation) in enumerate(zip(train_sets, validations, strict=True)):
         network, history = kept_classifier(train_set, validation, params,
-                                           replicate_seed(seed, r), class_weighted)  # fmt: skip
+                                           replicate_seed(seed, r), loss)  # fmt: skip
         combined.nets[str(r)].load_state_dict(network.nets["0"].state_dict())
         curves.append(history.assign(replicate=r))
     return combined.eval(), pd.concat(curves, ignore_index=True)

@@ -7,6 +7,7 @@ import torch
 import torch_fidelity.feature_extractor_inceptionv3 as fidelity
 
 from synthbalance.config import NetworkParams, QualityParams
+from synthbalance.pipelines.quality.extractor import fit_feature_extractor
 from synthbalance.pipelines.quality.inception import (
     InceptionError,
     inception_features,
@@ -14,10 +15,7 @@ from synthbalance.pipelines.quality.inception import (
     load_inception,
 )
 from synthbalance.pipelines.quality.measures import frechet_distance
-from synthbalance.pipelines.quality.nodes import (
-    fit_feature_extractor,
-    score_synthetic,
-)
+from synthbalance.pipelines.quality.nodes import score_synthetic
 from tests.conftest import make_image_set
 
 

@@ -3,11 +3,8 @@ import pytest
 
 from synthbalance.config import NetworkParams, QualityParams
 from synthbalance.images import ImageSet
-from synthbalance.pipelines.quality.nodes import (
-    fit_feature_extractor,
-    score_progress,
-    score_synthetic,
-)
+from synthbalance.pipelines.quality.extractor import fit_feature_extractor
+from synthbalance.pipelines.quality.nodes import score_progress, score_synthetic
 from tests.conftest import make_image_set
 
 

@@ -90,3 +90,23 @@ def test_every_gan_strategy_against_every_simple_one_with_holm():
     pairs = verdict(results, "balanced_accuracy")["pairs"]
     assert [(p["strategy"], p["against"]) for p in pairs] == [("gan", "none"), ("gan", "smote")]
     assert all(p["p_holm"] >= p["p_value"] for p in pairs)
+
+
+def test_each_gan_strategy_is_also_set_against_the_non_gan_rival():
+    results = {
+        "augment": result("augment", [0.90, 0.91, 0.92]),
+        "ldam_drw": result("ldam_drw", [0.93, 0.94, 0.95], [0.99, 0.99, 0.99]),
+        "gan": result("gan", [0.92, 0.93, 0.94]),
+        "deepsmote": result("deepsmote", [0.89, 0.90, 0.91]),
+    }
+    found = verdict(results, "balanced_accuracy")
+    assert found["best_simple"] == "ldam_drw"  # a new simple strategy, chosen on validation
+    assert [(c["strategy"], c["against"]) for c in found["comparisons"]] == [
+        ("gan", "ldam_drw"), ("deepsmote", "ldam_drw")]  # fmt: skip
+    (rival,) = found["against_rival"]
+    assert (rival["strategy"], rival["against"]) == ("gan", "deepsmote")
+    assert rival["difference"] == pytest.approx(0.03)
+    assert rival["words"].startswith("GAN rebalancing (gan) beat the non-GAN generative rival "
+                                     "(deepsmote)")  # fmt: skip
+    assert found["comparisons"][1]["words"].startswith("DeepSMOTE rebalancing (deepsmote) did "
+                                                       "worse than the best simple")  # fmt: skip

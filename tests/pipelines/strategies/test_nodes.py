@@ -11,19 +11,23 @@ from tests.conftest import make_image_set
 
 @pytest.fixture(scope="module")
 def data():
-    """A full split; the kept, imbalanced part; its validation; and 30 synthetic images of c1."""
+    """A full split; the kept, imbalanced part; its validation; 30 synthetic images of c1 and
+    30 DeepSMOTE ones."""
     full = make_image_set([60, 60, 60], seed=0)
     kept = full.take(np.concatenate([np.arange(0, 60), np.arange(60, 72), np.arange(120, 180)]))
     train, validation = stratified_split(kept, 0.2, np.random.default_rng(0), "validation")
     fake = make_image_set([0, 30, 0], seed=9)
     synthetic = ImageSet(fake.images, fake.labels, full.class_names, np.full(30, "synthetic"))
-    return full, train, validation, synthetic
+    other = make_image_set([0, 30, 0], seed=8)
+    decoded = ImageSet(other.images, other.labels, full.class_names, np.full(30, "deepsmote"))
+    return full, train, validation, synthetic, decoded
 
 
 def build(data, strategy, seed=0):
-    full, train, validation, synthetic = data
+    full, train, validation, synthetic, decoded = data
     return build_train_set(StrategiesParams(), seed, strategy, train_imbalanced=train,
-                           synthetic=synthetic, train_full=full, validation=validation)  # fmt: skip
+                           synthetic=synthetic, deepsmote=decoded, train_full=full,
+                           validation=validation)  # fmt: skip
 
 
 def origins(image_set) -> dict[str, int]:
@@ -36,6 +40,10 @@ def origins(image_set) -> dict[str, int]:
     [
         ("none", [48, 9, 48], {"real": 105}),
         ("class_weight", [48, 9, 48], {"real": 105}),
+        ("logit_adjust", [48, 9, 48], {"real": 105}),
+        ("threshold", [48, 9, 48], {"real": 105}),
+        ("ldam_drw", [48, 9, 48], {"real": 105}),
+        ("deepsmote", [48, 39, 48], {"real": 105, "deepsmote": 30}),
         ("oversample", [48, 39, 48], {"real": 105, "duplicated": 30}),
         ("smote", [48, 39, 48], {"real": 105, "smote": 30}),
         ("augment", [48, 39, 48], {"real": 105, "augmented": 30}),
@@ -53,7 +61,7 @@ def test_each_strategy_has_its_counts_and_origins(data, strategy, counts, expect
 
 @pytest.mark.parametrize("strategy", sorted(REGISTRY))
 def test_no_removed_or_validation_image_reaches_a_strategy_but_oracle(data, strategy):
-    full, train, validation, _ = data
+    full, train, validation, *_ = data
     train_set = build(data, strategy)
     real = {img.tobytes() for img, o in zip(train_set.images, train_set.origin, strict=True)
             if o in ("real", "duplicated")}  # fmt: skip
@@ -68,7 +76,7 @@ def test_same_seed_same_train_set(data, strategy):
 
 
 def test_inputs_are_not_changed(data):
-    _, train, _, synthetic = data
+    _, train, _, synthetic, _ = data
     before = train.images.copy(), synthetic.images.copy()
     for strategy in REGISTRY:
         build(data, strategy)
@@ -93,9 +101,9 @@ class Untouchable:
 
 
 def test_each_builder_is_handed_only_the_datasets_its_record_names(data):
-    full, train, validation, synthetic = data
-    every = {"train_imbalanced": train, "synthetic": synthetic, "train_full": full,
-             "validation": validation}  # fmt: skip
+    full, train, validation, synthetic, decoded = data
+    every = {"train_imbalanced": train, "synthetic": synthetic, "deepsmote": decoded,
+             "train_full": full, "validation": validation}  # fmt: skip
     for name, strategy in REGISTRY.items():
         given = {k: v if k in strategy.needs else Untouchable() for k, v in every.items()}
         assert len(build_train_set(StrategiesParams(), 0, name, **given)) > 0
@@ -104,7 +112,7 @@ def test_each_builder_is_handed_only_the_datasets_its_record_names(data):
 
 
 def test_smote_needs_two_images_of_a_rare_class(data):
-    _, train, _, synthetic = data
+    _, train, _, synthetic, _ = data
     one_rare = np.flatnonzero(train.labels == 1)[:1]
     lonely = train.take(np.sort(np.concatenate([np.flatnonzero(train.labels != 1), one_rare])))
     with pytest.raises(ValueError, match="at least 2 real images"):

@@ -3,6 +3,7 @@ from functools import partial, update_wrapper
 from kedro.pipeline import Pipeline, node
 
 from synthbalance.pipelines import (
+    deepsmote,
     evaluate,
     gan,
     imbalance,
@@ -13,18 +14,27 @@ from synthbalance.pipelines import (
     strategies,
 )
 from synthbalance.seeding import replicate_seed
-from synthbalance.shape import quality_in_balance, redraw_imbalance, replicate, replicates
+from synthbalance.shape import (
+    quality_in_balance,
+    redraw_imbalance,
+    replicate,
+    replicates,
+    strategies_to_run,
+)
 
 
 def replicate_pipeline(r: int, redraw: bool) -> Pipeline:
     """Everything replicate ``r`` draws again, under the namespace replicate_<r>: its seed,
-    then (with ``redraw_imbalance``) its imbalance, its GAN, samples and training sets."""
+    then (with ``redraw_imbalance``) its imbalance, its GAN, samples, DeepSMOTE's autoencoder
+    and samples (when ``deepsmote`` runs) and training sets."""
     seed = update_wrapper(partial(replicate_seed, replicate=r), replicate_seed)
     parts = Pipeline([node(seed, "params:seed", "seed", name="replicate_seed")])
     if redraw:
         parts += imbalance.drawn(seed="seed")
-    parts += (gan.create_pipeline(seed="seed") + sample.create_pipeline(seed="seed")
-              + strategies.create_pipeline(seed="seed"))  # fmt: skip
+    parts += gan.create_pipeline(seed="seed") + sample.create_pipeline(seed="seed")
+    if "deepsmote" in strategies_to_run():
+        parts += deepsmote.create_pipeline(seed="seed")
+    parts += strategies.create_pipeline(seed="seed")
     inputs = parts.inputs()
     parameters = {name for name in inputs if name.startswith("params:")}
     return Pipeline(parts, namespace=replicate(r), inputs=inputs - parameters,

@@ -8,14 +8,18 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix
 
-from synthbalance.config import ClassifierParams
+from synthbalance.config import ClassifierParams, StrategiesParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import classification_metrics, rare_classes
 from synthbalance.models.classifier import Classifier
 from synthbalance.results import ReplicateRun, StrategyResult
 from synthbalance.seeding import replicate_seed
+from synthbalance.shape import replicate as replicate_name
+from synthbalance.training.classifier import logits as network_logits
 from synthbalance.training.classifier import probabilities as predict
 from synthbalance.training.classifier import train_replicates
+from synthbalance.training.losses import Loss, log_prior
+from synthbalance.training.thresholds import choose_tau
 
 
 def per_replicate(sets: dict[str, ImageSet], name: str, replicates: int) -> list[ImageSet]:
@@ -32,14 +36,42 @@ def per_replicate(sets: dict[str, ImageSet], name: str, replicates: int) -> list
     return numbered
 
 
-def train_strategy(params: ClassifierParams, seed: int, class_weighted: bool = False,
+def train_strategy(params: ClassifierParams, seed: int, loss: str = "cross_entropy",
+                   strategies: StrategiesParams | None = None,
                    **sets: ImageSet) -> tuple[Classifier, pd.DataFrame]:  # fmt: skip
-    """The strategy's network of each replicate r (``train_set_<r>``), selected on its
+    """The strategy's network of each replicate r (``train_set_<r>``), trained with ``loss``
+    (its settings: ``strategies.<loss>``, where that block exists) and selected on its
     validation set: ``training.classifier.train_replicates``."""
+    block = getattr(strategies, loss, None) if strategies is not None else None
+    settings = block.model_dump() if block is not None else {}
     count = sum(name.startswith("train_set_") for name in sets)
     return train_replicates(per_replicate(sets, "train_set", count),
                             per_replicate(sets, "validation", count), params, seed,
-                            class_weighted)  # fmt: skip
+                            Loss(loss, settings))  # fmt: skip
+
+
+def move_thresholds(classifier: Classifier, training_history: pd.DataFrame,
+                    strategies: StrategiesParams, params: ClassifierParams,
+                    **sets: ImageSet) -> tuple[Classifier, pd.DataFrame, dict]:  # fmt: skip
+    """``classifier``'s networks unchanged, each replicate r's logits less τ_r·log(prior of
+    ``train_set_<r>``), τ_r chosen from ``strategies.threshold.taus`` by
+    ``params.select_by`` on r's validation set: (that classifier, the networks' own curves,
+    each replicate's τ and validation score as MLflow metrics)."""
+    count = len(classifier.replicates)
+    train_sets = per_replicate(sets, "train_set", count)
+    validations = per_replicate(sets, "validation", count)
+    offsets, metrics = {}, {}
+    for r in classifier.replicates:
+        prior = log_prior(train_sets[r].class_counts())
+        held = validations[r]
+        tau, scores = choose_tau(network_logits(classifier, r, held.images), held.labels, prior,
+                                 strategies.threshold.taus, params.select_by)  # fmt: skip
+        offsets[r] = tau * prior
+        metrics[f"{replicate_name(r)}.tau"] = {"value": tau, "step": 0}
+        metrics[f"{replicate_name(r)}.val_{params.select_by}"] = [
+            {"value": value, "step": step} for step, value in enumerate(scores.values())
+        ]
+    return classifier.with_offsets(offsets), training_history, metrics
 
 
 def score_classifier(classifier: Classifier, test_set: ImageSet, synthetic: ImageSet,

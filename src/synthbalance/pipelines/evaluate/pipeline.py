@@ -2,8 +2,14 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
+from synthbalance.config import StrategiesParams
 from synthbalance.pipelines.evaluate.compare import compare_strategies
-from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier, train_strategy
+from synthbalance.pipelines.evaluate.nodes import (
+    move_thresholds,
+    report_strategy,
+    score_classifier,
+    train_strategy,
+)
 from synthbalance.results import RESULT_TAG
 from synthbalance.shape import redraw_imbalance, replicate, replicates, strategies_to_run
 from synthbalance.strategies import REGISTRY
@@ -20,27 +26,45 @@ def _validations(count: int, redraw: bool) -> dict[str, str]:
     return {f"validation_{r}": f"{replicate(r)}.validation" for r in range(count)}
 
 
+def _network(strategy: str, train_sets: dict, validations: dict) -> tuple[node, set[str]]:
+    """The node that gives the strategy its ``classifier`` and ``training_history``: trained
+    with its loss, or (``adjusts``) another strategy's networks adjusted at prediction; and
+    the datasets it reads from outside the namespace."""
+    record = REGISTRY[strategy]
+    if record.adjusts is not None:
+        source = f"strategy.{record.adjusts}"
+        inputs = {"classifier": f"{source}.classifier",
+                  "training_history": f"{source}.training_history",
+                  "strategies": "params:strategies", "params": "params:classifier",
+                  **train_sets, **validations}  # fmt: skip
+        made = node(move_thresholds, inputs=inputs,
+                    outputs=["classifier", "training_history", "thresholds"],
+                    name="move_thresholds")  # fmt: skip
+        return made, {f"{source}.classifier", f"{source}.training_history"}
+    has_settings = record.loss in StrategiesParams.model_fields  # logit_adjust, ldam_drw
+    settings = {"strategies": "params:strategies"} if has_settings else {}
+    made = node(
+        _bind(train_strategy, loss=record.loss),
+        inputs={"params": "params:classifier", "seed": "params:seed", **settings,
+                **train_sets, **validations},
+        outputs=["classifier", "training_history"],
+        name="train_classifier",
+    )  # fmt: skip
+    return made, set()
+
+
 def strategy_evaluation(strategy: str, count: int = 1, redraw: bool = False) -> Pipeline:
-    """Train, score and report one strategy's network of each of ``count`` replicates (each on
-    ``replicate_<r>.strategy.<name>.train_set``), under the namespace strategy.<name>."""
-    weighted = REGISTRY[strategy].weighted_loss
+    """Train (or adjust), score and report one strategy's network of each of ``count``
+    replicates (each on ``replicate_<r>.strategy.<name>.train_set``), under the namespace
+    strategy.<name>."""
     train_sets = {f"train_set_{r}": f"{replicate(r)}.strategy.{strategy}.train_set"
                   for r in range(count)}  # fmt: skip
     validations = _validations(count, redraw)
     first = train_sets["train_set_0"]
+    network, borrowed = _network(strategy, train_sets, validations)
     template = Pipeline(
         [
-            node(
-                _bind(train_strategy, class_weighted=weighted),
-                inputs={
-                    "params": "params:classifier",
-                    "seed": "params:seed",
-                    **train_sets,
-                    **validations,
-                },
-                outputs=["classifier", "training_history"],
-                name="train_classifier",
-            ),
+            network,
             node(
                 score_classifier,
                 inputs={
@@ -75,8 +99,9 @@ def strategy_evaluation(strategy: str, count: int = 1, redraw: bool = False) -> 
             f"{replicate(0)}.synthetic",
             *train_sets.values(),
             *validations.values(),
+            *borrowed,
         },
-        parameters={"params:classifier", "params:seed"},
+        parameters={name for name in template.inputs() if name.startswith("params:")},
     )
 
 

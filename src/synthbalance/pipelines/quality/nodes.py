@@ -12,10 +12,7 @@ half scored exactly like the synthetic set — the row a perfect generator would
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,13 +20,12 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
-from synthbalance import __version__
 from synthbalance.config import QualityParams
 from synthbalance.datasets import loaded
-from synthbalance.images import ImageSet, stratified_split
+from synthbalance.images import ImageSet
 from synthbalance.models.classifier import Classifier
-from synthbalance.models.edge import to_unit
 from synthbalance.pipelines.quality import measures
+from synthbalance.pipelines.quality.extractor import embed
 from synthbalance.pipelines.quality.inception import (
     candidate_scores,
     inception_features,
@@ -37,51 +33,8 @@ from synthbalance.pipelines.quality.inception import (
 )
 from synthbalance.seeding import make_rng
 from synthbalance.statistics import t_interval
-from synthbalance.training.classifier import train_classifier
 
 logger = logging.getLogger(__name__)
-
-
-def _digest(image_set: ImageSet) -> str:
-    digest = hashlib.sha256(np.ascontiguousarray(image_set.images).tobytes())
-    digest.update(image_set.labels.tobytes())
-    return digest.hexdigest()[:16]
-
-
-def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int) -> Classifier:
-    """The measuring CNN, trained on the full real train split with the dataset's own labels
-    (all ten digits, not the task's "5 vs the rest": richer features), once per split."""
-    # Keyed by the split, the seed and the release: new code trains a new instrument.
-    path = Path(params.cache_dir) / f"extractor-{_digest(raw_train)}-{seed}-{__version__}.pt"
-    config = params.extractor.model_dump(mode="json")
-    if path.exists():
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        if saved.get("params") == config:
-            extractor = Classifier(**saved["config"])
-            extractor.load_state_dict(saved["state_dict"])
-            logger.info("quality: reusing the feature extractor in %s", path)
-            return extractor.eval()
-    # 5% of the split, stratified, only to pick the extractor's best weights.
-    train, held = stratified_split(raw_train, 0.05, make_rng(seed, "quality-extractor"), "check")
-    extractor, _ = train_classifier(train, held, params.extractor, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    torch.save({"params": config, "config": extractor.config,
-                "state_dict": extractor.state_dict()}, partial)  # fmt: skip
-    partial.replace(path)
-    return extractor
-
-
-@torch.inference_mode()
-def embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(penultimate-layer features (n, d), predicted labels (n,)) of uint8 images."""
-    net = extractor.nets[str(extractor.replicates[0])].eval()
-    features, labels = [], []
-    for batch in torch.from_numpy(np.array(images)).split(1024):
-        hidden = net[:-1](to_unit(batch))  # everything but the last linear layer
-        features.append(hidden)
-        labels.append(net[-1](hidden).argmax(1))
-    return torch.cat(features).numpy(), torch.cat(labels).numpy()
 
 
 def _score(candidate, train, reference, extractor, params, rng) -> tuple[dict, dict]:
@@ -185,6 +138,20 @@ def _memorisation(scores: dict, near: dict, held_near: dict, params: QualityPara
     return scores
 
 
+def _draws(sets, scored, extractor, params, rng) -> tuple[list[dict], int, tuple]:
+    """Each of ``params.subsamples`` subsamples of each set, the held-back set's size, scored:
+    (their scores, the size of a subsample, (the first subsample, its nearest images)))."""
+    labels, held, train, shared, held_near = scored
+    draws, first = [], None
+    for image_set in sets:
+        for _ in range(params.subsamples):
+            fake = _of(image_set, labels, len(held), rng)
+            scores, near = _score(fake, train, shared, extractor, params, rng)
+            draws.append(_memorisation(scores, near, held_near, params))
+            first = first or (fake, near)
+    return draws, len(fake), first
+
+
 def _row(group: str, kind: str, images: int, draws: list[dict]) -> dict:
     """One row of the table: each figure's mean over ``draws`` and, with several, its 95%
     t-interval over them (``<figure>_low``, ``<figure>_high``)."""
@@ -202,41 +169,44 @@ def score_synthetic(
     train_imbalanced: ImageSet,
     params: QualityParams,
     seed: int,
-    **synthetic: ImageSet,
+    **generated: ImageSet,
 ) -> tuple[pd.DataFrame, dict, Image.Image]:
     """(a row per class and set, the same as MLflow metrics, the closest synthetic/training
-    pairs): synthetic and held-back real images, each against the reference real images.
+    pairs): generated and held-back real images, each against the reference real images.
 
-    ``synthetic``: each replicate's synthetic set (``synthetic_<r>``). The held-back set is
-    scored once; the synthetic row is the mean over ``params.subsamples`` subsamples of each
-    replicate's set, each the held-back set's size (Fréchet distance, recall and coverage
-    depend on how many images are scored: equal sizes make the two rows comparable), with a
-    95% t-interval over those subsamples."""
-    sets = [synthetic[name] for name in sorted(synthetic)]
-    if not sets:
+    ``generated``: each replicate's GAN samples (``synthetic_<r>``) and, when it runs,
+    DeepSMOTE's (``deepsmote_<r>``): a ``synthetic`` and a ``deepsmote`` row. The held-back
+    set is scored once; a generated row is the mean over ``params.subsamples`` subsamples of
+    each replicate's set, each the held-back set's size (Fréchet distance, recall and coverage
+    depend on how many images are scored: equal sizes make the rows comparable), with a 95%
+    t-interval over those subsamples."""
+    kinds = {kind: [generated[name] for name in sorted(generated) if name.startswith(kind)]
+             for kind in ("synthetic", "deepsmote")}  # fmt: skip
+    if not kinds["synthetic"]:
         raise ValueError("score_synthetic needs at least one synthetic set (synthetic_<r>)")
     rng = make_rng(seed, "quality")
     inception = load_inception(params.inception_weights) if params.inception_weights else None
     unseen = _unseen(train_full, train_imbalanced)
-    rows, pairs = [], None
+    rows, pairs, scored = [], None, {}
     with torch.random.fork_rng(devices=[]):  # KID and IS draw subsets from torch's generator
         torch.manual_seed(int(rng.integers(2**62)))
-        for group, labels in _groups(sets[0].labels, train_full.class_names).items():
+        for group, labels in _groups(kinds["synthetic"][0].labels, train_full.class_names).items():
             reference, held, train = _real_sets(train_full, train_imbalanced, unseen, labels,
                                                 params, seed)  # fmt: skip
             shared = _shared(feature_extractor, reference, train, inception, params, rng)
             held_scores, held_near = _score(held, train, shared, feature_extractor, params, rng)
-            draws = []
-            for image_set in sets:
-                for _ in range(params.subsamples):
-                    fake = _of(image_set, labels, len(held), rng)
-                    scores, near = _score(fake, train, shared, feature_extractor, params, rng)
-                    draws.append(_memorisation(scores, near, held_near, params))
-                    if pairs is None:
-                        pairs = _closest_pairs(fake, train, near["pixels"], params.grid_pairs)
+            scored[group] = (labels, held, train, shared, held_near)
+            draws, size, (fake, near) = _draws(kinds["synthetic"], scored[group],
+                                               feature_extractor, params, rng)  # fmt: skip
+            if pairs is None:
+                pairs = _closest_pairs(fake, train, near["pixels"], params.grid_pairs)
             held_scores = _memorisation(held_scores, held_near, held_near, params)
-            rows += [_row(group, "synthetic", len(fake), draws),
+            rows += [_row(group, "synthetic", size, draws),
                      _row(group, "held_back", len(held), [held_scores])]  # fmt: skip
+        # DeepSMOTE's rows after every GAN row: the GAN's draw the same numbers without it
+        for group, sets in ((g, kinds["deepsmote"]) for g in scored if kinds["deepsmote"]):
+            draws, size, _ = _draws(sets, scored[group], feature_extractor, params, rng)
+            rows.append(_row(group, "deepsmote", size, draws))
     metrics = {
         f"{row['group']}.{row['set']}.{key}": {"value": float(row[key]), "step": 0}
         for row in rows

@@ -1,20 +1,19 @@
 from kedro.pipeline import Pipeline, node
 
-from synthbalance.pipelines.quality.nodes import (
-    fit_feature_extractor,
-    score_progress,
-    score_synthetic,
-)
-from synthbalance.shape import drawn, redraw_imbalance, replicate, replicates
+from synthbalance.pipelines.quality.extractor import fit_feature_extractor
+from synthbalance.pipelines.quality.nodes import score_progress, score_synthetic
+from synthbalance.shape import drawn, redraw_imbalance, replicate, replicates, strategies_to_run
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """The synthetic images of every replicate (and replicate 0's GAN's progress) against
+    """The synthetic images of every replicate (and DeepSMOTE's, when it runs; and replicate
+    0's GAN's progress) against
     real images the GAN never saw, in the feature space of an extractor trained once. When
     each replicate draws its own imbalance, replicate 0's alone: the images another
     replicate's GAN never saw are another set."""
     first, seen = replicate(0), drawn("train_imbalanced")
     scored = 1 if redraw_imbalance() else replicates()
+    kinds = ["synthetic"] + (["deepsmote"] if "deepsmote" in strategies_to_run() else [])
     return Pipeline(
         [
             node(
@@ -31,7 +30,11 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "train_imbalanced": seen,
                     "params": "params:quality",
                     "seed": "params:seed",
-                    **{f"synthetic_{r}": f"{replicate(r)}.synthetic" for r in range(scored)},
+                    **{
+                        f"{kind}_{r}": f"{replicate(r)}.{kind}"
+                        for r in range(scored)
+                        for kind in kinds
+                    },
                 },
                 outputs=["quality_table", "quality_metrics", "memorisation_grid"],
                 name="score_synthetic",

@@ -54,6 +54,7 @@ def build_report(
     quality_table: pd.DataFrame | None = None,
     quality_progress: pd.DataFrame | None = None,
     memorisation_grid: Image.Image | None = None,
+    deepsmote_grid: Image.Image | None = None,
     **reports: StrategyResult,
 ) -> tuple[str, dict, dict]:
     """(the page, the verdict as data, the verdict's numbers as MLflow metrics).
@@ -75,7 +76,7 @@ def build_report(
         statistics(found),
         _settings(parameters, test_set, rare),
         class_shares(train_set, test_set),
-        *_data_sections(imbalance_summary, synthetic_grid),
+        *_data_sections(imbalance_summary, synthetic_grid, deepsmote_grid),
         "<h2>The strategies on the real test set</h2>",
         _comparison(comparison),
         _figure(comparison_chart(comparison), "balanced accuracy and rare-class F1 per strategy"),
@@ -98,8 +99,9 @@ def _plain(value):
     return value
 
 
-def _data_sections(imbalance_summary: pd.DataFrame, synthetic_grid: Image.Image) -> list[str]:
-    return [
+def _data_sections(imbalance_summary: pd.DataFrame, synthetic_grid: Image.Image,
+                   deepsmote_grid: Image.Image | None) -> list[str]:  # fmt: skip
+    parts = [
         "<h2>The imbalance</h2>",
         _table(imbalance_summary, "imbalance"),
         "<h2>Real and synthetic images of the rare classes</h2>",
@@ -107,6 +109,11 @@ def _data_sections(imbalance_summary: pd.DataFrame, synthetic_grid: Image.Image)
         "from above a row of the GAN's samples.</p>",
         _image(synthetic_grid, "real above synthetic"),
     ]
+    if deepsmote_grid is not None:
+        parts += ['<p class="note">The same for DeepSMOTE: real training images above decoded '
+                  "interpolations of their codes.</p>",
+                  _image(deepsmote_grid, "real above DeepSMOTE")]  # fmt: skip
+    return parts
 
 
 def _page(sections: list[str]) -> str:
@@ -118,9 +125,11 @@ def _page(sections: list[str]) -> str:
 
 
 def _verdict_metrics(found: dict) -> dict:
+    rival = {c["against"] for c in found.get("against_rival", [])}
     return {
-        f"{c['strategy']}_minus_best_simple.{found['metric']}.{key}": {"value": c[key], "step": 0}
-        for c in found["comparisons"]
+        f"{c['strategy']}_minus_{c['against'] if c['against'] in rival else 'best_simple'}"
+        f".{found['metric']}.{key}": {"value": c[key], "step": 0}
+        for c in found["comparisons"] + found.get("against_rival", [])
         for key in ("difference", "low", "high")
         if c[key] is not None
     }
@@ -172,8 +181,8 @@ def _comparison(comparison: pd.DataFrame) -> str:
     return (f'<table id="comparison"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"
             '<p class="note">The mean over replicates [its 95% t-interval] (one replicate gives '
-            "no interval). GAN-based rows are shaded; none (the baseline) and oracle (the upper "
-            "bound) are in italics.</p>")  # fmt: skip
+            "no interval). Generative rows (the GAN strategies and deepsmote) are shaded; none "
+            "(the baseline) and oracle (the upper bound) are in italics.</p>")  # fmt: skip
 
 
 def _quality(table, progress, memorisation) -> str:
@@ -186,8 +195,9 @@ def _quality(table, progress, memorisation) -> str:
         "never saw; a held-back set of such real images is scored the same way — what a "
         "perfect generator would score. FD and KID: lower is better; the rest: higher, "
         "except memorisation (the share of samples nearer a training image than real images "
-        "are to one another). Both rows are scored at the held-back set's size: the synthetic "
-        "row is the mean over subsamples of every replicate's synthetic set, and "
+        "are to one another). Every row is scored at the held-back set's size: the synthetic "
+        "row (the GAN's; deepsmote: DeepSMOTE's, when it ran) is the mean over subsamples of "
+        "every replicate's set, and "
         "<code>_low</code>, <code>_high</code> its 95% t-interval over them.</p>",
         _table(table.round(4), "quality"),
     ]

@@ -14,6 +14,8 @@ def create_pipeline(**kwargs) -> Pipeline:
               "verdict_params": "params:verdict", "parameters": "parameters"}  # fmt: skip
     if quality_in_balance():
         inputs |= {name: name for name in QUALITY}
+    if "deepsmote" in strategies_to_run():
+        inputs["deepsmote_grid"] = f"{first}.deepsmote_grid"
     # the strategies' results, which compare_strategies reads too: one edge per strategy
     inputs |= {f"{REPORT}{s}": f"strategy.{s}.report" for s in strategies_to_run()}
     return Pipeline(

@@ -28,7 +28,7 @@ def caveats(found: dict, comparison: pd.DataFrame) -> str:
         f"The best simple strategy ({found['best_simple']}) was chosen by its mean validation "
         f"{metric}, not on the test set the comparison is scored on.",
     ]
-    notes += [c["words"] for c in found["comparisons"][1:]]
+    notes += [c["words"] for c in found["comparisons"][1:] + found.get("against_rival", [])]
     if "oracle" in set(comparison["strategy"]):
         key = f"test_{found['metric']}_mean"
         oracle = comparison.set_index("strategy").loc["oracle", key]
@@ -52,23 +52,26 @@ def statistics(found: dict) -> str:
     n = found["replicates"]
     head = ["GAN strategy", *[f"replicate {r}" for r in range(n)], "mean", "95% low",
             "95% high", "replicates needed"]  # fmt: skip
-    rows = [[c["strategy"], *[_number(g) for g in c["per_replicate"]], _number(c["difference"]),
-             _number(c["low"]), _number(c["high"]), c["replicates_needed"] or "—"]
-            for c in found["comparisons"]]  # fmt: skip
+    head = ["strategy", "against", *head[1:]]
+    rows = [[c["strategy"], c["against"], *[_number(g) for g in c["per_replicate"]],
+             _number(c["difference"]), _number(c["low"]), _number(c["high"]),
+             c["replicates_needed"] or "—"]
+            for c in found["comparisons"] + found.get("against_rival", [])]  # fmt: skip
     pairs = [[p["strategy"], p["against"], _number(p["difference"]), _number(p["low"]),
               _number(p["high"]), _number(p["p_value"], 3, False), _number(p["p_holm"], 3, False)]
              for p in found["pairs"]]  # fmt: skip
     chosen = ", ".join(f"{s} {v:.4f}" for s, v in found["validation_scores"].items())
     return (
-        f'<h2>The verdict\'s numbers</h2><p class="note">Test {_e(metric)} of each GAN strategy '
-        f"minus that of {_e(found['best_simple'])}, replicate by replicate. The simple "
+        f'<h2>The verdict\'s numbers</h2><p class="note">Test {_e(metric)} of each generative '
+        f"strategy minus that of {_e(found['best_simple'])} (and of each GAN strategy minus "
+        "that of the non-GAN generative rival, when it ran), replicate by replicate. The simple "
         f"strategies' mean validation {_e(metric)}: {_e(chosen)}.</p>"
         + _rows_table("differences", head, rows)
-        + '<p class="note">Each GAN strategy against every simple strategy: paired t-test '
-        "over replicates, p-values adjusted by Holm over the whole table.</p>"
+        + '<p class="note">Each generative strategy against every simple strategy: paired '
+        "t-test over replicates, p-values adjusted by Holm over the whole table.</p>"
         + _rows_table(
             "pairs",
-            ["GAN strategy", "against", "difference", "95% low", "95% high", "p", "p (Holm)"],
+            ["strategy", "against", "difference", "95% low", "95% high", "p", "p (Holm)"],
             pairs,
         )
     )

@@ -9,8 +9,13 @@ training's randomness, not only the test images'. The best simple strategy is th
 highest mean *validation* score of the metric: chosen on the test set, the largest of several
 noisy scores would sit above its true value and flatter a negative verdict.
 
-Beside the headline comparison, a table holds each GAN strategy against every simple strategy,
-with a paired t-test's p-value and the Holm-adjusted one (over all the table's pairs).
+The non-GAN generative rival (``deepsmote``) is set against the best simple strategy like
+the GAN strategies, and each GAN strategy is also set against it: did the GAN beat the
+best-known generative oversampler that is not a GAN?
+
+Beside the headline comparison, a table holds each generative strategy against every simple
+strategy, with a paired t-test's p-value and the Holm-adjusted one (over all the table's
+pairs).
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from scipy import stats
 from synthbalance.results import StrategyResult
 from synthbalance.strategies import REGISTRY, of_family
 
-# The candidates for "the best simple strategy", and the GAN strategies set against it.
+# The candidates for "the best simple strategy", the GAN strategies set against it, and the
+# non-GAN generative rivals set against it and against each GAN strategy.
 SIMPLE = tuple(of_family("baseline", "simple"))
-GAN = tuple(name for name in of_family("generative") if REGISTRY[name].in_verdict)
+_JUDGED = [name for name in of_family("generative") if REGISTRY[name].in_verdict]
+GAN = tuple(name for name in _JUDGED if not REGISTRY[name].rival)
+RIVAL = tuple(name for name in _JUDGED if REGISTRY[name].rival)
 LEVEL = 0.95
 _MOST = 10_000  # the largest replicate count replicates_needed reports
 
@@ -82,40 +90,52 @@ def holm(p_values: list[float]) -> list[float]:
 
 
 def verdict(results: dict[str, StrategyResult], metric: str) -> dict:
-    """Each GAN strategy against the best simple one (by mean validation ``metric``), in
-    numbers and in words; and each GAN strategy against every simple one (Holm)."""
+    """Each GAN strategy (then each rival) against the best simple one (by mean validation
+    ``metric``), in numbers and in words; each GAN strategy against each rival; and each of
+    them against every simple one (Holm)."""
     simple = [s for s in SIMPLE if s in results]
     gans = [s for s in GAN if s in results]
+    rivals = [s for s in RIVAL if s in results]
     replicates = min((len(r.runs) for r in results.values()), default=0)
     found = {"metric": metric, "replicates": replicates, "level": LEVEL,
              "best_simple_selected_on": "validation"}  # fmt: skip
     if not simple or not gans:
         missing = "no GAN strategy" if not gans else "no simple strategy"
         return found | {"sentence": f"No verdict: this run has {missing} (strategies.run).",
-                        "best_simple": None, "comparisons": [], "pairs": []}  # fmt: skip
+                        "best_simple": None, "comparisons": [], "against_rival": [],
+                        "pairs": []}  # fmt: skip
     test, val = f"test_{metric}", f"val_{metric}"
     chosen_by = {s: float(np.mean(results[s].scores(val))) for s in simple}
     best = max(simple, key=lambda s: chosen_by[s])  # ties: the first in the registry's order
-    comparisons = []
-    for name in gans:
-        result = paired(results[name].scores(test), results[best].scores(test))
-        comparisons.append({"strategy": name, "against": best, **result,
-                            "words": words(name, best, metric, result)})  # fmt: skip
+
+    def compare(name: str, other: str, who: str) -> dict:
+        result = paired(results[name].scores(test), results[other].scores(test))
+        return {"strategy": name, "against": other, **result,
+                "words": words(metric, result, _who(name), who)}  # fmt: skip
+
+    comparisons = [compare(name, best, f"the best simple strategy ({best})")
+                   for name in gans + rivals]  # fmt: skip
+    against_rival = [compare(name, rival, f"the non-GAN generative rival ({rival})")
+                     for name in gans for rival in rivals]  # fmt: skip
     pairs = [{"strategy": g, "against": s, **paired(results[g].scores(test),
                                                     results[s].scores(test))}
-             for g in gans for s in simple]  # fmt: skip
+             for g in gans + rivals for s in simple]  # fmt: skip
     for pair, adjusted in zip(pairs, holm([p["p_value"] for p in pairs]), strict=True):
         pair["p_holm"] = adjusted
     return found | {"sentence": comparisons[0]["words"], "best_simple": best,
                     "validation_scores": chosen_by, "comparisons": comparisons,
-                    "pairs": pairs}  # fmt: skip
+                    "against_rival": against_rival, "pairs": pairs}  # fmt: skip
 
 
-def words(name: str, best: str, metric: str, result: dict) -> str:
-    """The comparison in a sentence: "beat" or "did worse than" only when the interval
-    excludes zero."""
+def _who(name: str) -> str:
+    kind = "GAN" if name in GAN else "DeepSMOTE" if name == "deepsmote" else "generative"
+    return f"{kind} rebalancing ({name})"
+
+
+def words(metric: str, result: dict, who: str, rival: str) -> str:
+    """The comparison of ``who`` with ``rival`` in a sentence: "beat" or "did worse than"
+    only when the interval excludes zero."""
     gap, low, high, n = result["difference"], result["low"], result["high"], result["replicates"]
-    who, rival = f"GAN rebalancing ({name})", f"the best simple strategy ({best})"
     what = metric.replace("_", " ")
     if n < 2:
         return (f"No conclusion: one replicate gives no interval over the training's "

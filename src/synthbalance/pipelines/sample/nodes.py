@@ -7,8 +7,8 @@ import logging
 import numpy as np
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
+from synthbalance.charts import real_and_generated_grid
 from synthbalance.config import SampleParams
 from synthbalance.images import ImageSet
 from synthbalance.models.edge import to_uint8, to_unit
@@ -107,19 +107,4 @@ def sample_synthetic(
         )
     synthetic = ImageSet(np.concatenate(images), np.concatenate(labels),
                          train_imbalanced.class_names, np.full(sum(map(len, labels)), "synthetic"))
-    return synthetic, _real_and_synthetic_grid(train_imbalanced, synthetic), metrics
-
-
-def _real_and_synthetic_grid(real: ImageSet, synthetic: ImageSet, columns: int = 10) -> Image.Image:
-    """Per generated class, a row of real images above a row of synthetic ones."""
-    rows = []
-    for label in np.unique(synthetic.labels):
-        for image_set in (real, synthetic):
-            chosen = image_set.images[image_set.labels == label][:columns]
-            row = np.zeros((columns, *chosen.shape[1:]), np.uint8)
-            row[: len(chosen)] = chosen
-            rows.append(torch.from_numpy(row))
-    grid = make_grid(torch.cat(rows), nrow=columns, padding=2, pad_value=128)
-    array = grid.permute(1, 2, 0).numpy()
-    image = Image.fromarray(array[..., 0] if real.images.shape[1] == 1 else array)
-    return image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST)
+    return synthetic, real_and_generated_grid(train_imbalanced, synthetic), metrics

@@ -1,0 +1,65 @@
+"""The quality pipeline's measuring instrument: a small CNN trained once per split on the full
+real train split with the dataset's own labels, kept in ``cache_dir``; its penultimate layer
+embeds images."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from synthbalance import __version__
+from synthbalance.config import QualityParams
+from synthbalance.images import ImageSet, stratified_split
+from synthbalance.models.classifier import Classifier
+from synthbalance.models.edge import to_unit
+from synthbalance.seeding import make_rng
+from synthbalance.training.classifier import train_classifier
+
+logger = logging.getLogger(__name__)
+
+
+def _digest(image_set: ImageSet) -> str:
+    digest = hashlib.sha256(np.ascontiguousarray(image_set.images).tobytes())
+    digest.update(image_set.labels.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int) -> Classifier:
+    """The measuring CNN, trained on the full real train split with the dataset's own labels
+    (all ten digits, not the task's "5 vs the rest": richer features), once per split."""
+    # Keyed by the split, the seed and the release: new code trains a new instrument.
+    path = Path(params.cache_dir) / f"extractor-{_digest(raw_train)}-{seed}-{__version__}.pt"
+    config = params.extractor.model_dump(mode="json")
+    if path.exists():
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        if saved.get("params") == config:
+            extractor = Classifier(**saved["config"])
+            extractor.load_state_dict(saved["state_dict"])
+            logger.info("quality: reusing the feature extractor in %s", path)
+            return extractor.eval()
+    # 5% of the split, stratified, only to pick the extractor's best weights.
+    train, held = stratified_split(raw_train, 0.05, make_rng(seed, "quality-extractor"), "check")
+    extractor, _ = train_classifier(train, held, params.extractor, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    torch.save({"params": config, "config": extractor.config,
+                "state_dict": extractor.state_dict()}, partial)  # fmt: skip
+    partial.replace(path)
+    return extractor
+
+
+@torch.inference_mode()
+def embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(penultimate-layer features (n, d), predicted labels (n,)) of uint8 images."""
+    net = extractor.nets[str(extractor.replicates[0])].eval()
+    features, labels = [], []
+    for batch in torch.from_numpy(np.array(images)).split(1024):
+        hidden = net[:-1](to_unit(batch))  # everything but the last linear layer
+        features.append(hidden)
+        labels.append(net[-1](hidden).argmax(1))
+    return torch.cat(features).numpy(), torch.cat(labels).numpy()
