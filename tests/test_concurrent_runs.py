@@ -18,7 +18,7 @@ from mlflow.tracking import MlflowClient
 
 from tests.conftest import copy_project, kedro_environment, kedro_run
 
-STRATEGIES, REPLICATES = 9, 2  # conf/smoke: every strategy, two replicates
+STRATEGIES, REPLICATES = 13, 2  # conf/smoke: every strategy, two replicates
 
 
 def start(project: Path, name: str, *params: str) -> subprocess.Popen:

@@ -147,7 +147,7 @@ def test_the_same_seed_twice_gives_identical_tables_and_metrics(uninterrupted, t
     for name, table in results(project).items():
         pd.testing.assert_frame_equal(table, expected[name], check_exact=True, obj=name)
     first = child_metrics(uninterrupted[2])
-    assert len(first) == 18 and first == child_metrics(project)
+    assert len(first) == 26 and first == child_metrics(project)  # 13 strategies, 2 replicates
 
 
 @pytest.mark.slow

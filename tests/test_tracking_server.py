@@ -42,7 +42,7 @@ from tests.conftest import (
 REQUIRE_SERVICES = os.environ.get("SYNTHBALANCE_REQUIRE_SERVICES") == "1"
 TEAM_MLFLOW = PROJECT / "conf/team/mlflow.yml"
 TEAM_URI = "http://127.0.0.1:5000"  # conf/team/mlflow.yml's server, replaced in the copy
-STRATEGIES, REPLICATES = 9, 2  # conf/smoke: every strategy, two replicates
+STRATEGIES, REPLICATES = 13, 2  # conf/smoke: every strategy, two replicates
 HEADLINE_METRICS = {"test_balanced_accuracy", "test_minority_f1"}
 SERVER_START_TIMEOUT = 180  # the MLflow server answers in ~15 s on an idle 2-core machine
 # Nothing on 127.0.0.1 goes through a proxy, in this process or in `kedro run`.

@@ -216,6 +216,10 @@ def test_mlflow_ui_lists_a_child_run_per_strategy_and_replicate(mlflow_ui, brows
             for run, name in children.items()
         )
 
+    # The run table draws only the rows in view: a window tall enough for the parent and its
+    # 26 children (13 strategies, 2 replicates) shows every one at once.
+    size = browser.get_window_size()
+    browser.set_window_size(size["width"], size["height"] + 600)
     try:
         browser.get(f"{mlflow_ui}#/experiments/{experiment_id}/runs")
         wait(browser).until(lambda d: d.find_elements(By.XPATH, parent_row))
@@ -270,6 +274,7 @@ def test_mlflow_ui_lists_a_child_run_per_strategy_and_replicate(mlflow_ui, brows
                 )
     finally:
         browser.save_screenshot(str(screenshots / "mlflow_runs.png"))
+        browser.set_window_size(size["width"], size["height"])
 
     strategies = {name.split(" (replicate")[0] for name in children.values()}
     assert len(strategies) == SMOKE_STRATEGIES, sorted(strategies)
