@@ -27,6 +27,7 @@ from imblearn.over_sampling import SMOTE, RandomOverSampler
 from torchvision.transforms import v2
 
 from synthbalance.images import ImageSet, concat
+from synthbalance.training.losses import Kind as LossKind
 
 # ``augment`` below is the ``strategies.augment`` block (``config.AugmentParams``): rotation,
 # translate, scale, brightness, horizontal_flip. Typed as Any so that this module, which the
@@ -36,7 +37,6 @@ AugmentParams = Any
 # The datasets a builder may ask for, by the name of its keyword argument.
 DATASETS = ("train_imbalanced", "synthetic", "deepsmote", "train_full", "validation")
 Family = Literal["baseline", "simple", "generative", "upper_bound"]
-LossKind = Literal["cross_entropy", "class_weight", "logit_adjust", "ldam_drw"]
 
 
 @dataclass(frozen=True)
