@@ -45,14 +45,14 @@ def _number(value, digits: int = 4, sign: bool = True) -> str:
 
 
 def statistics(found: dict) -> str:
-    """Per replicate, each GAN strategy minus the best simple one; and every pair, Holm."""
+    """Per replicate, each generative strategy minus the best simple one (and each GAN
+    strategy minus the rival); and every pair, Holm."""
     if not found["comparisons"]:
         return ""
     metric = found["metric"].replace("_", " ")
     n = found["replicates"]
-    head = ["GAN strategy", *[f"replicate {r}" for r in range(n)], "mean", "95% low",
+    head = ["strategy", "against", *[f"replicate {r}" for r in range(n)], "mean", "95% low",
             "95% high", "replicates needed"]  # fmt: skip
-    head = ["strategy", "against", *head[1:]]
     rows = [[c["strategy"], c["against"], *[_number(g) for g in c["per_replicate"]],
              _number(c["difference"]), _number(c["low"]), _number(c["high"]),
              c["replicates_needed"] or "—"]
