@@ -51,14 +51,20 @@ def probabilities(classifier: Classifier, replicate: int, images: np.ndarray) ->
     return F.softmax(logits(classifier, replicate, images), 1).numpy()
 
 
-def validation_scores(classifier: Classifier, replicate: int, validation: ImageSet) -> dict:
-    """val_balanced_accuracy and val_macro_f1 (over all classes, as on the test set)."""
-    predicted = probabilities(classifier, replicate, validation.images).argmax(1)
+def selection_scores(labels: np.ndarray, predicted: np.ndarray, num_classes: int) -> dict:
+    """val_balanced_accuracy and val_macro_f1 of predicted labels (over all classes, as on the
+    test set): what ``select_by`` picks weights, and ``threshold`` its τ, by."""
     return {
-        "val_balanced_accuracy": balanced_accuracy_score(validation.labels, predicted),
-        "val_macro_f1": f1_score(validation.labels, predicted, labels=range(validation.num_classes),
-                                 average="macro", zero_division=0),
+        "val_balanced_accuracy": balanced_accuracy_score(labels, predicted),
+        "val_macro_f1": f1_score(labels, predicted, labels=range(num_classes), average="macro",
+                                 zero_division=0),
     }  # fmt: skip
+
+
+def validation_scores(classifier: Classifier, replicate: int, validation: ImageSet) -> dict:
+    """``selection_scores`` of the network of ``replicate`` on ``validation``."""
+    predicted = probabilities(classifier, replicate, validation.images).argmax(1)
+    return selection_scores(validation.labels, predicted, validation.num_classes)
 
 
 # The streams' names end in ".0": those of the first of the classifier seeds that replicates

@@ -7,26 +7,20 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from sklearn.metrics import balanced_accuracy_score, f1_score
 
-
-def score(labels: np.ndarray, predicted: np.ndarray, metric: str, num_classes: int) -> float:
-    """``metric`` (balanced_accuracy or macro_f1, as ``classifier.select_by``) of predictions."""
-    if metric == "balanced_accuracy":
-        return float(balanced_accuracy_score(labels, predicted))
-    if metric == "macro_f1":
-        return float(f1_score(labels, predicted, labels=range(num_classes), average="macro",
-                              zero_division=0))  # fmt: skip
-    raise ValueError(f"cannot choose τ by {metric!r}; choose balanced_accuracy or macro_f1")
+from synthbalance.training.classifier import selection_scores
 
 
 def choose_tau(logits: torch.Tensor, labels: np.ndarray, log_prior: torch.Tensor,
                taus: Sequence[float], metric: str) -> tuple[float, dict[float, float]]:  # fmt: skip
     """(the τ of ``taus`` whose adjusted logits score best by ``metric``, the smallest of
     those tied; each τ's score)."""
+    if metric not in ("balanced_accuracy", "macro_f1"):
+        raise ValueError(f"cannot choose τ by {metric!r}; choose balanced_accuracy or macro_f1")
     scores = {}
     for tau in sorted(taus):
         predicted = (logits - tau * log_prior).argmax(1).numpy()
-        scores[float(tau)] = score(labels, predicted, metric, logits.shape[1])
+        found = selection_scores(labels, predicted, logits.shape[1])
+        scores[float(tau)] = float(found[f"val_{metric}"])
     best = max(scores.values())
     return next(tau for tau, value in scores.items() if value == best), scores
