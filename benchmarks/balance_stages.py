@@ -1,9 +1,13 @@
 """Wall time of `kedro run --pipelines balance` per stage, in total, and its peak memory.
 
 Runs the project's default configuration on MNIST in a scratch copy of the project (its own
-data/ and mlflow.db), so that nothing is resumed from an earlier run, and prints a table.
+data/ and mlflow.db), so that nothing is resumed from an earlier run, and prints a table:
+per stage its seconds, share and seconds per replicate; the time outside any node (loading
+and saving datasets, MLflow, Kedro); the peak resident memory, and the node that was running
+when the run's memory was at its highest (sampled every 0.5 s).
 
     .venv/bin/python benchmarks/balance_stages.py --mnist data/01_raw/mnist [--out DIR]
+        [--params key=value,...]
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -21,12 +26,23 @@ from pathlib import Path
 
 from _common import save_json, scratch_project  # benchmarks/ is on sys.path when a script runs
 
-from synthbalance.pipelines import evaluate, gan, imbalance, ingest, quality, sample, strategies
+from synthbalance.pipelines import (
+    deepsmote,
+    evaluate,
+    gan,
+    imbalance,
+    ingest,
+    quality,
+    report,
+    sample,
+    strategies,
+)
 
 PROJECT = Path(__file__).parents[1]
 STAGES = {"ingest": ingest, "imbalance": imbalance, "gan": gan, "sample": sample,
-          "strategies": strategies, "evaluate": evaluate, "quality": quality}  # fmt: skip
-PER_REPLICATE = {"gan", "sample", "strategies", "evaluate"}
+          "deepsmote": deepsmote, "strategies": strategies, "evaluate": evaluate,
+          "quality": quality, "report": report}  # fmt: skip
+PER_REPLICATE = {"gan", "sample", "deepsmote", "strategies", "evaluate"}
 EVENT = re.compile(r"^(\S+ \S+)\|(Running|Completed) node: ([\w.]+)")
 
 
@@ -61,6 +77,46 @@ def node_seconds(log: str) -> dict[str, float]:
     return seconds
 
 
+def _rss_mib(pid: int) -> float:
+    """The resident memory of process ``pid`` and its children (torchrun's workers), MiB."""
+    total = 0.0
+    for child in [pid, *_children(pid)]:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith("VmRSS:")), 0) / 1024  # fmt: skip
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found] + [g for c in found for g in _children(int(c))]
+
+
+def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
+    while not stop.wait(0.5):
+        samples.append((time.time(), _rss_mib(pid)))
+
+
+def node_at(log: str, when: float) -> str:
+    """The node the sequential runner was running at ``when`` (epoch seconds), from its log."""
+    running = "(between nodes)"
+    for line in log.splitlines():
+        match = EVENT.match(line)
+        if not match:
+            continue
+        at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f").timestamp()
+        if at > when:
+            break
+        running = match[3] if match[2] == "Running" else "(between nodes)"
+    return running
+
+
 def run_balance(params: list[str]) -> dict:
     """`kedro run --pipelines balance --params ...` in a scratch copy of the project (its own
     data/ and mlflow.db, so nothing is resumed): wall seconds, this run's peak RSS, per-node
@@ -75,14 +131,21 @@ def run_balance(params: list[str]) -> dict:
             started = time.perf_counter()
             child = subprocess.Popen(command, cwd=project, env=env, stdout=log,
                                      stderr=subprocess.STDOUT)  # fmt: skip
+            samples, stop = [], threading.Event()
+            sampler = threading.Thread(target=_sample_memory, args=(child.pid, samples, stop))
+            sampler.start()
             _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
             wall = time.perf_counter() - started
+            stop.set()
+            sampler.join()
         output = (project / "stdout.log").read_text()
         if os.waitstatus_to_exitcode(status):
             sys.exit(f"kedro run --params {params} failed:\n{output[-5000:]}")
+        when, _ = max(samples, key=lambda sample: sample[1], default=(0.0, 0.0))
         return {
             "wall_seconds": wall,
             "peak_rss_mib": usage.ru_maxrss / 1024,
+            "peak_node": node_at(output, when),
             "node_seconds": node_seconds(output),
             "comparison": (project / "data/08_reporting/comparison.md").read_text(),
         }
@@ -92,9 +155,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", default=str(PROJECT / "data/01_raw/mnist"))
     parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+    parser.add_argument("--params", default="", help="more --params for `kedro run`")
     args = parser.parse_args()
 
-    run = run_balance([f"ingest.folder={Path(args.mnist).resolve()}"])
+    extra = [pair for pair in args.params.split(",") if pair]
+    run = run_balance([f"ingest.folder={Path(args.mnist).resolve()}", *extra])
     wall, peak_mib = run["wall_seconds"], run["peak_rss_mib"]
     stages, strategy_seconds = defaultdict(float), defaultdict(float)
     names, replicates = stage_of(), set()
@@ -108,6 +173,7 @@ def main() -> None:
     results = {
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(peak_mib),
+        "peak_node": run["peak_node"],
         "stage_seconds": {stage: round(stages[stage], 1) for stage in STAGES},
         "per_strategy_seconds": {k: round(v, 1) for k, v in strategy_seconds.items()},
         "replicates": count,
@@ -118,8 +184,10 @@ def main() -> None:
         # gan, sample, strategies and evaluate run once per replicate; the others once
         each = f"{seconds / count:.1f}" if stage in PER_REPLICATE else "-"
         print(f"{stage:<12}{seconds:>9.1f}{seconds / max(total, 1e-9):>8.0%}{each:>15}")
-    print(f"{'nodes':<12}{sum(stages.values()):>9.1f}\n{'wall':<12}{wall:>9.1f}"
-          f"\npeak RSS {peak_mib:.0f} MiB\n")  # fmt: skip
+    print(f"{'nodes':<12}{total:>9.1f}\n{'outside':<12}{wall - total:>9.1f}"
+          f"{(wall - total) / wall:>8.0%}   loading and saving datasets, MLflow, Kedro"
+          f"\n{'wall':<12}{wall:>9.1f}\npeak RSS {peak_mib:.0f} MiB, "
+          f"while {run['peak_node']} ran\n")  # fmt: skip
     for strategy, seconds in results["per_strategy_seconds"].items():
         print(f"  {strategy:<16}{seconds:>6.1f} s (build + train + score, {count} replicates)")
     print("\n" + run["comparison"])

@@ -34,6 +34,7 @@ from synthbalance.pipelines.gan.nodes import train_gan
 from synthbalance.pipelines.quality.extractor import embed
 from synthbalance.pipelines.quality.nodes import score_progress
 from synthbalance.training.classifier import kept_classifier
+from synthbalance.training.losses import Loss
 from synthbalance.training.stopping import fit_basis, frechet_distance
 
 
@@ -89,7 +90,7 @@ def main() -> None:
         generator, _, _, kept, _ = train_gan(train, gan, seed, validation)
         judge_params = ClassifierParams(**NetworkParams(steps=600, eval_every=200).model_dump(),
                                         checkpoint_dir=checkpoints)  # fmt: skip
-        judge, _ = kept_classifier(train, validation, judge_params, seed, class_weighted=True)
+        judge, _ = kept_classifier(train, validation, judge_params, seed, Loss("class_weight"))
     curve, _ = score_progress(extractor, kept, full, train, quality, seed)
     truth = curve[curve["group"] != "all"].groupby("step")["fd"].mean()
     samples = {int(name.removeprefix("step_")): s for name, s in loaded(kept).items()}

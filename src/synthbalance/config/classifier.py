@@ -28,7 +28,15 @@ class NetworkParams(BaseModel):
     batch_size: PositiveInt = Field(
         128, description="Images per step, drawn at random (with replacement) from the training set"
     )
-    lr: float = Field(1e-3, gt=0, description="Adam learning rate")
+    lr: float = Field(
+        1e-3, gt=0, description="Adam learning rate: throughout (`constant`), or the peak of the "
+        "one-cycle schedule"
+    )  # fmt: skip
+    schedule: Literal["constant", "one_cycle"] = Field(
+        "constant", description="`constant`: `lr` at every step; `one_cycle`: warm up to `lr` "
+        "over the first 30% of the steps, then anneal to nearly zero by the last (torch's "
+        "OneCycleLR, cosine, Adam's beta1 cycled 0.95 -> 0.85 -> 0.95)"
+    )  # fmt: skip
     eval_every: PositiveInt = Field(
         250, description="Score the real validation set every this many steps (and at the last); "
         "the weights with the best `select_by` are kept"

@@ -1,7 +1,13 @@
-"""``ImageSetDataset``: an ``ImageSet`` as one compressed ``.npz`` file, optionally versioned."""
+"""``ImageSetDataset``: an ``ImageSet`` as one compressed ``.npz`` file, optionally versioned.
+
+The file is what ``np.savez_compressed`` writes, but deflated at level 1 rather than 6: on a
+98k-image MNIST training set 0.58 s instead of 1.47 s to write, 18 MB instead of 16, the
+same arrays read back (``benchmarks/image_set_io.py``).
+"""
 
 from __future__ import annotations
 
+import zipfile
 from typing import IO
 
 import numpy as np
@@ -43,4 +49,12 @@ class ImageSetDataset(FileDataset[ImageSet]):
         }
         if data.origin is not None:
             arrays["origin"] = data.origin
-        np.savez_compressed(file, **arrays)
+        write_npz(file, arrays)
+
+
+def write_npz(file: IO[bytes], arrays: dict[str, np.ndarray], level: int = 1) -> None:
+    """``arrays`` as an ``.npz`` (``np.load`` reads it), deflated at ``level``."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)

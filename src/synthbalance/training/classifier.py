@@ -78,6 +78,8 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
     net = classifier.nets["0"]
     model = rank.wrap(net)  # DDP averages the ranks' gradients in backward
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
+    schedule = (torch.optim.lr_scheduler.OneCycleLR(optimiser, params.lr, total_steps=params.steps)
+                if params.schedule == "one_cycle" else None)  # fmt: skip
     rng = torch_generator(seed, f"classifier.{_STREAM}")
     images, labels = (torch.from_numpy(np.array(train_set.images)),
                       torch.from_numpy(np.array(train_set.labels)))  # fmt: skip
@@ -90,6 +92,8 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
         optimiser.zero_grad(set_to_none=True)
         value.backward()
         optimiser.step()
+        if schedule is not None:
+            schedule.step()
         losses.append(value.item())
         if step % params.eval_every == 0 or step == params.steps:
             scores = validation_scores(classifier, 0, validation)
@@ -174,7 +178,9 @@ def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierPar
         digest.update(np.ascontiguousarray(image_set.images).tobytes())
         digest.update(image_set.labels.tobytes())
         digest.update(json.dumps(list(image_set.class_names)).encode())
-    settings = params.model_dump(mode="json", exclude=_NOT_IN_FINGERPRINT) | {
+    # a constant schedule is left out, so the networks kept before schedules existed still match
+    left_out = _NOT_IN_FINGERPRINT | ({"schedule"} if params.schedule == "constant" else set())
+    settings = params.model_dump(mode="json", exclude=left_out) | {
         "seed": seed, "synthbalance": __version__, **loss.fingerprint(),
     }  # fmt: skip
     digest.update(json.dumps(settings, sort_keys=True).encode())
