@@ -9,8 +9,7 @@ from synthbalance.strategies import REGISTRY, known
 
 
 class AugmentParams(BaseModel):
-    """Classical augmentation of real images, each with its own random transform, a batch at a
-    time (``synthbalance.augmentation``)."""
+    """Classical augmentation of real images (torchvision transforms v2)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -124,7 +123,7 @@ class StrategiesParams(BaseModel):
     )  # fmt: skip
     augment: AugmentParams = Field(
         default_factory=AugmentParams, description="Classical augmentation of real images "
-        "(each image its own random transform), used by the `augment` and `gan_augment` strategies"
+        "(torchvision transforms v2), used by the `augment` and `gan_augment` strategies"
     )  # fmt: skip
     logit_adjust: LogitAdjustParams = Field(
         default_factory=LogitAdjustParams, description="The logit-adjusted loss of `logit_adjust`"

@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
 
-from synthbalance.augmentation import augment_images
 from synthbalance.config import AugmentParams, StrategiesParams
 from synthbalance.images import ImageSet, stratified_split
 from synthbalance.pipelines import strategies
 from synthbalance.pipelines.strategies.nodes import build_train_set
-from synthbalance.strategies import REGISTRY
+from synthbalance.strategies import REGISTRY, augment_images
 from tests.conftest import make_image_set
 
 
