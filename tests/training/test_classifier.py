@@ -87,3 +87,13 @@ def test_class_weights_are_balanced_and_zero_for_an_absent_class():
 def test_a_validation_set_per_training_set_is_required(params):
     with pytest.raises(ValueError, match="one validation set per training set"):
         train_replicates([separable([30, 10])] * 2, [separable([10, 4], 1)], params, 0)
+
+
+def test_a_one_cycle_schedule_trains_another_network_kept_under_another_fingerprint(params):
+    train, validation = separable([30, 10]), separable([10, 4], seed=1)
+    cycle = params.model_copy(update={"schedule": "one_cycle", "lr": 3e-3})
+    constant, _ = train_classifier(train, validation, params, seed=3)
+    cycled, history = train_classifier(train, validation, cycle, seed=3)
+    assert not same_weights(constant, cycled) and list(history["step"]) == [10, 20, 30]
+    assert training.fingerprint(train, validation, params, 3) != training.fingerprint(
+        train, validation, cycle, 3)
