@@ -103,6 +103,15 @@ def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
         samples.append((time.time(), _rss_mib(pid)))
 
 
+def node_peaks(log: str, samples: list) -> dict[str, float]:
+    """{node: the highest RSS sampled while it ran, MiB}; between nodes counts as its own row."""
+    peaks: dict[str, float] = {}
+    for when, mib in samples:
+        node = node_at(log, when)
+        peaks[node] = max(peaks.get(node, 0.0), mib)
+    return peaks
+
+
 def node_at(log: str, when: float) -> str:
     """The node the sequential runner was running at ``when`` (epoch seconds), from its log."""
     running = "(between nodes)"
@@ -146,6 +155,7 @@ def run_balance(params: list[str]) -> dict:
             "wall_seconds": wall,
             "peak_rss_mib": usage.ru_maxrss / 1024,
             "peak_node": node_at(output, when),
+            "node_peak_mib": node_peaks(output, samples),
             "node_seconds": node_seconds(output),
             "comparison": (project / "data/08_reporting/comparison.md").read_text(),
         }
@@ -174,6 +184,8 @@ def main() -> None:
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(peak_mib),
         "peak_node": run["peak_node"],
+        "node_peak_mib": dict(sorted(((k, round(v)) for k, v in run["node_peak_mib"].items()),
+                                     key=lambda item: -item[1])),
         "stage_seconds": {stage: round(stages[stage], 1) for stage in STAGES},
         "per_strategy_seconds": {k: round(v, 1) for k, v in strategy_seconds.items()},
         "replicates": count,
@@ -188,6 +200,9 @@ def main() -> None:
           f"{(wall - total) / wall:>8.0%}   loading and saving datasets, MLflow, Kedro"
           f"\n{'wall':<12}{wall:>9.1f}\npeak RSS {peak_mib:.0f} MiB, "
           f"while {run['peak_node']} ran\n")  # fmt: skip
+    print("the nodes with the highest RSS while they ran (MiB):")
+    for node, mib in list(results["node_peak_mib"].items())[:12]:
+        print(f"  {node:<48}{mib:>7}")
     for strategy, seconds in results["per_strategy_seconds"].items():
         print(f"  {strategy:<16}{seconds:>6.1f} s (build + train + score, {count} replicates)")
     print("\n" + run["comparison"])

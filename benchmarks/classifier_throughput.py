@@ -28,14 +28,16 @@ from torch.func import functional_call, stack_module_state
 from synthbalance.models.classifier import small_cnn
 
 
-def alone(batch: int, width: int):
+def alone(batch: int, width: int, lr: float = 1e-3, compiled: bool = False):
+    """One network's training step; ``compiled``: its forward under ``torch.compile``."""
     net = small_cnn(1, 28, 10, width).to(memory_format=torch.channels_last).train()
-    optimiser = torch.optim.Adam(net.parameters(), 1e-3)
+    optimiser = torch.optim.Adam(net.parameters(), lr)
+    model = torch.compile(net) if compiled else net
     images = torch.randn(batch, 1, 28, 28).contiguous(memory_format=torch.channels_last)
     labels = torch.randint(0, 10, (batch,))
 
     def step():
-        loss = F.cross_entropy(net(images), labels)
+        loss = F.cross_entropy(model(images), labels)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()

@@ -88,3 +88,15 @@ def test_it_learns_from_the_imbalanced_set_only():
     pipeline = deepsmote_pipeline.create_pipeline()
     assert pipeline.inputs() == {"train_imbalanced", "synthetic", "params:strategies",
                                  "params:seed"}  # fmt: skip
+
+
+def test_decoding_in_batches_gives_the_images_of_one_call(trained, monkeypatch):
+    # a rare class brought to the majority's count is ~49k codes; one decoder call held 4 GB
+    train, model, _ = trained
+    whole = deepsmote.oversample(model, train, {1: 23}, neighbours=3, seed=0)
+    sizes, original = [], model.decode
+    monkeypatch.setattr(model, "decode", lambda codes: sizes.append(len(codes)) or original(codes))
+    monkeypatch.setattr(deepsmote, "BATCH", 5)
+    batched = deepsmote.oversample(model, train, {1: 23}, neighbours=3, seed=0)
+    assert sizes == [5, 5, 5, 5, 3]
+    assert np.array_equal(batched.images, whole.images)

@@ -84,11 +84,22 @@ def interpolate(codes: np.ndarray, count: int, neighbours: int,
     return new, base, neighbour, lam
 
 
+BATCH = 512  # images per encoder or decoder call when sampling
+
+
 @torch.inference_mode()
 def encode(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     """uint8 images -> their codes (N, code), in batches."""
-    batches = torch.from_numpy(np.array(images)).split(512)
+    batches = torch.from_numpy(np.array(images)).split(BATCH)
     return torch.cat([model.encode(to_unit(b)) for b in batches]).numpy()
+
+
+@torch.inference_mode()
+def decode(model: Autoencoder, codes: np.ndarray) -> np.ndarray:
+    """Codes (N, code) -> uint8 images, in batches: decoding a rare class's ~49k new codes at
+    once held 4 GB of activations (benchmarks/balance_stages.py's peak, sample_deepsmote)."""
+    batches = torch.from_numpy(codes).split(BATCH)
+    return np.concatenate([to_uint8(model.decode(b)) for b in batches])
 
 
 @torch.inference_mode()
@@ -108,7 +119,7 @@ def oversample(model: Autoencoder, train: ImageSet, counts: dict[int, int], neig
             continue
         codes = encode(model, train.images[train.labels == c])
         new, *_ = interpolate(codes, count, neighbours, rng)
-        images.append(to_uint8(model.decode(torch.from_numpy(new))))
+        images.append(decode(model, new))
         labels.append(np.full(count, c, dtype=np.int64))
         logger.info("deepsmote: %d images of class %s from %d codes", count,
                     train.class_names[c], len(codes))  # fmt: skip
