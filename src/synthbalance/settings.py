@@ -3,6 +3,7 @@
 import warnings
 
 from synthbalance.hooks import NodeTimesHook, ProjectMlflowHook, RunLockHook, StrategyRunsHook
+from synthbalance.loader import ProjectConfigLoader
 from synthbalance.shape import ProjectContext
 
 # Kedro 1.7 and kedro-mlflow 2.0 call an OmegaConf function that OmegaConf now deprecates;
@@ -18,3 +19,4 @@ DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # its distribution name
 
 # Its config loader shapes the DAG (which strategies, whether quality runs): synthbalance.shape.
 CONTEXT_CLASS = ProjectContext
+CONFIG_LOADER_CLASS = ProjectConfigLoader  # `--params data_folder=PATH` (synthbalance.loader)

@@ -12,16 +12,7 @@ from pydantic import BaseModel
 from synthbalance import config
 
 ROOT = Path(__file__).resolve().parents[2]
-BLOCKS = {
-    "ingest": config.IngestParams,
-    "imbalance": config.ImbalanceParams,
-    "gan": config.GanParams,
-    "sample": config.SampleParams,
-    "strategies": config.StrategiesParams,
-    "classifier": config.ClassifierParams,
-    "quality": config.QualityParams,
-    "verdict": config.VerdictParams,
-}
+BLOCKS = config.BLOCKS
 
 
 @pytest.fixture(scope="module")

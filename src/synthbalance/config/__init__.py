@@ -15,6 +15,18 @@ from synthbalance.config.sample import SampleParams
 from synthbalance.config.strategies import AugmentParams, StrategiesParams
 from synthbalance.config.verdict import VerdictParams
 
+# Each block of parameters (its top-level key) and its model.
+BLOCKS = {
+    "ingest": IngestParams,
+    "imbalance": ImbalanceParams,
+    "gan": GanParams,
+    "sample": SampleParams,
+    "strategies": StrategiesParams,
+    "classifier": ClassifierParams,
+    "quality": QualityParams,
+    "verdict": VerdictParams,
+}
+
 # Top-level parameters that are a plain value, not a block.
 PLAIN = {
     "seed": "The one seed every random generator of every stage derives from "
@@ -33,6 +45,7 @@ PLAIN = {
 }
 
 __all__ = [
+    "BLOCKS",
     "PLAIN",
     "AugmentParams",
     "ClassifierParams",

@@ -1,0 +1,218 @@
+"""The advantage curve: each point's comparison and verdict, side by side along the grid.
+
+Written to ``<data>/08_reporting/sweeps/<name>/`` (and the sweep's MLflow parent run):
+
+- ``curve.csv``: a row per point and strategy, the grid's values, the verdict's headline
+  metric on the test set (mean and its interval over replicates), minority F1 likewise, and
+  the validation score of the same metric;
+- ``curve.png``: the headline metric of each strategy against the first grid parameter, its
+  interval as a band; the GAN strategies in reds, the simple ones in blues and greens;
+- ``curve.html``: the figure, the table, and in words, for each generative strategy, the range
+  of the parameter where it beat, matched or lost to the best simple strategy, as each point's
+  verdict says (the best simple strategy chosen on validation, at each point);
+- ``ranking.csv``: for each strategy the point with the best *validation* score (tuning); the
+  test score shown beside it is never used to choose.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from synthbalance.strategies import REGISTRY
+from synthbalance.sweep.grid import Point, text
+
+OUTCOMES = {"beat": "beat", "lost": "lost to", "matched": "matched (no clear difference from)"}
+
+
+def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
+    """(curve.csv's rows, each point's verdict) from the points' folders."""
+    rows, verdicts = [], []
+    for point, folder in points:
+        reporting = folder / "08_reporting"
+        comparison = pd.read_csv(reporting / "comparison.csv")
+        verdict = json.loads((reporting / "verdict.json").read_text())
+        metric = verdict["metric"]
+        verdicts.append(verdict)
+        for _, row in comparison.iterrows():
+            rows.append({
+                **point.as_dict(), "point": point.name, "strategy": row["strategy"],
+                "family": REGISTRY[row["strategy"]].family, "metric": metric,
+                "replicates": int(row["replicates"]),
+                "mean": row[f"test_{metric}_mean"], "low": row[f"test_{metric}_low"],
+                "high": row[f"test_{metric}_high"],
+                "minority_f1_mean": row["test_minority_f1_mean"],
+                "minority_f1_low": row["test_minority_f1_low"],
+                "minority_f1_high": row["test_minority_f1_high"],
+                "validation_mean": row.get(f"val_{metric}_mean"),
+                "best_simple": verdict.get("best_simple"),
+            })  # fmt: skip
+    return pd.DataFrame(rows), verdicts
+
+
+def outcomes(points: list[Point], verdicts: list[dict]) -> dict[str, list[tuple[Point, str]]]:
+    """{generative strategy: [(point, "beat" | "matched" | "lost"), ...]}: each point's
+    verdict comparison against the best simple strategy, by its interval's sign."""
+    found: dict[str, list[tuple[Point, str]]] = {}
+    for point, verdict in zip(points, verdicts, strict=True):
+        for comparison in verdict.get("comparisons", []):
+            low, high = comparison.get("low"), comparison.get("high")
+            if low is None or high is None or pd.isna(low) or pd.isna(high):
+                outcome = "matched"  # one replicate: no interval, no conclusion
+            else:
+                outcome = "beat" if low > 0 else "lost" if high < 0 else "matched"
+            found.setdefault(comparison["strategy"], []).append((point, outcome))
+    return found
+
+
+def sentences(key: str, found: dict[str, list[tuple[Point, str]]],
+              best: dict[str, str]) -> list[str]:  # fmt: skip
+    """For each strategy, the stretches of ``key``'s values with one outcome, in words;
+    ``best``: each point's best simple strategy (by name)."""
+    said, leaf = [], key.rsplit(".", 1)[-1]
+    for strategy, along in found.items():
+        stretches: list[tuple[str, list[Point]]] = []
+        for point, outcome in along:
+            if stretches and stretches[-1][0] == outcome:
+                stretches[-1][1].append(point)
+            else:
+                stretches.append((outcome, [point]))
+        parts = []
+        for outcome, stretch in stretches:
+            rivals = sorted({best[p.name] for p in stretch})
+            parts.append(f"{OUTCOMES[outcome]} the best simple strategy ({', '.join(rivals)}) "
+                         f"at {leaf} = {_span([p.as_dict()[key] for p in stretch])}")
+        said.append(f"{strategy} {'; '.join(parts)}.")
+    return said
+
+
+def _span(values: list[Any]) -> str:
+    if len(values) == 1:
+        return text(values[0])
+    return f"{text(values[0])} to {text(values[-1])} ({len(values)} points)"
+
+
+def ranking(rows: pd.DataFrame) -> pd.DataFrame:
+    """For each strategy, its point with the highest validation score, and that point's test
+    score beside it (never used to choose)."""
+    best = rows.dropna(subset=["validation_mean"]).sort_values(
+        "validation_mean", ascending=False, kind="stable").groupby("strategy", sort=False).head(1)
+    return best[["strategy", "point", "validation_mean", "mean", "low", "high"]].rename(
+        columns={"mean": "test_mean", "low": "test_low", "high": "test_high"})
+
+
+def figure(rows: pd.DataFrame, key: str, path: Path) -> None:
+    """The headline metric against ``key``, a line and band per strategy (other grid keys
+    beyond the first: one panel per combination)."""
+    others = [k for k in rows.columns[: rows.columns.get_loc("point")] if k != key]
+    panels = list(rows.groupby(others, sort=False)) if others else [((), rows)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels) + 1.8, 4.8), squeeze=False)
+    values = pd.to_numeric(rows[key], errors="coerce")
+    logarithmic = bool(values.notna().all() and (values > 0).all()
+                       and (values.max() / values.min() >= 10
+                            or key.endswith(("fraction", "ratio"))))  # fmt: skip
+    colours = _colours(list(dict.fromkeys(rows["strategy"])))
+    best = rows["best_simple"].mode()
+    banded = {s for s in rows["strategy"] if _group(s) == "gan"} | set(best[:1])
+    for axis, (label, panel) in zip(axes[0], panels, strict=True):
+        for strategy, line in panel.groupby("strategy", sort=False):
+            x = pd.to_numeric(line[key], errors="coerce")
+            x = x if x.notna().all() else line[key].astype(str)
+            style = "--" if REGISTRY[strategy].family in ("baseline", "upper_bound") else "-"
+            axis.plot(x, line["mean"], style, marker="o", ms=3, color=colours[strategy],
+                      label=strategy, lw=2.2 if strategy in banded else 1.0)  # fmt: skip
+            if strategy in banded:
+                axis.fill_between(x, line["low"], line["high"], color=colours[strategy],
+                                  alpha=0.15)  # fmt: skip
+        if logarithmic:
+            axis.set_xscale("log")
+        if values.notna().all():
+            ticks = sorted(set(values))
+            axis.set_xticks(ticks, [text(v) for v in ticks])
+            axis.minorticks_off()
+        # every headline metric lies in [0, 1]; an interval past it says "few replicates"
+        low = max(0.0, min(rows["low"].min(), rows["mean"].min()) - 0.02)
+        axis.set_ylim(low, min(1.0, max(rows["high"].max(), rows["mean"].max())) + 0.01)
+        axis.set_xlabel(key)
+        axis.set_ylabel(f"test {rows['metric'].iloc[0]} (mean, 95% interval)")
+        axis.set_title(", ".join(f"{k}={v}" for k, v in zip(others, _tuple(label),
+                                                              strict=True)) or "")  # fmt: skip
+        axis.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.suptitle("Each strategy along the sweep\nbands: the 95% intervals of the GAN strategies "
+                 "and of the simple strategy most often best on validation", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _tuple(label: Any) -> tuple:
+    return label if isinstance(label, tuple) else (label,)
+
+
+def _group(name: str) -> str:
+    record = REGISTRY[name]
+    return ("rival" if record.rival else "gan" if record.family == "generative"
+            else record.family)  # fmt: skip
+
+
+def _colours(strategies: list[str]) -> dict[str, Any]:
+    families = {"gan": plt.cm.Reds, "simple": plt.cm.Blues, "rival": plt.cm.Purples}
+    groups: dict[str, list[str]] = {}
+    for name in strategies:
+        groups.setdefault(_group(name), []).append(name)
+    colours = {"none": "0.45", "oracle": "black"}
+    for group, names in groups.items():
+        if group in families:
+            for i, name in enumerate(names):
+                colours[name] = families[group](0.45 + 0.5 * (i + 1) / (len(names) + 1))
+    return {name: colours.get(name, "0.3") for name in strategies}
+
+
+def write(sweep, points: list[tuple[Point, Path]]) -> list[Path]:
+    """curve.csv, curve.png, curve.html and ranking.csv in ``sweep.report_folder``."""
+    folder = sweep.report_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, verdicts = table(points)
+    key = next(iter(sweep.grid))
+    best_simple = {p.name: str(v.get("best_simple")) for (p, _), v in zip(points, verdicts,
+                                                                           strict=True)}
+    said = sentences(key, outcomes([p for p, _ in points], verdicts), best_simple)
+    ranked = ranking(rows)
+    rows.to_csv(folder / "curve.csv", index=False)
+    ranked.to_csv(folder / "ranking.csv", index=False)
+    figure(rows, key, folder / "curve.png")
+    picture = base64.b64encode((folder / "curve.png").read_bytes()).decode()
+    best = ", ".join(f"{p.name}: {v.get('best_simple')}"
+                     for (p, _), v in zip(points, verdicts, strict=True))  # fmt: skip
+    page = f"""<!doctype html><html><head><meta charset="utf-8">
+<title>synthbalance sweep {html.escape(sweep.name)}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45}}
+table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:2px 6px}}
+</style></head><body>
+<h1>Sweep {html.escape(sweep.name)}: {html.escape(sweep.pipeline)} over
+{html.escape(", ".join(sweep.grid))}</h1>
+<h2>Where each generative strategy stands against the best simple strategy</h2>
+<p>At each point the best simple strategy was chosen on validation ({html.escape(best)}); a
+strategy <em>beat</em> or <em>lost to</em> it where the 95% interval of the difference over
+replicates lies above or below zero, else it <em>matched</em> it (no clear difference). Each
+point's verdict is a single test; across many points some will cross zero by chance.</p>
+<ul>{"".join(f"<li>{html.escape(s)}</li>" for s in said)}</ul>
+<img src="data:image/png;base64,{picture}" style="max-width:100%">
+<h2>Each point's best, by validation score (for tuning)</h2>
+<p>Chosen on validation; the test score is shown, never used to choose.</p>
+{ranked.to_html(index=False, float_format="%.4f")}
+<h2>Every point and strategy</h2>
+{rows.to_html(index=False, float_format="%.4f")}
+</body></html>"""
+    (folder / "curve.html").write_text(page)
+    return [folder / n for n in ("curve.csv", "curve.png", "curve.html", "ranking.csv")]

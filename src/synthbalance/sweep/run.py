@@ -1,0 +1,256 @@
+"""Running a sweep: every point an ordinary ``kedro run`` in its own data folder.
+
+A point's run is ``kedro run --pipelines P [--env E] --params <its values>,data_folder=<its
+folder>`` in a subprocess, its output in ``<folder>/run.log``. Its folder is
+``<environment's data>/sweeps/<name>/<point>/``, so points share no file and may run at once
+(``parallel``). MLflow: one parent run for the sweep (its grid as parameters, tags
+``sweep.name`` and ``sweep.role=parent``); for each point a child run made here, with the
+point's values as parameters, which the point's ``kedro run`` then logs into (MLflow's
+``MLFLOW_RUN_ID``), so its strategy runs nest under it as in any run.
+
+A finished point leaves ``<folder>/sweep_point.json`` with its fingerprint (the point's whole
+parameters, the environment, the pipeline and a digest of the raw images): a point whose file
+holds the same fingerprint is not run again, so a killed sweep goes on at its first unfinished
+point, and a second call of a finished sweep runs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from kedro.config import MissingConfigException
+from mlflow.entities import RunStatus
+from mlflow.tracking import MlflowClient
+from tqdm.auto import tqdm
+
+from synthbalance.config import IngestParams
+from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
+from synthbalance.sweep import grid as grids
+from synthbalance.sweep.grid import Point
+
+MARKER = "sweep_point.json"
+
+
+class PointFailed(RuntimeError):
+    """A point's ``kedro run`` failed; its log says why."""
+
+
+@dataclass
+class Sweep:
+    project: Path
+    grid: dict[str, list[Any]]
+    env: str | None = None
+    pipeline: str = "balance"
+    name: str | None = None
+    parallel: int = 1
+    loader: ProjectConfigLoader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.project = Path(self.project).resolve()
+        self.loader = ProjectConfigLoader(conf_source=str(self.project / "conf"),
+                                          base_env="base", default_run_env="local",
+                                          env=self.env)  # fmt: skip
+        self.parameters = dict(self.loader["parameters"])
+        grids.check(self.grid, self.parameters)
+        if self.parallel < 1:
+            raise grids.GridError(f"--parallel must be at least 1, got {self.parallel}")
+        self.name = self.name or "+".join(k.rsplit(".", 1)[-1] for k in self.grid)
+        if not self.name.replace("+", "").replace("_", "").replace("-", "").isalnum():
+            raise grids.GridError(f"--name {self.name!r}: use letters, digits, _, - and + only")
+        self.points = grids.points(self.grid)
+        data = Path(self.loader["globals"]["data"])
+        self.data = data if data.is_absolute() else self.project / data
+        self.report_folder = self.data / "08_reporting" / "sweeps" / self.name
+
+    def folder(self, point: Point) -> Path:
+        return self.data / "sweeps" / self.name / point.name
+
+    def fingerprint(self, point: Point) -> str:
+        parameters = grids.with_values(self.parameters, point)
+        parameters.pop(DATA_FOLDER, None)
+        raw = IngestParams(**parameters.get("ingest", {})).source_folder
+        raw = raw if raw.is_absolute() else self.project / raw
+        text = json.dumps({"env": self.env, "pipeline": self.pipeline, "parameters": parameters,
+                           "raw": _digest(raw)}, sort_keys=True, default=str)  # fmt: skip
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def finished(self, point: Point) -> dict | None:
+        """The point's record, when it finished with the same fingerprint."""
+        marker = self.folder(point) / MARKER
+        if not marker.is_file():
+            return None
+        record = json.loads(marker.read_text())
+        return record if record.get("fingerprint") == self.fingerprint(point) else None
+
+    def command(self, point: Point) -> list[str]:
+        kedro = shutil.which("kedro", path=str(Path(sys.executable).parent)) or "kedro"
+        folder = os.path.relpath(self.folder(point), self.project)
+        return [kedro, "run", "--pipelines", self.pipeline,
+                *(["--env", self.env] if self.env else []),
+                "--params", f"{point.params},{DATA_FOLDER}={folder}"]  # fmt: skip
+
+
+def _digest(folder: Path) -> str:
+    """sha256 of the files under ``folder`` (names and bytes), or "none" without one."""
+    if not folder.is_dir():
+        return "none"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run_sweep(sweep: Sweep) -> dict[str, Any]:
+    """Run every unfinished point, then write the curve. {"ran": [...], "skipped": [...],
+    "parent_run_id": ..., "report_folder": ...}."""
+    from synthbalance.sweep import curve  # matplotlib, only once points are done
+
+    tracking = _tracking(sweep)
+    parent = _parent_run(sweep, tracking)
+    todo = [p for p in sweep.points if sweep.finished(p) is None]
+    skipped = [p.name for p in sweep.points if p not in todo]
+    if skipped:
+        tqdm.write(f"sweep {sweep.name}: {len(skipped)} of {len(sweep.points)} points already "
+                   f"finished, not run again: {', '.join(skipped)}")  # fmt: skip
+    failures = _run_points(sweep, todo, tracking, parent)
+    if failures:
+        raise PointFailed(
+            "; ".join(failures) + ". The points that finished are kept: run the same "
+            "`kedro sweep` again to go on with the rest."
+        )
+    written = curve.write(sweep, [(p, sweep.folder(p)) for p in sweep.points])
+    with mlflow.start_run(run_id=parent):
+        for path in written:
+            mlflow.log_artifact(str(path), artifact_path="curve")
+    tracking.client.set_terminated(parent, RunStatus.to_string(RunStatus.FINISHED))
+    return {"ran": [p.name for p in todo], "skipped": skipped, "parent_run_id": parent,
+            "report_folder": sweep.report_folder}  # fmt: skip
+
+
+@dataclass
+class _Tracking:
+    client: MlflowClient
+    experiment_id: str
+
+
+def _tracking(sweep: Sweep) -> _Tracking:
+    """The store and experiment the points' kedro-mlflow runs use (the environment's
+    mlflow.yml), set as this process's too."""
+    sweep.loader.config_patterns.setdefault("mlflow", ["mlflow*", "mlflow*/**", "**/mlflow*"])
+    try:
+        conf = sweep.loader["mlflow"]
+    except MissingConfigException:  # no mlflow.yml: kedro-mlflow's defaults
+        conf = {}
+    uri = (conf.get("server") or {}).get("mlflow_tracking_uri") or "mlruns"
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        uri = f"sqlite:///{sweep.project / uri.removeprefix('sqlite:///')}"
+    mlflow.set_tracking_uri(uri)
+    name = ((conf.get("tracking") or {}).get("experiment") or {}).get("name") or "Default"
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name(name)
+    experiment_id = experiment.experiment_id if experiment else client.create_experiment(name)
+    return _Tracking(client, experiment_id)
+
+
+def _parent_run(sweep: Sweep, tracking: _Tracking) -> str:
+    """The sweep's parent run: the one of an earlier call with this name and grid, else new."""
+    grid = json.dumps(sweep.grid, sort_keys=True)
+    found = tracking.client.search_runs(
+        [tracking.experiment_id],
+        f"tags.`sweep.name` = '{sweep.name}' and tags.`sweep.role` = 'parent' "
+        f"and tags.`sweep.env` = '{sweep.env or 'local'}'",
+    )  # fmt: skip
+    for run in found:
+        if run.data.tags.get("sweep.grid") == grid:
+            tracking.client.update_run(run.info.run_id, RunStatus.to_string(RunStatus.RUNNING))
+            return run.info.run_id
+    run = tracking.client.create_run(tracking.experiment_id, run_name=f"sweep {sweep.name}",
+                                     tags={"sweep.name": sweep.name, "sweep.role": "parent",
+                                           "sweep.env": sweep.env or "local",
+                                           "sweep.grid": grid,
+                                           "sweep.pipeline": sweep.pipeline})  # fmt: skip
+    for key, values in sweep.grid.items():
+        tracking.client.log_param(run.info.run_id, key, ",".join(map(grids.text, values)))
+    tracking.client.log_param(run.info.run_id, "sweep.points", len(sweep.points))
+    return run.info.run_id
+
+
+def _child_run(sweep: Sweep, point: Point, tracking: _Tracking, parent: str) -> str:
+    """A new run for ``point`` under ``parent``; an earlier attempt's, unfinished, is marked
+    killed."""
+    earlier = tracking.client.search_runs(
+        [tracking.experiment_id],
+        f"tags.`mlflow.parentRunId` = '{parent}' and tags.`sweep.point` = '{point.name}' "
+        f"and attributes.status = 'RUNNING'",
+    )  # fmt: skip
+    for run in earlier:
+        tracking.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.KILLED))
+    run = tracking.client.create_run(tracking.experiment_id, run_name=point.name,
+                                     tags={"mlflow.parentRunId": parent,
+                                           "sweep.name": sweep.name,
+                                           "sweep.point": point.name})  # fmt: skip
+    for key, value in point.values:
+        tracking.client.log_param(run.info.run_id, key, grids.text(value))
+    return run.info.run_id
+
+
+def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: str) -> list[str]:
+    """Run ``todo`` (``sweep.parallel`` at a time); the failures, in words."""
+    environment = dict(os.environ)
+    if sweep.parallel > 1 and "OMP_NUM_THREADS" not in environment:
+        threads = max(1, (os.cpu_count() or 1) // sweep.parallel)
+        environment["OMP_NUM_THREADS"] = str(threads)  # points at once share the cores
+    failures, progress = [], tqdm(total=len(todo), desc=f"sweep {sweep.name}", unit="point",
+                                  disable=None)  # fmt: skip
+
+    def one(point: Point) -> tuple[Point, float, int]:
+        folder = sweep.folder(point)
+        folder.mkdir(parents=True, exist_ok=True)
+        run_id = _child_run(sweep, point, tracking, parent)
+        started = time.perf_counter()
+        with (folder / "run.log").open("w") as log:
+            code = subprocess.call(sweep.command(point), cwd=sweep.project, stdout=log,
+                                   stderr=subprocess.STDOUT,
+                                   env={**environment, "MLFLOW_RUN_ID": run_id})  # fmt: skip
+        seconds = time.perf_counter() - started
+        tracking.client.set_tag(run_id, "mlflow.runName", point.name)  # kedro-mlflow renames it
+        if code == 0:
+            record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
+                      "run_id": run_id, "seconds": round(seconds, 1)}  # fmt: skip
+            (folder / f"{MARKER}.tmp").write_text(json.dumps(record, indent=2, default=str))
+            (folder / f"{MARKER}.tmp").replace(folder / MARKER)
+        else:
+            status = tracking.client.get_run(run_id).info.status
+            if status == "RUNNING":
+                tracking.client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
+        return point, seconds, code
+
+    spent = []
+    with ThreadPoolExecutor(sweep.parallel) as pool:
+        for done in as_completed([pool.submit(one, p) for p in todo]):
+            point, seconds, code = done.result()
+            progress.update()
+            spent.append(seconds)
+            left = (len(todo) - len(spent)) * sum(spent) / len(spent) / sweep.parallel
+            outcome = "finished" if code == 0 else f"FAILED (exit {code})"
+            progress.write(f"sweep {sweep.name}: point {point.name} {outcome} in {seconds:.0f} s"
+                           f" ({len(spent)} of {len(todo)}; about {left:.0f} s left)")  # fmt: skip
+            if code:
+                failures.append(f"point {point.name} failed; its log is "
+                                f"{sweep.folder(point) / 'run.log'}")  # fmt: skip
+    progress.close()
+    return failures
