@@ -26,9 +26,12 @@ def commands() -> None:
               help="Points run at once, each a process (they share no file)")
 @click.option("--name", default=None,
               help="The sweep's name: its folder and MLflow run (default: the grid's keys)")
+@click.option("--airflow", "airflow", default=None, type=click.Path(file_okay=False),
+              help="Write an Airflow DAG of the sweep (a task group per point) into this "
+              "folder instead of running it")
 @click.pass_obj
 def sweep(metadata, pipeline: str, env: str | None, grids: tuple[str, ...], parallel: int,
-          name: str | None) -> None:  # fmt: skip
+          name: str | None, airflow: str | None) -> None:  # fmt: skip
     """Run PIPELINE at every point of the grid, each an ordinary `kedro run` in its own data
     folder (<data>/sweeps/NAME/<point>/), then write the advantage curve to
     <data>/08_reporting/sweeps/NAME/. Finished points are not run again."""
@@ -38,6 +41,11 @@ def sweep(metadata, pipeline: str, env: str | None, grids: tuple[str, ...], para
                      parallel=parallel)  # fmt: skip
         click.echo(f"sweep {plan.name}: {len(plan.points)} points "
                    f"({', '.join(p.name for p in plan.points)})")  # fmt: skip
+        if airflow:
+            from synthbalance.sweep.airflow import write_dag
+
+            click.echo(f"sweep {plan.name}: wrote the Airflow DAG {write_dag(plan, Path(airflow))}")
+            return
         result = run_sweep(plan)
     except (GridError, PointFailed) as error:
         raise click.ClickException(str(error)) from error

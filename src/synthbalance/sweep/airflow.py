@@ -1,0 +1,160 @@
+"""A sweep as one Airflow 3 DAG: a task group per point, the point's nodes inside it.
+
+``kedro sweep ... --airflow PATH`` writes the DAG file instead of running the points. Inside a
+point's group, every Kedro node is a task in a task group per level of its namespace, as
+templates/airflow_dag_template.j2 lays out one run (docs/orchestration.md), and the pipeline's
+dependencies are the edges. Each task is one Kedro session with the point's values and its
+own ``data_folder`` as runtime parameters, so points share no file and are free to run at
+once (``max_active_tasks`` is the number of points; a point's own tasks take its data folder
+in turn, synthbalance.run_lock). Each point's pipeline is built with its own parameters, so a
+grid over a parameter that shapes the DAG (``replicates``) gives each point its own tasks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from synthbalance import shape
+from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
+from synthbalance.sweep.run import MARKER
+
+HEADER = '''"""Airflow DAG of `kedro sweep` {name}: pipeline `{pipeline}`, environment `{env}`,
+{count} points, one task group each (written by `kedro sweep --airflow`; regenerate it rather
+than editing it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from airflow.sdk import TaskGroup, dag, task
+
+env = {env_json}
+pipeline_name = {pipeline_json}
+project_path = Path({project_json})
+
+
+@task
+def kedro_run(node_names, runtime_params):
+    """One Kedro session that runs ``node_names`` with the point's runtime parameters."""
+    import os
+
+    from kedro.framework.project import configure_project
+    from kedro.framework.session import KedroSession
+
+    os.chdir(project_path)
+    configure_project("synthbalance")
+    with KedroSession.create(project_path=project_path, env=env,
+                             runtime_params=runtime_params) as session:
+        session.run(pipeline_names=[pipeline_name], node_names=node_names)
+
+
+@task
+def mark_finished(folder, record):
+    """The point's sweep_point.json, as `kedro sweep` writes it, once its nodes have all run:
+    a later `kedro sweep` with the same grid runs nothing and draws the curve."""
+    import json
+
+    path = project_path / folder / "sweep_point.json"
+    path.with_suffix(".tmp").write_text(json.dumps(record, indent=2))
+    path.with_suffix(".tmp").replace(path)
+
+
+@dag(
+    dag_id={dag_id_json},
+    start_date=datetime(2023, 1, 1),
+    max_active_tasks={count},  # the points are free to run at once
+    max_active_runs=1,
+    schedule=None,
+    catchup=False,
+    default_args=dict(owner="airflow", retries=1, retry_delay=timedelta(minutes=5)),
+)
+def {dag_id}():
+    groups, tasks = {{}}, {{}}
+'''
+
+
+def slug(text: str) -> str:
+    """An Airflow id: letters, digits and underscores."""
+    return re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")
+
+
+def point_pipeline(sweep, point):
+    """The pipeline as a run of ``point`` builds it (its parameters shape the DAG)."""
+    runtime = OmegaConf.to_container(OmegaConf.from_dotlist(point.params.split(",")))
+    loader = ProjectConfigLoader(conf_source=str(sweep.project / "conf"), base_env="base",
+                                 default_run_env="local", env=sweep.env,
+                                 runtime_params=runtime)  # fmt: skip
+    previous, shape._loader = shape._loader, loader
+    try:
+        return importlib.import_module(f"synthbalance.pipelines.{sweep.pipeline}").create_pipeline()
+    finally:
+        shape._loader = previous
+
+
+def _literal(value) -> str:
+    """``value`` (JSON's kinds) as a Python literal: ``None`` and ``True``, not JSON's words."""
+    return repr(json.loads(json.dumps(value, default=str)))
+
+
+def runtime_params(sweep, point) -> dict:
+    folder = os.path.relpath(sweep.folder(point), sweep.project)
+    runtime = OmegaConf.to_container(OmegaConf.from_dotlist(point.params.split(",")))
+    return {**runtime, DATA_FOLDER: folder}
+
+
+def write_dag(sweep, target: Path) -> Path:
+    """The DAG file in ``target`` (a folder): ``synthbalance_sweep_<name>_dag.py``."""
+    dag_id = slug(f"synthbalance_sweep_{sweep.name}")
+    lines = [HEADER.format(name=sweep.name, pipeline=sweep.pipeline, env=sweep.env or "local",
+                           count=len(sweep.points), env_json=json.dumps(sweep.env),
+                           pipeline_json=json.dumps(sweep.pipeline),
+                           project_json=json.dumps(str(sweep.project)),
+                           dag_id_json=json.dumps(dag_id), dag_id=dag_id)]  # fmt: skip
+    for point in sweep.points:
+        pipeline = point_pipeline(sweep, point)
+        params = _literal(runtime_params(sweep, point))
+        top = point.name
+        lines.append(f"    # point {point.name}")
+        lines.append(f"    groups[{json.dumps(top)}] = TaskGroup({json.dumps(slug(top))})")
+        names = sorted({".".join(node.namespace.split(".")[: d + 1])
+                        for node in pipeline.nodes if node.namespace
+                        for d in range(len(node.namespace.split(".")))})  # fmt: skip
+        for name in names:
+            parent = f"{top}/{name.rpartition('.')[0]}" if "." in name else top
+            lines.append(f"    groups[{json.dumps(f'{top}/{name}')}] = TaskGroup("
+                         f"{json.dumps(slug(name.rpartition('.')[2]))}, "
+                         f"parent_group=groups[{json.dumps(parent)}])")  # fmt: skip
+        for node in pipeline.nodes:
+            group = f"{top}/{node.namespace}" if node.namespace else top
+            own = node.name[len(node.namespace) + 1:] if node.namespace else node.name
+            lines.append(f"    tasks[{json.dumps(f'{top}/{node.name}')}] = kedro_run.override("
+                         f"task_id={json.dumps(slug(own))}, task_group=groups[{json.dumps(group)}]"
+                         f")(node_names={json.dumps([node.name])}, runtime_params={params})")
+        for child, parents in pipeline.node_dependencies.items():
+            for parent in sorted(parents, key=lambda n: n.name):
+                lines.append(f"    tasks[{json.dumps(f'{top}/{parent.name}')}] >> "
+                             f"tasks[{json.dumps(f'{top}/{child.name}')}]")  # fmt: skip
+        record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
+                  "run_id": None, "seconds": None, "by": "airflow"}  # fmt: skip
+        folder = os.path.relpath(sweep.folder(point), sweep.project)
+        lines.append(f"    tasks[{json.dumps(f'{top}/{MARKER}')}] = mark_finished.override("
+                     f"task_id='finished', task_group=groups[{json.dumps(top)}])("
+                     f"folder={json.dumps(folder)}, record={_literal(record)})")
+        ends = {n.name for n in pipeline.nodes} - {p.name for ps in
+                                                    pipeline.node_dependencies.values()
+                                                    for p in ps}  # fmt: skip
+        for end in sorted(ends):
+            lines.append(f"    tasks[{json.dumps(f'{top}/{end}')}] >> "
+                         f"tasks[{json.dumps(f'{top}/{MARKER}')}]")
+    lines.append(f"\n\n{dag_id}()\n")
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{dag_id}_dag.py"
+    path.write_text("\n".join(lines))
+    return path

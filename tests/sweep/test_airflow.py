@@ -1,0 +1,91 @@
+"""`kedro sweep --airflow`: a task group per point, each point's nodes and edges as its own
+pipeline has them, no edge between points, points free to run at once."""
+
+import ast
+import json
+import re
+
+import pytest
+
+from synthbalance.sweep import grid
+from synthbalance.sweep.airflow import point_pipeline, write_dag
+from synthbalance.sweep.run import Sweep
+from tests.conftest import PROJECT
+
+
+def declared(path):
+    """(task groups {key: (id, parent key)}, tasks {key: (task id, group key, kwargs)},
+    edges {(a, b)}) from the file's statements."""
+    groups, tasks, edges = {}, {}, set()
+    body = ast.parse(path.read_text()).body
+    (function,) = [f for f in body if isinstance(f, ast.FunctionDef)
+                   and f.name.startswith("synthbalance_sweep")]  # fmt: skip
+    for statement in function.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Subscript):
+            target = statement.targets[0]
+            key = ast.literal_eval(target.slice)
+            call = statement.value
+            if target.value.id == "groups":
+                parent = [k for k in call.keywords if k.arg == "parent_group"]
+                groups[key] = (ast.literal_eval(call.args[0]),
+                               ast.literal_eval(parent[0].value.slice) if parent else None)
+            else:
+                override = {k.arg: k.value for k in call.func.keywords}
+                tasks[key] = (ast.literal_eval(override["task_id"]),
+                              ast.literal_eval(override["task_group"].slice),
+                              {k.arg: ast.literal_eval(k.value) for k in call.keywords})
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.BinOp):
+            edges.add((ast.literal_eval(statement.value.left.slice),
+                       ast.literal_eval(statement.value.right.slice)))  # fmt: skip
+    return function, groups, tasks, edges
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    sweep = Sweep(PROJECT, grid.parse(["imbalance.profile.keep_fraction=0.2",
+                                       "replicates=1,2"]), env="smoke")  # fmt: skip
+    return sweep, write_dag(sweep, tmp_path_factory.mktemp("dags"))
+
+
+def test_each_point_is_a_task_group_with_its_own_pipelines_nodes_and_edges(swept):
+    sweep, path = swept
+    function, groups, tasks, edges = declared(path)
+    assert path.name == "synthbalance_sweep_keep_fraction_replicates_dag.py"
+    for point in sweep.points:
+        pipeline = point_pipeline(sweep, point)
+        assert groups[point.name] == (re.sub(r"[^0-9A-Za-z_]+", "_", point.name), None)
+        mine = {k[len(point.name) + 1:]: v for k, v in tasks.items()
+                if k.startswith(point.name + "/")}  # fmt: skip
+        assert set(mine) == {n.name for n in pipeline.nodes} | {"sweep_point.json"}
+        assert mine.pop("sweep_point.json")[2]["record"]["fingerprint"] == sweep.fingerprint(point)
+        for node in pipeline.nodes:
+            task_id, group, arguments = mine[node.name]
+            assert group == (f"{point.name}/{node.namespace}" if node.namespace else point.name)
+            assert arguments["node_names"] == [node.name]
+            own = node.name[len(node.namespace) + 1:] if node.namespace else node.name
+            assert task_id == re.sub(r"[^0-9A-Za-z_]+", "_", own).strip("_")
+            assert arguments["runtime_params"]["data_folder"] == (
+                f"data/smoke/sweeps/{sweep.name}/{point.name}")  # fmt: skip
+        want = {(f"{point.name}/{a.name}", f"{point.name}/{b.name}")
+                for b, parents in pipeline.node_dependencies.items() for a in parents}
+        ends = {n.name for n in pipeline.nodes} - {a.name for ps in
+                                                    pipeline.node_dependencies.values()
+                                                    for a in ps}  # fmt: skip
+        want |= {(f"{point.name}/{e}", f"{point.name}/sweep_point.json") for e in ends}
+        assert {e for e in edges if e[0].startswith(point.name + "/")} == want
+    # a grid over replicates shapes each point's own DAG
+    one, two = (sum(k.startswith(p.name + "/") for k in tasks) for p in sweep.points[:2])
+    assert one < two
+    assert all(a.split("/")[0] == b.split("/")[0] for a, b in edges)  # no edge between points
+    options = {k.arg: k.value for k in function.decorator_list[0].keywords}
+    assert ast.literal_eval(options["max_active_tasks"]) == len(sweep.points)
+
+
+def test_the_runtime_parameters_are_the_points_values(swept):
+    sweep, path = swept
+    _, _, tasks, _ = declared(path)
+    point = sweep.points[1]
+    params = next(v[2]["runtime_params"] for k, v in tasks.items()
+                  if k.startswith(point.name + "/") and "runtime_params" in v[2])  # fmt: skip
+    assert params["imbalance"]["profile"]["keep_fraction"] == 0.2 and params["replicates"] == 2
+    assert json.loads(json.dumps(params)) == params
