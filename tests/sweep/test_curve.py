@@ -32,14 +32,14 @@ def write_point(folder, scores: dict[str, tuple[float, float]], gan_interval):
 @pytest.fixture
 def swept(tmp_path):
     key = "imbalance.profile.keep_fraction"
-    points = grid.points({key: [0.01, 0.02, 0.05, 0.2]})
-    intervals = [(0.01, 0.03), (0.002, 0.01), (-0.01, 0.02), (-0.03, -0.01)]
+    points = grid.points({key: [0.01, 0.2, 0.02, 0.05]})  # out of order, as a user may give
+    intervals = [(0.01, 0.03), (-0.03, -0.01), (0.002, 0.01), (-0.01, 0.02)]
     folders = []
     for i, (point, interval) in enumerate(zip(points, intervals, strict=True)):
         folder = tmp_path / point.name
         # gan's test score is highest at 0.05; its validation score at 0.02
         scores = {"none": (0.6 + 0.1 * i, 0.6), "augment": (0.9, 0.9),
-                  "gan": (0.95 if i == 2 else 0.9, 0.97 if i == 1 else 0.9), "oracle": (0.99, 0.99)}
+                  "gan": (0.95 if i == 3 else 0.9, 0.97 if i == 2 else 0.9), "oracle": (0.99, 0.99)}
         write_point(folder, scores, interval)
         folders.append((point, folder))
     sweep = SimpleNamespace(name="keep_fraction", pipeline="balance", grid={key: [0.01]},
@@ -51,14 +51,36 @@ def test_the_words_give_each_stretch_of_the_parameter_its_outcome(swept):
     _sweep, folders = swept
     _rows, verdicts = curve.table(folders)
     found = curve.outcomes([p for p, _ in folders], verdicts)
-    assert [o for _, o in found["gan"]] == ["beat", "beat", "matched", "lost"]
+    assert [o for _, o in found["gan"]] == ["beat", "lost", "beat", "unclear"]
     words = curve.sentences("imbalance.profile.keep_fraction", found,
                             {p.name: "augment" for p, _ in folders})  # fmt: skip
     assert words == [
-        "gan beat the best simple strategy (augment) at keep_fraction = 0.01 to 0.02 (2 points); "
-        "matched (no clear difference from) the best simple strategy (augment) at "
+        "gan: beat the best simple strategy (augment) at the 2 tested values of keep_fraction "
+        "0.01 and 0.02; showed no clear difference from the best simple strategy (augment) at "
         "keep_fraction = 0.05; lost to the best simple strategy (augment) at keep_fraction = 0.2."
     ]
+
+
+def test_each_combination_of_the_other_keys_gets_its_own_sentence():
+    points = grid.points({"a.x": [0.1, 0.2], "b.y": [1, 2]})
+    outcomes = [(0.01, 0.02), (-0.02, -0.01), (-0.01, 0.01), (-0.02, -0.01)]
+    verdicts = [{"comparisons": [{"strategy": "gan", "low": low, "high": high}]}
+                for low, high in outcomes]  # fmt: skip
+    found = curve.outcomes(points, verdicts)
+    words = curve.sentences("a.x", found, {p.name: "augment" for p in points})
+    assert words == [
+        "gan with y = 1: beat the best simple strategy (augment) at x = 0.1; showed no clear "
+        "difference from the best simple strategy (augment) at x = 0.2.",
+        "gan with y = 2: lost to the best simple strategy (augment) at the 2 tested values of "
+        "x 0.1 and 0.2.",
+    ]
+
+
+def test_one_replicate_draws_no_conclusion():
+    point = grid.points({"a.x": [0.1]})
+    found = curve.outcomes(point, [{"comparisons": [{"strategy": "gan", "low": None,
+                                                     "high": None}]}])  # fmt: skip
+    assert found["gan"][0][1] == "no conclusion"
 
 
 def test_the_curve_has_every_point_and_strategy_and_tuning_chooses_on_validation(swept):
@@ -72,6 +94,7 @@ def test_the_curve_has_every_point_and_strategy_and_tuning_chooses_on_validation
     ranked = pd.read_csv(sweep.report_folder / "ranking.csv").set_index("strategy")
     assert ranked.loc["gan", "point"] == "keep_fraction=0.02"  # not 0.05, the best on test
     page = (sweep.report_folder / "curve.html").read_text()
-    assert "gan beat the best simple strategy (augment) at keep_fraction = 0.01 to 0.02" in page
+    assert ("gan: beat the best simple strategy (augment) at the 2 tested values of "
+            "keep_fraction 0.01 and 0.02") in page
     assert "never used to choose" in page and "data:image/png;base64," in page
     assert (sweep.report_folder / "curve.png").stat().st_size > 10_000

@@ -42,6 +42,9 @@ def test_keys_that_end_alike_are_named_in_full():
     (["imbalance.profile.keep_fraction=0.1,,0.2"], "with none empty"),
     (["a=1", "a=2"], "given twice"),
     (["a=1,1"], "lists a value twice"),
+    (["strategies.run=[gan]"], "is a list or a mapping"),
+    (["ingest.folder=/x/y"], "would not reach the run as it is checked here"),
+    (["a=.inf"], "would not reach the run"),
 ])  # fmt: skip
 def test_a_malformed_grid_is_a_clear_error(options, message):
     with pytest.raises(grid.GridError, match=message):

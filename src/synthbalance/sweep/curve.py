@@ -31,7 +31,8 @@ import pandas as pd
 from synthbalance.strategies import REGISTRY
 from synthbalance.sweep.grid import Point, text
 
-OUTCOMES = {"beat": "beat", "lost": "lost to", "matched": "matched (no clear difference from)"}
+OUTCOMES = {"beat": "beat", "lost": "lost to", "unclear": "showed no clear difference from",
+            "no conclusion": "drew no conclusion (one replicate) against"}
 
 
 def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
@@ -60,45 +61,61 @@ def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
 
 
 def outcomes(points: list[Point], verdicts: list[dict]) -> dict[str, list[tuple[Point, str]]]:
-    """{generative strategy: [(point, "beat" | "matched" | "lost"), ...]}: each point's
-    verdict comparison against the best simple strategy, by its interval's sign."""
+    """{generative strategy: [(point, "beat" | "unclear" | "lost" | "no conclusion"), ...]}:
+    each point's verdict comparison against the best simple strategy, by its interval's sign
+    (the verdict's own rule, report/verdict.py)."""
     found: dict[str, list[tuple[Point, str]]] = {}
     for point, verdict in zip(points, verdicts, strict=True):
         for comparison in verdict.get("comparisons", []):
             low, high = comparison.get("low"), comparison.get("high")
             if low is None or high is None or pd.isna(low) or pd.isna(high):
-                outcome = "matched"  # one replicate: no interval, no conclusion
+                outcome = "no conclusion"  # one replicate: no interval
             else:
-                outcome = "beat" if low > 0 else "lost" if high < 0 else "matched"
+                outcome = "beat" if low > 0 else "lost" if high < 0 else "unclear"
             found.setdefault(comparison["strategy"], []).append((point, outcome))
     return found
 
 
 def sentences(key: str, found: dict[str, list[tuple[Point, str]]],
               best: dict[str, str]) -> list[str]:  # fmt: skip
-    """For each strategy, the stretches of ``key``'s values with one outcome, in words;
-    ``best``: each point's best simple strategy (by name)."""
+    """For each strategy (and each combination of the grid's other keys), the runs of
+    ``key``'s tested values, in order, with one outcome, in words; ``best``: each point's
+    best simple strategy."""
     said, leaf = [], key.rsplit(".", 1)[-1]
     for strategy, along in found.items():
-        stretches: list[tuple[str, list[Point]]] = []
+        lines: dict[tuple, list[tuple[Point, str]]] = {}
         for point, outcome in along:
-            if stretches and stretches[-1][0] == outcome:
-                stretches[-1][1].append(point)
-            else:
-                stretches.append((outcome, [point]))
-        parts = []
-        for outcome, stretch in stretches:
-            rivals = sorted({best[p.name] for p in stretch})
-            parts.append(f"{OUTCOMES[outcome]} the best simple strategy ({', '.join(rivals)}) "
-                         f"at {leaf} = {_span([p.as_dict()[key] for p in stretch])}")
-        said.append(f"{strategy} {'; '.join(parts)}.")
+            others = tuple((k, v) for k, v in point.values if k != key)
+            lines.setdefault(others, []).append((point, outcome))
+        for others, line in lines.items():
+            line.sort(key=lambda item: _order(item[0].as_dict()[key]))
+            stretches: list[tuple[str, list[Point]]] = []
+            for point, outcome in line:
+                if stretches and stretches[-1][0] == outcome:
+                    stretches[-1][1].append(point)
+                else:
+                    stretches.append((outcome, [point]))
+            parts = []
+            for outcome, stretch in stretches:
+                rivals = ", ".join(sorted({best[p.name] for p in stretch}))
+                parts.append(f"{OUTCOMES[outcome]} the best simple strategy ({rivals}) at "
+                             f"{_span(leaf, [p.as_dict()[key] for p in stretch])}")
+            where = "".join(f" with {k.rsplit('.', 1)[-1]} = {text(v)}" for k, v in others)
+            said.append(f"{strategy}{where}: {'; '.join(parts)}.")
     return said
 
 
-def _span(values: list[Any]) -> str:
+def _order(value: Any) -> tuple:
+    """Numbers by value, anything else after them by its text."""
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return (0, float(number), "") if pd.notna(number) else (1, 0.0, text(value))
+
+
+def _span(leaf: str, values: list[Any]) -> str:
     if len(values) == 1:
-        return text(values[0])
-    return f"{text(values[0])} to {text(values[-1])} ({len(values)} points)"
+        return f"{leaf} = {text(values[0])}"
+    listed = ", ".join(text(v) for v in values[:-1]) + f" and {text(values[-1])}"
+    return f"the {len(values)} tested values of {leaf} {listed}"
 
 
 def ranking(rows: pd.DataFrame) -> pd.DataFrame:
@@ -125,6 +142,7 @@ def figure(rows: pd.DataFrame, key: str, path: Path) -> None:
     banded = {s for s in rows["strategy"] if _group(s) == "gan"} | set(best[:1])
     for axis, (label, panel) in zip(axes[0], panels, strict=True):
         for strategy, line in panel.groupby("strategy", sort=False):
+            line = line.iloc[sorted(range(len(line)), key=lambda i: _order(line[key].iloc[i]))]
             x = pd.to_numeric(line[key], errors="coerce")
             x = x if x.notna().all() else line[key].astype(str)
             style = "--" if REGISTRY[strategy].family in ("baseline", "upper_bound") else "-"
@@ -204,11 +222,14 @@ table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;pad
 <h2>Where each generative strategy stands against the best simple strategy</h2>
 <p>At each point the best simple strategy was chosen on validation ({html.escape(best)}); a
 strategy <em>beat</em> or <em>lost to</em> it where the 95% interval of the difference over
-replicates lies above or below zero, else it <em>matched</em> it (no clear difference). Each
-point's verdict is a single test; across many points some will cross zero by chance.</p>
+replicates lies above or below zero, else it showed <em>no clear difference</em>, which does
+not mean the two are equal. Each point's verdict is a separate 95% test, not adjusted for the
+number of points or strategies: where there is no real difference, about 1 point in 20 will
+still read "beat" or "lost to". Where the outcome changes, it changes somewhere between two
+tested values.</p>
 <ul>{"".join(f"<li>{html.escape(s)}</li>" for s in said)}</ul>
 <img src="data:image/png;base64,{picture}" style="max-width:100%">
-<h2>Each point's best, by validation score (for tuning)</h2>
+<h2>Each strategy's best point, by validation score (for tuning)</h2>
 <p>Chosen on validation; the test score is shown, never used to choose.</p>
 {ranked.to_html(index=False, float_format="%.4f")}
 <h2>Every point and strategy</h2>

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,12 +76,30 @@ def parse(options: list[str]) -> dict[str, list[Any]]:
         if not any(items) or not all(items):
             raise GridError(f'--grid "{option}": {key} needs a list of values separated by '
                             f"commas, with none empty, e.g. {key}=0.01,0.05")  # fmt: skip
-        parsed = [OmegaConf.to_container(OmegaConf.from_dotlist([f"v={item}"]))["v"]
-                  for item in items]  # fmt: skip
+        parsed = [_value(key, item) for item in items]
         if len({repr(v) for v in parsed}) < len(parsed):
             raise GridError(f"--grid {key} lists a value twice: {items}")
         grid[key] = parsed
     return grid
+
+
+SAFE = re.compile(r"^[A-Za-z0-9._+-]*$")  # a value's text in a folder's and a run's name
+
+
+def _value(key: str, item: str) -> Any:
+    """``item`` as ``kedro run --params`` reads it; a scalar whose text reads back the same."""
+    try:
+        value = OmegaConf.to_container(OmegaConf.from_dotlist([f"v={item}"]))["v"]
+    except Exception as error:  # OmegaConf's YAML errors
+        raise GridError(f"--grid {key}: {item!r} is not a value: {error}") from error
+    if isinstance(value, (list, dict)):
+        raise GridError(f"--grid {key}: {item!r} is a list or a mapping; a sweep's values are "
+                        f"single numbers, words or true/false (set lists in an environment)")
+    again = OmegaConf.to_container(OmegaConf.from_dotlist([f"v={text(value)}"]))["v"]
+    if again != value or type(again) is not type(value) or not SAFE.match(text(value)):
+        raise GridError(f"--grid {key}: {item!r} would not reach the run as it is checked here; "
+                        f"use letters, digits, '.', '_', '+' and '-'")
+    return value
 
 
 def points(grid: dict[str, list[Any]]) -> list[Point]:

@@ -16,6 +16,7 @@ point, and a second call of a finished sweep runs nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ from typing import Any
 import mlflow
 from kedro.config import MissingConfigException
 from mlflow.entities import RunStatus
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from tqdm.auto import tqdm
 
@@ -58,6 +60,12 @@ class Sweep:
 
     def __post_init__(self) -> None:
         self.project = Path(self.project).resolve()
+        # the environment the points run in, said to each: `kedro run` alone would take
+        # KEDRO_ENV, and the checks and fingerprints must be of the same one
+        self.env = self.env or os.environ.get("KEDRO_ENV") or "local"
+        if self.pipeline != "balance":
+            raise grids.GridError(f"--pipelines {self.pipeline}: a sweep draws its curve from "
+                                  f"balance's comparison and verdict; use --pipelines balance")
         self.loader = ProjectConfigLoader(conf_source=str(self.project / "conf"),
                                           base_env="base", default_run_env="local",
                                           env=self.env)  # fmt: skip
@@ -96,8 +104,7 @@ class Sweep:
     def command(self, point: Point) -> list[str]:
         kedro = shutil.which("kedro", path=str(Path(sys.executable).parent)) or "kedro"
         folder = os.path.relpath(self.folder(point), self.project)
-        return [kedro, "run", "--pipelines", self.pipeline,
-                *(["--env", self.env] if self.env else []),
+        return [kedro, "run", "--pipelines", self.pipeline, "--env", self.env,
                 "--params", f"{point.params},{DATA_FOLDER}={folder}"]  # fmt: skip
 
 
@@ -126,8 +133,17 @@ def run_sweep(sweep: Sweep) -> dict[str, Any]:
     if skipped:
         tqdm.write(f"sweep {sweep.name}: {len(skipped)} of {len(sweep.points)} points already "
                    f"finished, not run again: {', '.join(skipped)}")  # fmt: skip
-    failures = _run_points(sweep, todo, tracking, parent)
+    for point in sweep.points:
+        record = None if point in todo else sweep.finished(point)
+        if record and record.get("run_id"):  # an earlier parent's child: this sweep's now
+            _adopt(tracking, record["run_id"], parent)
+    try:
+        failures = _run_points(sweep, todo, tracking, parent)
+    except BaseException:  # Ctrl-C: the parent says so
+        tracking.client.set_terminated(parent, RunStatus.to_string(RunStatus.KILLED))
+        raise
     if failures:
+        tracking.client.set_terminated(parent, RunStatus.to_string(RunStatus.FAILED))
         raise PointFailed(
             "; ".join(failures) + ". The points that finished are kept: run the same "
             "`kedro sweep` again to go on with the rest."
@@ -155,7 +171,8 @@ def _tracking(sweep: Sweep) -> _Tracking:
         conf = sweep.loader["mlflow"]
     except MissingConfigException:  # no mlflow.yml: kedro-mlflow's defaults
         conf = {}
-    uri = (conf.get("server") or {}).get("mlflow_tracking_uri") or "mlruns"
+    uri = ((conf.get("server") or {}).get("mlflow_tracking_uri")
+           or os.environ.get("MLFLOW_TRACKING_URI", "mlruns"))  # as the project's hook reads it
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
         uri = f"sqlite:///{sweep.project / uri.removeprefix('sqlite:///')}"
     mlflow.set_tracking_uri(uri)
@@ -172,7 +189,7 @@ def _parent_run(sweep: Sweep, tracking: _Tracking) -> str:
     found = tracking.client.search_runs(
         [tracking.experiment_id],
         f"tags.`sweep.name` = '{sweep.name}' and tags.`sweep.role` = 'parent' "
-        f"and tags.`sweep.env` = '{sweep.env or 'local'}'",
+        f"and tags.`sweep.env` = '{sweep.env}'",
     )  # fmt: skip
     for run in found:
         if run.data.tags.get("sweep.grid") == grid:
@@ -180,7 +197,7 @@ def _parent_run(sweep: Sweep, tracking: _Tracking) -> str:
             return run.info.run_id
     run = tracking.client.create_run(tracking.experiment_id, run_name=f"sweep {sweep.name}",
                                      tags={"sweep.name": sweep.name, "sweep.role": "parent",
-                                           "sweep.env": sweep.env or "local",
+                                           "sweep.env": sweep.env,
                                            "sweep.grid": grid,
                                            "sweep.pipeline": sweep.pipeline})  # fmt: skip
     for key, values in sweep.grid.items():
@@ -189,22 +206,28 @@ def _parent_run(sweep: Sweep, tracking: _Tracking) -> str:
     return run.info.run_id
 
 
+def _adopt(tracking: _Tracking, run_id: str, parent: str) -> None:
+    # a run deleted from the store since: the curve still has the point
+    with contextlib.suppress(MlflowException):
+        tracking.client.set_tag(run_id, "mlflow.parentRunId", parent)
+
+
 def _child_run(sweep: Sweep, point: Point, tracking: _Tracking, parent: str) -> str:
     """A new run for ``point`` under ``parent``; an earlier attempt's, unfinished, is marked
     killed."""
     earlier = tracking.client.search_runs(
         [tracking.experiment_id],
-        f"tags.`mlflow.parentRunId` = '{parent}' and tags.`sweep.point` = '{point.name}' "
-        f"and attributes.status = 'RUNNING'",
+        f"tags.`mlflow.parentRunId` = '{parent}' and attributes.status = 'RUNNING'",
     )  # fmt: skip
-    for run in earlier:
+    for run in (r for r in earlier if r.data.tags.get("sweep.point") == point.name):
         tracking.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.KILLED))
     run = tracking.client.create_run(tracking.experiment_id, run_name=point.name,
                                      tags={"mlflow.parentRunId": parent,
                                            "sweep.name": sweep.name,
                                            "sweep.point": point.name})  # fmt: skip
-    for key, value in point.values:
-        tracking.client.log_param(run.info.run_id, key, grids.text(value))
+    # the point's values as parameters: its kedro run logs each under its own key (as the
+    # parameter model writes it, 1.0 for a float given as 1), so they are not logged here too;
+    # MLflow refuses a second value for a parameter
     return run.info.run_id
 
 
@@ -217,9 +240,16 @@ def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: st
     failures, progress = [], tqdm(total=len(todo), desc=f"sweep {sweep.name}", unit="point",
                                   disable=None)  # fmt: skip
 
-    def one(point: Point) -> tuple[Point, float, int]:
+    def one(point: Point) -> tuple[Point, float, int | str]:
+        try:
+            return _one(point)
+        except Exception as error:  # said with the other failures, the finished points kept
+            return point, 0.0, f"{type(error).__name__}: {error}"
+
+    def _one(point: Point) -> tuple[Point, float, int]:
         folder = sweep.folder(point)
         folder.mkdir(parents=True, exist_ok=True)
+        (folder / MARKER).unlink(missing_ok=True)  # an earlier fingerprint's: not this run's
         run_id = _child_run(sweep, point, tracking, parent)
         started = time.perf_counter()
         with (folder / "run.log").open("w") as log:
@@ -246,7 +276,8 @@ def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: st
             progress.update()
             spent.append(seconds)
             left = (len(todo) - len(spent)) * sum(spent) / len(spent) / sweep.parallel
-            outcome = "finished" if code == 0 else f"FAILED (exit {code})"
+            outcome = ("finished" if code == 0 else f"FAILED (exit {code})"
+                       if isinstance(code, int) else f"FAILED ({code})")  # fmt: skip
             progress.write(f"sweep {sweep.name}: point {point.name} {outcome} in {seconds:.0f} s"
                            f" ({len(spent)} of {len(todo)}; about {left:.0f} s left)")  # fmt: skip
             if code:
