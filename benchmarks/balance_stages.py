@@ -13,6 +13,7 @@ when the run's memory was at its highest (sampled every 0.5 s).
 from __future__ import annotations
 
 import argparse
+import bisect
 import os
 import re
 import subprocess
@@ -104,10 +105,15 @@ def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
 
 
 def node_peaks(log: str, samples: list) -> dict[str, float]:
-    """{node: the highest RSS sampled while it ran, MiB}; between nodes counts as its own row."""
-    peaks: dict[str, float] = {}
+    """{node: the highest RSS sampled while it ran, MiB}; between nodes counts as its own row.
+    The log's events are read once; each sample finds its node by bisection."""
+    events = [(datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S.%f").timestamp(),
+               m[3] if m[2] == "Running" else "(between nodes)")
+              for m in map(EVENT.match, log.splitlines()) if m]  # fmt: skip
+    times, peaks = [when for when, _ in events], {}
     for when, mib in samples:
-        node = node_at(log, when)
+        index = bisect.bisect_right(times, when) - 1
+        node = events[index][1] if index >= 0 else "(between nodes)"
         peaks[node] = max(peaks.get(node, 0.0), mib)
     return peaks
 

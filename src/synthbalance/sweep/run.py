@@ -17,6 +17,7 @@ point, and a second call of a finished sweep runs nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -108,8 +109,10 @@ class Sweep:
                 "--params", f"{point.params},{DATA_FOLDER}={folder}"]  # fmt: skip
 
 
+@functools.cache
 def _digest(folder: Path) -> str:
-    """sha256 of the files under ``folder`` (names and bytes), or "none" without one."""
+    """sha256 of the files under ``folder`` (names and bytes), or "none" without one; once per
+    sweep, not once per point and check (MNIST's files are 55 MB)."""
     if not folder.is_dir():
         return "none"
     digest = hashlib.sha256()
@@ -231,6 +234,30 @@ def _child_run(sweep: Sweep, point: Point, tracking: _Tracking, parent: str) -> 
     return run.info.run_id
 
 
+def _run_point(sweep: Sweep, point: Point, tracking: _Tracking, parent: str,
+               environment: dict[str, str]) -> tuple[Point, float, int]:  # fmt: skip
+    """One point's `kedro run` in its child run; its marker written when it succeeded."""
+    folder = sweep.folder(point)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).unlink(missing_ok=True)  # an earlier fingerprint's: not this run's
+    run_id = _child_run(sweep, point, tracking, parent)
+    started = time.perf_counter()
+    with (folder / "run.log").open("w") as log:
+        code = subprocess.call(sweep.command(point), cwd=sweep.project, stdout=log,
+                               stderr=subprocess.STDOUT,
+                               env={**environment, "MLFLOW_RUN_ID": run_id})  # fmt: skip
+    seconds = time.perf_counter() - started
+    tracking.client.set_tag(run_id, "mlflow.runName", point.name)  # kedro-mlflow renames it
+    if code == 0:
+        record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
+                  "run_id": run_id, "seconds": round(seconds, 1)}  # fmt: skip
+        (folder / f"{MARKER}.tmp").write_text(json.dumps(record, indent=2, default=str))
+        (folder / f"{MARKER}.tmp").replace(folder / MARKER)
+    elif tracking.client.get_run(run_id).info.status == "RUNNING":
+        tracking.client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
+    return point, seconds, code
+
+
 def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: str) -> list[str]:
     """Run ``todo`` (``sweep.parallel`` at a time); the failures, in words."""
     environment = dict(os.environ)
@@ -242,32 +269,9 @@ def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: st
 
     def one(point: Point) -> tuple[Point, float, int | str]:
         try:
-            return _one(point)
+            return _run_point(sweep, point, tracking, parent, environment)
         except Exception as error:  # said with the other failures, the finished points kept
             return point, 0.0, f"{type(error).__name__}: {error}"
-
-    def _one(point: Point) -> tuple[Point, float, int]:
-        folder = sweep.folder(point)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / MARKER).unlink(missing_ok=True)  # an earlier fingerprint's: not this run's
-        run_id = _child_run(sweep, point, tracking, parent)
-        started = time.perf_counter()
-        with (folder / "run.log").open("w") as log:
-            code = subprocess.call(sweep.command(point), cwd=sweep.project, stdout=log,
-                                   stderr=subprocess.STDOUT,
-                                   env={**environment, "MLFLOW_RUN_ID": run_id})  # fmt: skip
-        seconds = time.perf_counter() - started
-        tracking.client.set_tag(run_id, "mlflow.runName", point.name)  # kedro-mlflow renames it
-        if code == 0:
-            record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
-                      "run_id": run_id, "seconds": round(seconds, 1)}  # fmt: skip
-            (folder / f"{MARKER}.tmp").write_text(json.dumps(record, indent=2, default=str))
-            (folder / f"{MARKER}.tmp").replace(folder / MARKER)
-        else:
-            status = tracking.client.get_run(run_id).info.status
-            if status == "RUNNING":
-                tracking.client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
-        return point, seconds, code
 
     spent = []
     with ThreadPoolExecutor(sweep.parallel) as pool:
