@@ -7,8 +7,15 @@ import shutil
 import sys
 from pathlib import Path
 
+# The suite runs on pytest-xdist's workers, one per core (pyproject's addopts): each worker
+# and each `kedro run` it starts gets one thread, so that two workers do not fight over the
+# cores. Set before torch is imported; a value you set is kept.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from synthbalance.images import ImageSet
 
@@ -105,16 +112,41 @@ def balanced_set() -> ImageSet:
     return make_image_set([100] * 5)
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The folder ``name`` that ``build(folder)`` fills, built once for the whole test
+    session however many xdist workers ask for it: the first one builds it under a file lock,
+    the others wait and read it. A build that fails leaves no ``.built`` mark, so the next
+    worker to ask tries again and fails with its own message."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' common base folder
+    folder = root / name
+    with FileLock(str(root / f"{name}.lock")):
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
+def run_smoke_balance(folder: Path, *params: str) -> str:
+    """`kedro run --env smoke --pipelines balance [--params P]` in a copy of the project made
+    in ``folder``; its log. The run must succeed."""
+    import subprocess
+
+    project = copy_project(folder)
+    extra = ["--params", ",".join(params)] if params else []
+    result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance", *extra),
+                            cwd=project, env=kedro_environment(project), capture_output=True,
+                            text=True, timeout=900)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result.stdout + result.stderr
+
+
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory) -> Path:
     """One `kedro run --env smoke --pipelines balance` in a copy of the project, shared by the
     tests that read its outputs (the report, the browser tests, the notebook): its data/ is
     in ``data/smoke`` and its MLflow store is ``mlflow.db``, both in the returned folder."""
-    import subprocess
-
-    project = copy_project(tmp_path_factory.mktemp("smoke_run"))
-    result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance"), cwd=project,
-                            env=kedro_environment(project), capture_output=True, text=True,
-                            timeout=900)  # fmt: skip
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return project
+    return built_once(tmp_path_factory, "smoke_run", run_smoke_balance)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_project, kedro_environment, kedro_run
+from tests.conftest import built_once, copy_project, kedro_environment, kedro_run
 
 # Longer than conf/smoke's budgets, so that there is time to be killed inside a node.
 STEPS = 800  # the GAN's: about 5 s here
@@ -91,11 +91,16 @@ def results(project: Path) -> dict[str, pd.DataFrame]:
     return {name: pd.read_csv(reporting / name) for name in RESULTS}
 
 
+def first_run(folder: Path) -> None:
+    seconds, _ = run_to_the_end(copy_project(folder))
+    (folder / "seconds").write_text(str(seconds))
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("uninterrupted"))
-    seconds, _ = run_to_the_end(project)
-    return results(project), seconds, project
+    """The run never interrupted, once for all the workers: (results, seconds, project)."""
+    project = built_once(tmp_path_factory, "uninterrupted", first_run)
+    return results(project), float((project / "seconds").read_text()), project
 
 
 def kills() -> list:
