@@ -78,7 +78,11 @@ ENVIRONMENT = {
     "(`synthbalance/distributed/__main__.py`): which GPU of the machine the worker takes; "
     "never set by hand",
     "OMP_NUM_THREADS": "Threads of each torchrun worker training on a CPU; unset: the cores "
-    "divided by `world_size` (`synthbalance/distributed/launch.py`; torchrun would give one)",
+    "divided by `world_size` (`synthbalance/distributed/launch.py`; torchrun would give one). "
+    "`kedro sweep --parallel N` likewise gives each point the cores divided by N",
+    "MLFLOW_RUN_ID": "MLflow's: the run a `kedro run` logs into instead of a new one. `kedro "
+    "sweep` sets it to each point's child run, and so does each task of its Airflow DAG "
+    "(`synthbalance/sweep/`); not set by hand",
 }
 
 OTHER_ENVIRONMENT = {
@@ -87,6 +91,8 @@ OTHER_ENVIRONMENT = {
     "KEDRO_LOGGING_CONFIG": "Kedro's: the logging configuration file (the tests point it at a "
     "plain one, and so does `distributed/launch.py` for its torchrun workers)",
     "SYNTHBALANCE_FAULT_KILLS": "`tests/test_fault_injection.py`: N more random kill points",
+    "PYTEST_XDIST_WORKER": "pytest-xdist's, in each worker of the test suite: `tests/conftest.py` "
+    "then gives the worker and its `kedro run`s one thread (`OMP_NUM_THREADS=1`) unless it is set",
 }
 
 INTRO = """

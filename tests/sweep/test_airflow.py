@@ -1,16 +1,25 @@
 """`kedro sweep --airflow`: a task group per point, each point's nodes and edges as its own
-pipeline has them, no edge between points, points free to run at once."""
+pipeline has them, no edge between points, points free to run at once; every task of a point
+logs into that point's child run of the sweep's parent, and the curve comes last."""
 
 import ast
 import json
 import re
 
 import pytest
+from mlflow.tracking import MlflowClient
 
 from synthbalance.sweep import grid
 from synthbalance.sweep.airflow import point_pipeline, write_dag
-from synthbalance.sweep.run import Sweep
-from tests.conftest import PROJECT
+from synthbalance.sweep.run import Sweep, open_runs
+from tests.conftest import PROJECT, copy_project
+
+
+def argument(value):
+    """A literal, or ("runs", point) for the first task's output of that point's run id."""
+    if isinstance(value, ast.Subscript) and getattr(value.value, "id", None) == "runs":
+        return ("runs", ast.literal_eval(value.slice))
+    return ast.literal_eval(value)
 
 
 def declared(path):
@@ -25,7 +34,9 @@ def declared(path):
             target = statement.targets[0]
             key = ast.literal_eval(target.slice)
             call = statement.value
-            if target.value.id == "groups":
+            if target.value.id == "tasks" and isinstance(call.func, ast.Name):  # curve()
+                tasks[key] = (call.func.id, None, {})
+            elif target.value.id == "groups":
                 parent = [k for k in call.keywords if k.arg == "parent_group"]
                 groups[key] = (ast.literal_eval(call.args[0]),
                                ast.literal_eval(parent[0].value.slice) if parent else None)
@@ -33,7 +44,7 @@ def declared(path):
                 override = {k.arg: k.value for k in call.func.keywords}
                 tasks[key] = (ast.literal_eval(override["task_id"]),
                               ast.literal_eval(override["task_group"].slice),
-                              {k.arg: ast.literal_eval(k.value) for k in call.keywords})
+                              {k.arg: argument(k.value) for k in call.keywords})
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.BinOp):
             edges.add((ast.literal_eval(statement.value.left.slice),
                        ast.literal_eval(statement.value.right.slice)))  # fmt: skip
@@ -57,11 +68,15 @@ def test_each_point_is_a_task_group_with_its_own_pipelines_nodes_and_edges(swept
         mine = {k[len(point.name) + 1:]: v for k, v in tasks.items()
                 if k.startswith(point.name + "/")}  # fmt: skip
         assert set(mine) == {n.name for n in pipeline.nodes} | {"sweep_point.json"}
-        assert mine.pop("sweep_point.json")[2]["record"]["fingerprint"] == sweep.fingerprint(point)
+        marker = mine.pop("sweep_point.json")[2]
+        assert marker["record"]["fingerprint"] == sweep.fingerprint(point)
+        key = re.sub(r"[^0-9A-Za-z_]+", "_", point.name)
+        assert marker["run_id"] == ("runs", key)
         for node in pipeline.nodes:
             task_id, group, arguments = mine[node.name]
             assert group == (f"{point.name}/{node.namespace}" if node.namespace else point.name)
             assert arguments["node_names"] == [node.name]
+            assert arguments["run_id"] == ("runs", key)  # its point's child run
             own = node.name[len(node.namespace) + 1:] if node.namespace else node.name
             assert task_id == re.sub(r"[^0-9A-Za-z_]+", "_", own).strip("_")
             assert arguments["runtime_params"]["data_folder"] == (
@@ -72,11 +87,13 @@ def test_each_point_is_a_task_group_with_its_own_pipelines_nodes_and_edges(swept
                                                     pipeline.node_dependencies.values()
                                                     for a in ps}  # fmt: skip
         want |= {(f"{point.name}/{e}", f"{point.name}/sweep_point.json") for e in ends}
+        want.add((f"{point.name}/sweep_point.json", "curve"))  # the curve waits for every point
         assert {e for e in edges if e[0].startswith(point.name + "/")} == want
     # a grid over replicates shapes each point's own DAG
     one, two = (sum(k.startswith(p.name + "/") for k in tasks) for p in sweep.points[:2])
     assert one < two
-    assert all(a.split("/")[0] == b.split("/")[0] for a, b in edges)  # no edge between points
+    # no edge between points
+    assert all(a.split("/")[0] == b.split("/")[0] for a, b in edges if b != "curve")
     options = {k.arg: k.value for k in function.decorator_list[0].keywords}
     assert ast.literal_eval(options["max_active_tasks"]) == len(sweep.points)
 
@@ -89,3 +106,19 @@ def test_the_runtime_parameters_are_the_points_values(swept):
                   if k.startswith(point.name + "/") and "runtime_params" in v[2])  # fmt: skip
     assert params["imbalance"]["profile"]["keep_fraction"] == 0.2 and params["replicates"] == 2
     assert json.loads(json.dumps(params)) == params
+
+
+def test_the_first_task_opens_the_parent_run_and_a_child_per_point(tmp_path):
+    project = copy_project(tmp_path)
+    sweep = Sweep(project, grid.parse(["imbalance.profile.keep_fraction=0.1,0.2"]), env="smoke")
+    runs = open_runs(sweep)
+    assert list(runs) == [p.name for p in sweep.points]
+    client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    (parent,) = client.search_runs([e.experiment_id for e in client.search_experiments()],
+                                   "tags.`sweep.role` = 'parent'")  # fmt: skip
+    for name, run_id in runs.items():
+        tags = client.get_run(run_id).data.tags
+        assert tags["mlflow.parentRunId"] == parent.info.run_id and tags["sweep.point"] == name
+    assert open_runs(sweep).keys() == runs.keys()  # a second DAG run: the same parent
+    assert len(client.search_runs([parent.info.experiment_id],
+                                  "tags.`sweep.role` = 'parent'")) == 1  # fmt: skip

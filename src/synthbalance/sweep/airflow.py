@@ -8,6 +8,12 @@ own ``data_folder`` as runtime parameters, so points share no file and are free 
 once (``max_active_tasks`` is the number of points; a point's own tasks take its data folder
 in turn, synthbalance.run_lock). Each point's pipeline is built with its own parameters, so a
 grid over a parameter that shapes the DAG (``replicates``) gives each point its own tasks.
+
+MLflow: the DAG's first task, ``sweep_runs``, makes the sweep's parent run and a child run per
+point as ``kedro sweep`` does, and each of a point's tasks logs into its point's child run
+(``MLFLOW_RUN_ID``), so its strategy runs nest under it. The last task, ``curve``, once every
+point is marked finished, is ``kedro sweep``'s own end: it runs nothing more and draws the
+curve into the parent run.
 """
 
 from __future__ import annotations
@@ -38,11 +44,33 @@ from airflow.sdk import TaskGroup, dag, task
 env = {env_json}
 pipeline_name = {pipeline_json}
 project_path = Path({project_json})
+sweep_name = {name_json}
+grid = {grid}
+
+
+def the_sweep():
+    """The sweep, read from the project as `kedro sweep` reads it."""
+    import os
+
+    from synthbalance.sweep.run import Sweep
+
+    os.chdir(project_path)
+    return Sweep(project_path, grid, env=env, pipeline=pipeline_name, name=sweep_name)
+
+
+@task(multiple_outputs=True)
+def sweep_runs():
+    """The sweep's MLflow parent run and a child run per point: {{point's id: child run id}}."""
+    from synthbalance.sweep.airflow import slug
+    from synthbalance.sweep.run import open_runs
+
+    return {{slug(point): run_id for point, run_id in open_runs(the_sweep()).items()}}
 
 
 @task
-def kedro_run(node_names, runtime_params):
-    """One Kedro session that runs ``node_names`` with the point's runtime parameters."""
+def kedro_run(node_names, runtime_params, run_id):
+    """One Kedro session that runs ``node_names`` with the point's runtime parameters, logged
+    into the point's child run."""
     import os
 
     from kedro.framework.project import configure_project
@@ -50,20 +78,31 @@ def kedro_run(node_names, runtime_params):
 
     os.chdir(project_path)
     configure_project("synthbalance")
-    with KedroSession.create(project_path=project_path, env=env,
-                             runtime_params=runtime_params) as session:
-        session.run(pipeline_names=[pipeline_name], node_names=node_names)
+    os.environ["MLFLOW_RUN_ID"] = run_id
+    try:
+        with KedroSession.create(project_path=project_path, env=env,
+                                 runtime_params=runtime_params) as session:
+            session.run(pipeline_names=[pipeline_name], node_names=node_names)
+    finally:
+        os.environ.pop("MLFLOW_RUN_ID", None)
 
 
 @task
-def mark_finished(folder, record):
-    """The point's sweep_point.json, as `kedro sweep` writes it, once its nodes have all run:
-    a later `kedro sweep` with the same grid runs nothing and draws the curve."""
+def mark_finished(folder, record, run_id):
+    """The point's sweep_point.json, as `kedro sweep` writes it, once its nodes have all run."""
     import json
 
     path = project_path / folder / "sweep_point.json"
-    path.with_suffix(".tmp").write_text(json.dumps(record, indent=2))
+    path.with_suffix(".tmp").write_text(json.dumps({{**record, "run_id": run_id}}, indent=2))
     path.with_suffix(".tmp").replace(path)
+
+
+@task
+def curve():
+    """`kedro sweep`'s end: every point finished, it runs none and draws the curve."""
+    from synthbalance.sweep.run import run_sweep
+
+    run_sweep(the_sweep())
 
 
 @dag(
@@ -77,6 +116,8 @@ def mark_finished(folder, record):
 )
 def {dag_id}():
     groups, tasks = {{}}, {{}}
+    runs = sweep_runs()
+    tasks["curve"] = curve()
 '''
 
 
@@ -116,45 +157,55 @@ def write_dag(sweep, target: Path) -> Path:
                            count=len(sweep.points), env_json=json.dumps(sweep.env),
                            pipeline_json=json.dumps(sweep.pipeline),
                            project_json=json.dumps(str(sweep.project)),
+                           name_json=json.dumps(sweep.name), grid=_literal(sweep.grid),
                            dag_id_json=json.dumps(dag_id), dag_id=dag_id)]  # fmt: skip
     for point in sweep.points:
-        pipeline = point_pipeline(sweep, point)
-        params = _literal(runtime_params(sweep, point))
-        top = point.name
-        lines.append(f"    # point {point.name}")
-        lines.append(f"    groups[{json.dumps(top)}] = TaskGroup({json.dumps(slug(top))})")
-        names = sorted({".".join(node.namespace.split(".")[: d + 1])
-                        for node in pipeline.nodes if node.namespace
-                        for d in range(len(node.namespace.split(".")))})  # fmt: skip
-        for name in names:
-            parent = f"{top}/{name.rpartition('.')[0]}" if "." in name else top
-            lines.append(f"    groups[{json.dumps(f'{top}/{name}')}] = TaskGroup("
-                         f"{json.dumps(slug(name.rpartition('.')[2]))}, "
-                         f"parent_group=groups[{json.dumps(parent)}])")  # fmt: skip
-        for node in pipeline.nodes:
-            group = f"{top}/{node.namespace}" if node.namespace else top
-            own = node.name[len(node.namespace) + 1:] if node.namespace else node.name
-            lines.append(f"    tasks[{json.dumps(f'{top}/{node.name}')}] = kedro_run.override("
-                         f"task_id={json.dumps(slug(own))}, task_group=groups[{json.dumps(group)}]"
-                         f")(node_names={json.dumps([node.name])}, runtime_params={params})")
-        for child, parents in pipeline.node_dependencies.items():
-            for parent in sorted(parents, key=lambda n: n.name):
-                lines.append(f"    tasks[{json.dumps(f'{top}/{parent.name}')}] >> "
-                             f"tasks[{json.dumps(f'{top}/{child.name}')}]")  # fmt: skip
-        record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
-                  "run_id": None, "seconds": None, "by": "airflow"}  # fmt: skip
-        folder = os.path.relpath(sweep.folder(point), sweep.project)
-        lines.append(f"    tasks[{json.dumps(f'{top}/{MARKER}')}] = mark_finished.override("
-                     f"task_id='finished', task_group=groups[{json.dumps(top)}])("
-                     f"folder={json.dumps(folder)}, record={_literal(record)})")
-        ends = {n.name for n in pipeline.nodes} - {p.name for ps in
-                                                    pipeline.node_dependencies.values()
-                                                    for p in ps}  # fmt: skip
-        for end in sorted(ends):
-            lines.append(f"    tasks[{json.dumps(f'{top}/{end}')}] >> "
-                         f"tasks[{json.dumps(f'{top}/{MARKER}')}]")
+        lines += _point(sweep, point)
     lines.append(f"\n\n{dag_id}()\n")
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"{dag_id}_dag.py"
     path.write_text("\n".join(lines))
     return path
+
+
+def _groups(pipeline, top: str) -> list[str]:
+    """The point's task group and, inside it, one per level of its nodes' namespaces."""
+    lines = [f"    groups[{json.dumps(top)}] = TaskGroup({json.dumps(slug(top))})"]
+    names = sorted({".".join(node.namespace.split(".")[: d + 1])
+                    for node in pipeline.nodes if node.namespace
+                    for d in range(len(node.namespace.split(".")))})  # fmt: skip
+    for name in names:
+        parent = f"{top}/{name.rpartition('.')[0]}" if "." in name else top
+        lines.append(f"    groups[{json.dumps(f'{top}/{name}')}] = TaskGroup("
+                     f"{json.dumps(slug(name.rpartition('.')[2]))}, "
+                     f"parent_group=groups[{json.dumps(parent)}])")  # fmt: skip
+    return lines
+
+
+def _point(sweep, point) -> list[str]:
+    """The statements of ``point``'s task group: its groups, a task per node, its last task
+    (the marker), the pipeline's edges and the marker's edge to the curve."""
+    pipeline, top = point_pipeline(sweep, point), point.name
+    lines = [f"    # point {top}", *_groups(pipeline, top)]
+    params, run_id = _literal(runtime_params(sweep, point)), f"runs[{json.dumps(slug(top))}]"
+    for node in pipeline.nodes:
+        group = f"{top}/{node.namespace}" if node.namespace else top
+        own = node.name[len(node.namespace) + 1:] if node.namespace else node.name
+        lines.append(f"    tasks[{json.dumps(f'{top}/{node.name}')}] = kedro_run.override("
+                     f"task_id={json.dumps(slug(own))}, task_group=groups[{json.dumps(group)}]"
+                     f")(node_names={json.dumps([node.name])}, runtime_params={params}, "
+                     f"run_id={run_id})")  # fmt: skip
+    edges = [(a.name, b.name) for b, parents in pipeline.node_dependencies.items()
+             for a in sorted(parents, key=lambda n: n.name)]  # fmt: skip
+    ends = {n.name for n in pipeline.nodes} - {a for a, _ in edges}
+    edges += [(end, MARKER) for end in sorted(ends)]
+    record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
+              "run_id": None, "seconds": None, "by": "airflow"}  # fmt: skip
+    folder = os.path.relpath(sweep.folder(point), sweep.project)
+    lines.append(f"    tasks[{json.dumps(f'{top}/{MARKER}')}] = mark_finished.override("
+                 f"task_id='finished', task_group=groups[{json.dumps(top)}])("
+                 f"folder={json.dumps(folder)}, record={_literal(record)}, run_id={run_id})")
+    lines += [f"    tasks[{json.dumps(f'{top}/{a}')}] >> tasks[{json.dumps(f'{top}/{b}')}]"
+              for a, b in edges]  # fmt: skip
+    lines.append(f"    tasks[{json.dumps(f'{top}/{MARKER}')}] >> tasks[\"curve\"]")
+    return lines

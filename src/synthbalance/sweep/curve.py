@@ -142,15 +142,7 @@ def figure(rows: pd.DataFrame, key: str, path: Path) -> None:
     banded = {s for s in rows["strategy"] if _group(s) == "gan"} | set(best[:1])
     for axis, (label, panel) in zip(axes[0], panels, strict=True):
         for strategy, line in panel.groupby("strategy", sort=False):
-            line = line.iloc[sorted(range(len(line)), key=lambda i: _order(line[key].iloc[i]))]
-            x = pd.to_numeric(line[key], errors="coerce")
-            x = x if x.notna().all() else line[key].astype(str)
-            style = "--" if REGISTRY[strategy].family in ("baseline", "upper_bound") else "-"
-            axis.plot(x, line["mean"], style, marker="o", ms=3, color=colours[strategy],
-                      label=strategy, lw=2.2 if strategy in banded else 1.0)  # fmt: skip
-            if strategy in banded:
-                axis.fill_between(x, line["low"], line["high"], color=colours[strategy],
-                                  alpha=0.15)  # fmt: skip
+            _line(axis, line, key, strategy, colours[strategy], strategy in banded)
         if logarithmic:
             axis.set_xscale("log")
         if values.notna().all():
@@ -171,6 +163,18 @@ def figure(rows: pd.DataFrame, key: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+
+
+def _line(axis, line: pd.DataFrame, key: str, strategy: str, colour, banded: bool) -> None:
+    """One strategy's line along ``key`` (its band too when ``banded``)."""
+    line = line.iloc[sorted(range(len(line)), key=lambda i: _order(line[key].iloc[i]))]
+    x = pd.to_numeric(line[key], errors="coerce")
+    x = x if x.notna().all() else line[key].astype(str)
+    style = "--" if REGISTRY[strategy].family in ("baseline", "upper_bound") else "-"
+    axis.plot(x, line["mean"], style, marker="o", ms=3, color=colour, label=strategy,
+              lw=2.2 if banded else 1.0)  # fmt: skip
+    if banded:
+        axis.fill_between(x, line["low"], line["high"], color=colour, alpha=0.15)
 
 
 def _tuple(label: Any) -> tuple:
@@ -209,10 +213,17 @@ def write(sweep, points: list[tuple[Point, Path]]) -> list[Path]:
     rows.to_csv(folder / "curve.csv", index=False)
     ranked.to_csv(folder / "ranking.csv", index=False)
     figure(rows, key, folder / "curve.png")
-    picture = base64.b64encode((folder / "curve.png").read_bytes()).decode()
     best = ", ".join(f"{p.name}: {v.get('best_simple')}"
                      for (p, _), v in zip(points, verdicts, strict=True))  # fmt: skip
-    page = f"""<!doctype html><html><head><meta charset="utf-8">
+    (folder / "curve.html").write_text(_page(sweep, said, best, folder / "curve.png", ranked, rows))
+    return [folder / n for n in ("curve.csv", "curve.png", "curve.html", "ranking.csv")]
+
+
+def _page(sweep, said: list[str], best: str, png: Path, ranked: pd.DataFrame,
+          rows: pd.DataFrame) -> str:  # fmt: skip
+    """curve.html: the words, the figure (inline), the ranking and the table."""
+    picture = base64.b64encode(png.read_bytes()).decode()
+    return f"""<!doctype html><html><head><meta charset="utf-8">
 <title>synthbalance sweep {html.escape(sweep.name)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45}}
 table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:2px 6px}}
@@ -235,5 +246,3 @@ tested values.</p>
 <h2>Every point and strategy</h2>
 {rows.to_html(index=False, float_format="%.4f")}
 </body></html>"""
-    (folder / "curve.html").write_text(page)
-    return [folder / n for n in ("curve.csv", "curve.png", "curve.html", "ranking.csv")]

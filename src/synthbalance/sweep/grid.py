@@ -23,7 +23,8 @@ from synthbalance import config
 
 
 class GridError(ValueError):
-    """A ``--grid`` option that cannot be swept, said in words."""
+    """A sweep that cannot start, said in words: a ``--grid`` option that cannot be swept, or
+    settings of the environment the sweep needs (its MLflow login)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,17 @@ def with_values(parameters: dict[str, Any], point: Point) -> dict[str, Any]:
             here = here[part]
         here[leaf] = value
     return merged
+
+
+def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Every value of ``tree`` that is not a mapping, by its dotted key."""
+    found = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            found.update(leaves(value, f"{prefix}{key}."))
+        else:
+            found[f"{prefix}{key}"] = value
+    return found
 
 
 def _paths(tree: dict[str, Any], prefix: str = "") -> list[str]:

@@ -11,7 +11,9 @@ point's values as parameters, which the point's ``kedro run`` then logs into (ML
 A finished point leaves ``<folder>/sweep_point.json`` with its fingerprint (the point's whole
 parameters, the environment, the pipeline and a digest of the raw images): a point whose file
 holds the same fingerprint is not run again, so a killed sweep goes on at its first unfinished
-point, and a second call of a finished sweep runs nothing.
+point, and a second call of a finished sweep runs nothing. The environment's parameters are
+read again before and after each point: an edit of conf/ while the sweep runs stops it
+(``SettingsChanged``), the point that may have run the new settings left unfinished.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class PointFailed(RuntimeError):
     """A point's ``kedro run`` failed; its log says why."""
 
 
+class SettingsChanged(PointFailed):
+    """conf/ was edited while the sweep ran: its points would not all have the same settings."""
+
+
 @dataclass
 class Sweep:
     project: Path
@@ -67,9 +73,7 @@ class Sweep:
         if self.pipeline != "balance":
             raise grids.GridError(f"--pipelines {self.pipeline}: a sweep draws its curve from "
                                   f"balance's comparison and verdict; use --pipelines balance")
-        self.loader = ProjectConfigLoader(conf_source=str(self.project / "conf"),
-                                          base_env="base", default_run_env="local",
-                                          env=self.env)  # fmt: skip
+        self.loader = self._loader()
         self.parameters = dict(self.loader["parameters"])
         grids.check(self.grid, self.parameters)
         if self.parallel < 1:
@@ -81,6 +85,16 @@ class Sweep:
         data = Path(self.loader["globals"]["data"])
         self.data = data if data.is_absolute() else self.project / data
         self.report_folder = self.data / "08_reporting" / "sweeps" / self.name
+
+    def _loader(self) -> ProjectConfigLoader:
+        return ProjectConfigLoader(conf_source=str(self.project / "conf"), base_env="base",
+                                   default_run_env="local", env=self.env)  # fmt: skip
+
+    def changed_settings(self) -> list[str]:
+        """The parameters whose value in conf/ now is not the one the sweep started with."""
+        now = grids.leaves(dict(self._loader()["parameters"]))
+        then = grids.leaves(self.parameters)
+        return sorted(k for k in now.keys() | then.keys() if now.get(k) != then.get(k))
 
     def folder(self, point: Point) -> Path:
         return self.data / "sweeps" / self.name / point.name
@@ -139,9 +153,12 @@ def run_sweep(sweep: Sweep) -> dict[str, Any]:
     for point in sweep.points:
         record = None if point in todo else sweep.finished(point)
         if record and record.get("run_id"):  # an earlier parent's child: this sweep's now
-            _adopt(tracking, record["run_id"], parent)
+            _adopt(tracking, record["run_id"], parent, point)
     try:
         failures = _run_points(sweep, todo, tracking, parent)
+    except SettingsChanged:
+        tracking.client.set_terminated(parent, RunStatus.to_string(RunStatus.FAILED))
+        raise
     except BaseException:  # Ctrl-C: the parent says so
         tracking.client.set_terminated(parent, RunStatus.to_string(RunStatus.KILLED))
         raise
@@ -178,12 +195,33 @@ def _tracking(sweep: Sweep) -> _Tracking:
            or os.environ.get("MLFLOW_TRACKING_URI", "mlruns"))  # as the project's hook reads it
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
         uri = f"sqlite:///{sweep.project / uri.removeprefix('sqlite:///')}"
+    os.environ.update(_credentials(sweep, (conf.get("server") or {}).get("credentials")))
     mlflow.set_tracking_uri(uri)
     name = ((conf.get("tracking") or {}).get("experiment") or {}).get("name") or "Default"
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name(name)
     experiment_id = experiment.experiment_id if experiment else client.create_experiment(name)
     return _Tracking(client, experiment_id)
+
+
+def _credentials(sweep: Sweep, key: str | None) -> dict[str, str]:
+    """The login that mlflow.yml's ``server.credentials`` names in credentials.yml (such as
+    MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD), which kedro-mlflow exports as
+    environment variables: the sweep's client needs them as the points' runs do."""
+    if not key:
+        return {}
+    try:
+        found = sweep.loader["credentials"].get(key)
+    except MissingConfigException:
+        found = None
+    if not isinstance(found, dict) or not found:
+        raise grids.GridError(
+            f"mlflow.yml's server.credentials is {key!r}, but no credentials.yml of "
+            f"conf/base or conf/{sweep.env} has a mapping under that key; add one (for "
+            f"example {key}: {{MLFLOW_TRACKING_USERNAME: ..., MLFLOW_TRACKING_PASSWORD: ...}}) "
+            f"or set server.credentials to null"
+        )
+    return {str(name): str(value) for name, value in found.items()}
 
 
 def _parent_run(sweep: Sweep, tracking: _Tracking) -> str:
@@ -209,10 +247,23 @@ def _parent_run(sweep: Sweep, tracking: _Tracking) -> str:
     return run.info.run_id
 
 
-def _adopt(tracking: _Tracking, run_id: str, parent: str) -> None:
+def _adopt(tracking: _Tracking, run_id: str, parent: str, point: Point) -> None:
+    """``run_id`` made a child of ``parent``, named after its point (kedro-mlflow names a run
+    after its pipeline)."""
     # a run deleted from the store since: the curve still has the point
     with contextlib.suppress(MlflowException):
         tracking.client.set_tag(run_id, "mlflow.parentRunId", parent)
+        tracking.client.set_tag(run_id, "mlflow.runName", point.name)
+
+
+def open_runs(sweep: Sweep) -> dict[str, str]:
+    """The sweep's parent run (an earlier call's with this name and grid, else new) and a new
+    child run under it for every point: {point: child run id}. What an orchestrator that runs
+    the points itself (the ``--airflow`` DAG's first task) hands to each point's tasks as
+    ``MLFLOW_RUN_ID``."""
+    tracking = _tracking(sweep)
+    parent = _parent_run(sweep, tracking)
+    return {point.name: _child_run(sweep, point, tracking, parent) for point in sweep.points}
 
 
 def _child_run(sweep: Sweep, point: Point, tracking: _Tracking, parent: str) -> str:
@@ -238,6 +289,7 @@ def _run_point(sweep: Sweep, point: Point, tracking: _Tracking, parent: str,
                environment: dict[str, str]) -> tuple[Point, float, int]:  # fmt: skip
     """One point's `kedro run` in its child run; its marker written when it succeeded."""
     folder = sweep.folder(point)
+    _same_settings(sweep, point, "would start with them")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).unlink(missing_ok=True)  # an earlier fingerprint's: not this run's
     run_id = _child_run(sweep, point, tracking, parent)
@@ -249,6 +301,8 @@ def _run_point(sweep: Sweep, point: Point, tracking: _Tracking, parent: str,
     seconds = time.perf_counter() - started
     tracking.client.set_tag(run_id, "mlflow.runName", point.name)  # kedro-mlflow renames it
     if code == 0:
+        _same_settings(sweep, point, "may have run with them, so it is not marked finished",
+                       tracking, run_id)  # fmt: skip
         record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
                   "run_id": run_id, "seconds": round(seconds, 1)}  # fmt: skip
         (folder / f"{MARKER}.tmp").write_text(json.dumps(record, indent=2, default=str))
@@ -256,6 +310,23 @@ def _run_point(sweep: Sweep, point: Point, tracking: _Tracking, parent: str,
     elif tracking.client.get_run(run_id).info.status == "RUNNING":
         tracking.client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
     return point, seconds, code
+
+
+def _same_settings(sweep: Sweep, point: Point, what: str, tracking: _Tracking | None = None,
+                   run_id: str | None = None) -> None:  # fmt: skip
+    """Raise ``SettingsChanged`` when conf/ no longer gives the parameters the sweep started
+    with (the point's child run, if any, marked failed)."""
+    changed = sweep.changed_settings()
+    if not changed:
+        return
+    if tracking and run_id:
+        tracking.client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    raise SettingsChanged(
+        f"conf/ changed while the sweep ran: {shown} now differ from the sweep's start, and "
+        f"point {point.name} {what}. Points already finished keep their settings; run the "
+        f"same `kedro sweep` again and the points whose parameters changed run again"
+    )
 
 
 def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: str) -> list[str]:
@@ -270,6 +341,8 @@ def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: st
     def one(point: Point) -> tuple[Point, float, int | str]:
         try:
             return _run_point(sweep, point, tracking, parent, environment)
+        except SettingsChanged:
+            raise
         except Exception as error:  # said with the other failures, the finished points kept
             return point, 0.0, f"{type(error).__name__}: {error}"
 
