@@ -43,7 +43,8 @@ MLFLOW_KEYS = {
     "server.mlflow_tracking_uri": "The tracking store. Checked before any node runs "
     "(`synthbalance/tracking.py:check_store`: a SQLite file must take a write lock, a server "
     "must answer HTTP within 20 s, a folder must be writable); a SQLite file is locked while "
-    "MLflow creates its tables. `null`: `MLFLOW_TRACKING_URI`, else `mlruns` in the project",
+    "MLflow creates its tables. `null`: `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db` "
+    "(MLflow 3.13 and later refuse an `mlruns` file store)",
     "server.mlflow_registry_uri": "The model registry; `null`: the tracking store",
     "server.credentials": "A key of credentials.yml that kedro-mlflow exports as environment "
     "variables; `null`: none",
@@ -73,7 +74,11 @@ ENVIRONMENT = {
     "whose files shape a pipeline built outside a `kedro` command (a test, a script: "
     "`synthbalance/shape.py`; unset: `local`)",
     "MLFLOW_TRACKING_URI": "The tracking store when `server.mlflow_tracking_uri` is `null` "
-    "(`synthbalance/hooks.py`, as kedro-mlflow does); conf/base sets the URI, so it is not read",
+    "(`synthbalance/tracking.py`); unset too: `sqlite:///mlflow.db`, MLflow's own default (not "
+    "kedro-mlflow's `mlruns`, a file store MLflow refuses). conf/base sets the URI, so it is not "
+    "read",
+    "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING": "MLflow's: `false` turns off the system metrics "
+    "(CPU, memory, disk, network) that every run logs (`synthbalance/hooks.py`)",
     "LOCAL_RANK": "Set by torchrun in each worker of a `world_size` > 1 training "
     "(`synthbalance/distributed/__main__.py`): which GPU of the machine the worker takes; "
     "never set by hand",

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import shutil
+import signal
+import socket
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 # The suite runs on pytest-xdist's workers, one per core (pyproject's addopts): each worker
@@ -23,6 +30,8 @@ from synthbalance.images import ImageSet
 os.environ["KEDRO_DISABLE_TELEMETRY"] = "1"
 
 PROJECT = Path(__file__).parents[1]
+# A server has this long to answer HTTP: kedro-viz takes 25 s on an idle 2-core machine.
+SERVER_START_TIMEOUT = 300
 
 
 # One log record per line, for tests that wait for a line of a `kedro run` in a subprocess.
@@ -63,12 +72,52 @@ def answers(url: str) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A free port below 49152: kedro-viz refuses the ephemeral range ("Cannot allocate an
+    open TCP port"), which is where the system's own free ports (bind to 0) come from."""
+    for port in random.sample(range(20000, 49152), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 49151")
+
+
+@contextlib.contextmanager
+def serve(
+    name: str, command: list[str], url: str, cwd: Path, env: dict[str, str], logs: Path
+) -> Iterator[str]:
+    """Run ``command`` in its own process group until ``url`` answers 200; yield ``url``;
+    stop the group. The server's output is in ``logs/<name>.log``."""
+    log_path = logs / f"{name}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            started = time.monotonic()
+            while not answers(url):
+                if process.poll() is not None:
+                    pytest.fail(
+                        f"{name} exited ({process.returncode}) before answering {url}:\n"
+                        + log_path.read_text()[-4000:]
+                    )
+                if time.monotonic() - started > SERVER_START_TIMEOUT:
+                    pytest.fail(
+                        f"{name} did not answer {url} in {SERVER_START_TIMEOUT} s:\n"
+                        + log_path.read_text()[-4000:]
+                    )
+                time.sleep(0.5)
+            print(f"{name} answered {url} after {time.monotonic() - started:.1f} s")
+            yield url
+        finally:
+            stop_process_group(process)
+
+
 def stop_process_group(process) -> None:
     """SIGTERM to a server's process group, SIGKILL to whatever is left of it 20 s later."""
-    import contextlib
-    import signal
-    import subprocess
-
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -133,8 +182,6 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
 def run_smoke_balance(folder: Path, *params: str) -> str:
     """`kedro run --env smoke --pipelines balance [--params P]` in a copy of the project made
     in ``folder``; its log. The run must succeed."""
-    import subprocess
-
     project = copy_project(folder)
     extra = ["--params", ",".join(params)] if params else []
     result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance", *extra),

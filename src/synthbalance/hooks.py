@@ -20,10 +20,12 @@ from pydantic import BaseModel
 
 from synthbalance.results import RESULT_TAG, StrategyResult
 from synthbalance.run_lock import DataFolderLock, describe_run
+from synthbalance.serving import ALIAS, MODEL_NAME, register_current
 from synthbalance.strategies import REGISTRY
-from synthbalance.tracking import check_store, setup_lock
+from synthbalance.tracking import check_store, setup_lock, tracking_uri
 
 log = logging.getLogger(__name__)
+GENERATOR_MODEL = "replicate_0.generator_model"  # the one registered (synthbalance.serving)
 
 
 def _plain(value: Any) -> Any:
@@ -31,7 +33,7 @@ def _plain(value: Any) -> Any:
 
 
 class ProjectMlflowHook(MlflowHook):
-    """kedro-mlflow's hook, with three changes.
+    """kedro-mlflow's hook, with these changes.
 
     Typed parameters: Kedro validates ``params:`` inputs into pydantic models before nodes
     run; the plugin's hook flattens only dicts, so it would log each model as one long
@@ -47,12 +49,24 @@ class ProjectMlflowHook(MlflowHook):
     file, so runs starting together on a fresh ``mlflow.db`` do not race to create it.
 
     A store lost mid-run: the error says that nothing saved is lost and how to go on.
+
+    A store by default: where mlflow.yml's ``server.mlflow_tracking_uri`` is null and
+    MLFLOW_TRACKING_URI is unset, ``sqlite:///mlflow.db`` (MLflow's own default), not the
+    plugin's ``mlruns`` file store, which MLflow refuses. MLflow's system metrics (CPU,
+    memory, disk, network) are logged for the run unless MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING
+    says otherwise.
+
+    A served generator: once a run that logged its first replicate's generator has
+    finished, that generator becomes the newest version of the registered model
+    ``synthbalance-generator``, alias ``current`` (synthbalance.serving).
     """
 
     @hook_impl
     def after_context_created(self, context) -> None:
+        uri = _mlflow_conf(context)["server"]["mlflow_tracking_uri"]
+        if os.environ.get("MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING") is None:
+            mlflow.enable_system_metrics_logging()  # CPU and memory on the run (psutil)
         if mlflow.active_run() is None:  # an orchestrator's active run is its own business
-            uri = _tracking_uri(context)
             check_store(uri, Path(context.project_path))
             with setup_lock(uri):
                 super().after_context_created(context=context)
@@ -63,6 +77,22 @@ class ProjectMlflowHook(MlflowHook):
     def before_node_run(self, node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
         plain = {name: _plain(value) for name, value in inputs.items() if name != "parameters"}
         super().before_node_run(node=node, catalog=catalog, inputs=plain, is_async=is_async)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        run = mlflow.active_run()
+        super().after_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+        # only the session that logged the generator: an orchestrator's later tasks log
+        # into the same run, and each would add a version
+        if run is not None and GENERATOR_MODEL in pipeline.all_outputs():
+            try:
+                version = register_current(run.info.run_id)
+            except MlflowException as error:  # a store without a registry: the run stands
+                log.warning("The generator was not registered as %s: %s", MODEL_NAME, error)
+            else:
+                if version is not None:
+                    log.info("Registered the generator as %s version %s, alias %s",
+                             MODEL_NAME, version.version, ALIAS)  # fmt: skip
 
     @hook_impl
     def on_pipeline_error(self, error: Exception, run_params, pipeline, catalog) -> None:
@@ -88,15 +118,20 @@ def _caused_by_mlflow(error: BaseException | None) -> bool:
     return False
 
 
-def _tracking_uri(context) -> str:
-    """The URI kedro-mlflow will use, read from the same configuration it reads."""
+def _mlflow_conf(context) -> dict:
+    """mlflow.yml as kedro-mlflow will read it, with the store filled in where it is null
+    (``tracking_uri``), and set back on the config loader so that the plugin reads that."""
     patterns = context.config_loader.config_patterns
     patterns.setdefault("mlflow", ["mlflow*", "mlflow*/**", "**/mlflow*"])  # as the plugin
     try:
-        server = context.config_loader["mlflow"].get("server") or {}
+        conf = dict(context.config_loader["mlflow"])
     except MissingConfigException:  # no mlflow.yml: the plugin's defaults
-        server = {}
-    return server.get("mlflow_tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI", "mlruns")
+        conf = {}
+    server = dict(conf.get("server") or {})
+    server["mlflow_tracking_uri"] = tracking_uri(server)
+    conf["server"] = server
+    context.config_loader["mlflow"] = conf
+    return conf
 
 
 class RunLockHook:

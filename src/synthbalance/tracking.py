@@ -25,11 +25,22 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 WAIT_S = 20.0  # as long as MLflow's own sessions wait for a locked SQLite file
+# The store when mlflow.yml's server.mlflow_tracking_uri is null and MLFLOW_TRACKING_URI is
+# unset: MLflow's own default. kedro-mlflow would take ./mlruns, a file store, which MLflow
+# 3.13 and later refuse ("maintenance mode").
+DEFAULT_URI = "sqlite:///mlflow.db"
 
 _HOW_TO = (
     "MLflow's store is set in conf/<env>/mlflow.yml (server.mlflow_tracking_uri); "
     "the project's default is sqlite:///mlflow.db in the project folder."
 )
+
+
+def tracking_uri(server: dict | None) -> str:
+    """The store of mlflow.yml's ``server`` block: its URI, else MLFLOW_TRACKING_URI, else
+    ``DEFAULT_URI``."""
+    return ((server or {}).get("mlflow_tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
+            or DEFAULT_URI)  # fmt: skip
 
 
 class TrackingStoreError(RuntimeError):

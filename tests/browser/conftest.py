@@ -11,21 +11,16 @@ when its test ends.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, answers, kedro_environment, stop_process_group
+from tests.conftest import PROJECT, free_port, kedro_environment, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -53,8 +48,6 @@ CHROMIUM_ARGUMENTS = (
     f"--window-size={WINDOW[0]},{WINDOW[1]}",
 )
 
-# A server has this long to answer HTTP: kedro-viz takes 25 s on an idle 2-core machine.
-SERVER_START_TIMEOUT = 300
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -112,50 +105,6 @@ def browser(chromium: Path, tmp_path: Path):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
-
-
-def free_port() -> int:
-    """A free port below 49152: kedro-viz refuses the ephemeral range ("Cannot allocate an
-    open TCP port"), which is where the system's own free ports (bind to 0) come from."""
-    for port in random.sample(range(20000, 49152), 200):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 49151")
-
-
-@contextlib.contextmanager
-def serve(
-    name: str, command: list[str], url: str, cwd: Path, env: dict[str, str], logs: Path
-) -> Iterator[str]:
-    """Run ``command`` in its own process group until ``url`` answers 200; yield ``url``;
-    stop the group. The server's output is in ``logs/<name>.log``."""
-    log_path = logs / f"{name}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            started = time.monotonic()
-            while not answers(url):
-                if process.poll() is not None:
-                    pytest.fail(
-                        f"{name} exited ({process.returncode}) before answering {url}:\n"
-                        + log_path.read_text()[-4000:]
-                    )
-                if time.monotonic() - started > SERVER_START_TIMEOUT:
-                    pytest.fail(
-                        f"{name} did not answer {url} in {SERVER_START_TIMEOUT} s:\n"
-                        + log_path.read_text()[-4000:]
-                    )
-                time.sleep(0.5)
-            print(f"{name} answered {url} after {time.monotonic() - started:.1f} s")
-            yield url
-        finally:
-            stop_process_group(process)
 
 
 def _bin(name: str) -> str:

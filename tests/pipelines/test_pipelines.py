@@ -173,6 +173,9 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "SELECT step FROM metrics WHERE key = 'quality.progress.3.fd' AND run_uuid = ? "
             "ORDER BY step", (run_id,)
         ).fetchall()  # fmt: skip
+        system = {k for (k,) in db.execute(
+            "SELECT DISTINCT key FROM metrics WHERE key LIKE 'system/%' AND run_uuid = ?",
+            (run_id,))}  # fmt: skip
         models = db.execute("SELECT name FROM logged_models").fetchall()
         timings = {k for (k,) in db.execute(
             "SELECT DISTINCT key FROM metrics WHERE (key LIKE 'time.%' OR key LIKE "
@@ -203,6 +206,7 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert families == {(name, strategy.family) for name, strategy in REGISTRY.items()}
     assert len({n for _, n in keys_per_child}) == 1  # the same test_ keys for every strategy
     assert curve == 2  # validation scored every 10 of 20 steps
+    assert {"system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"} <= system
     (root,) = project.glob(f"mlruns/*/{run_id}/artifacts")
     artifacts = {p.relative_to(root).as_posix() for p in root.glob("**/*") if p.is_file()}
     assert {"gan/replicate_0/gan_progress.gif", "gan/replicate_1/gan_history.csv",
@@ -214,6 +218,10 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "strategies/gan_confusion.png", "quality/quality.csv", "quality/quality_progress.csv",
             "quality/memorisation_pairs.png", "report/report.html",
             "report/verdict.json"} <= artifacts  # fmt: skip
+    # the progress grids at their steps, for the UI's image slider (mlflow.log_image)
+    stepped = {int(name.split("+")[2]) for name in artifacts
+               if name.startswith("images/gan_progress.replicate_0+step+")}  # fmt: skip
+    assert stepped == {0, 10, 20}
     verdict = json.loads((data / "08_reporting/verdict.json").read_text())
     assert verdict["replicates"] == 2 and verdict["best_simple_selected_on"] == "validation"
     assert {c["strategy"] for c in verdict["comparisons"]} == {"gan", "gan_augment", "deepsmote"}

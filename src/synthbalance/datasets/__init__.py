@@ -1,13 +1,17 @@
 """Custom Kedro datasets of synthbalance."""
 
 from synthbalance.datasets.animation_dataset import AnimationDataset
+from synthbalance.datasets.generator_model_dataset import GeneratorModelDataset
 from synthbalance.datasets.image_set_dataset import ImageSetDataset
+from synthbalance.datasets.mlflow_image_steps_dataset import MlflowImageStepsDataset
 from synthbalance.datasets.strategy_result_dataset import StrategyResultDataset
 from synthbalance.datasets.torch_model_dataset import TorchModelDataset
 
 __all__ = [
     "AnimationDataset",
+    "GeneratorModelDataset",
     "ImageSetDataset",
+    "MlflowImageStepsDataset",
     "StrategyResultDataset",
     "TorchModelDataset",
     "loaded",

@@ -162,7 +162,7 @@ class ImageGenerator(nn.Module):
                           class_norm and conditional) for k in keys}
         )
         # Plain critics: training folds spectral norm into their weights (``bake``), so that
-        # the artifact pickles, as mlflow.pytorch needs.
+        # the saved state dict is plain weights that this constructor loads.
         self.critics = nn.ModuleDict(
             {k: Discriminator(discriminator_width, channels, image_size, num_classes, False)
              for k in keys}

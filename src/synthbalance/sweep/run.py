@@ -43,6 +43,7 @@ from synthbalance.config import IngestParams
 from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
 from synthbalance.sweep import grid as grids
 from synthbalance.sweep.grid import Point
+from synthbalance.tracking import tracking_uri
 
 MARKER = "sweep_point.json"
 
@@ -191,8 +192,7 @@ def _tracking(sweep: Sweep) -> _Tracking:
         conf = sweep.loader["mlflow"]
     except MissingConfigException:  # no mlflow.yml: kedro-mlflow's defaults
         conf = {}
-    uri = ((conf.get("server") or {}).get("mlflow_tracking_uri")
-           or os.environ.get("MLFLOW_TRACKING_URI", "mlruns"))  # as the project's hook reads it
+    uri = tracking_uri(conf.get("server"))  # as the project's hook reads it
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
         uri = f"sqlite:///{sweep.project / uri.removeprefix('sqlite:///')}"
     os.environ.update(_credentials(sweep, (conf.get("server") or {}).get("credentials")))

@@ -73,6 +73,12 @@ def animate_progress(gan_progress: dict) -> list[Image.Image]:
     return list(loaded(gan_progress).values())
 
 
+def progress_steps(gan_progress: dict) -> dict[str, Image.Image]:
+    """The progress grids by name (``step_<step>``), for MLflow's image slider."""
+    return loaded(gan_progress)
+
+
 def export_generator(generator: ImageGenerator) -> ImageGenerator:
-    """The generator again, for kedro-mlflow to log as an mlflow.pytorch model."""
+    """The generator again, to be logged as a pyfunc model that serves images
+    (``GeneratorModelDataset``, synthbalance.serving)."""
     return generator

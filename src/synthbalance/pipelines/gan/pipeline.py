@@ -4,6 +4,7 @@ from synthbalance.pipelines.gan.nodes import (
     animate_progress,
     export_generator,
     history_to_metrics,
+    progress_steps,
     train_gan,
 )
 
@@ -21,6 +22,7 @@ def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
             ),
             node(history_to_metrics, "gan_history", "gan_metrics", name="track_gan_history"),
             node(animate_progress, "gan_progress", "gan_animation", name="animate_gan_progress"),
+            node(progress_steps, "gan_progress", "gan_progress_steps", name="log_gan_progress"),
             node(export_generator, "generator", "generator_model", name="export_generator"),
         ],
         namespace="gan",  # one group in kedro-viz; dataset names unchanged
