@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageDraw
 from torchvision.utils import make_grid
 
 from synthbalance.images import ImageSet
@@ -51,3 +51,23 @@ def real_and_generated_grid(real: ImageSet, synthetic: ImageSet,
     array = grid.permute(1, 2, 0).numpy()
     image = Image.fromarray(array[..., 0] if real.images.shape[1] == 1 else array)
     return image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST)
+
+
+def class_grid(images: ImageSet, per_class: int = 8) -> Image.Image:
+    """A row per class: its name and count, then up to ``per_class`` of its images (what
+    kedro-viz shows of an image set)."""
+    counts, scale, label_width = images.class_counts(), 2, 150
+    size = images.images.shape[-1] * scale
+    present = [c for c in range(len(images.class_names)) if counts[c]]
+    sheet = Image.new("RGB", (label_width + per_class * (size + 2), len(present) * (size + 2)),
+                      "white")  # fmt: skip
+    draw = ImageDraw.Draw(sheet)
+    for row, label in enumerate(present):
+        top = row * (size + 2)
+        draw.text((4, top + size // 2 - 6), f"{images.class_names[label]}: {counts[label]:,}",
+                  fill="black")  # fmt: skip
+        for column, pixels in enumerate(images.images[images.labels == label][:per_class]):
+            tile = Image.fromarray(pixels[0] if pixels.shape[0] == 1 else pixels.transpose(1, 2, 0))
+            tile = tile.convert("RGB").resize((size, size), Image.Resampling.NEAREST)
+            sheet.paste(tile, (label_width + column * (size + 2), top))
+    return sheet

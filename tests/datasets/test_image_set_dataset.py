@@ -1,6 +1,10 @@
+import base64
+import io
+
 import numpy as np
 import pytest
 from kedro.io.core import DatasetError, Version
+from PIL import Image
 
 from synthbalance.datasets import ImageSetDataset
 from synthbalance.images import ImageSet
@@ -87,3 +91,12 @@ def test_an_animation_keeps_every_frame(tmp_path):
     dataset.save(frames)
     assert len(dataset.load()) == 3
 
+
+
+def test_the_preview_is_a_png_with_a_row_per_class_present(tmp_path):
+    dataset = ImageSetDataset(filepath=str(tmp_path / "set.npz"))
+    dataset.save(make_image_set([20, 3, 0, 7], size=8))
+    picture = Image.open(io.BytesIO(base64.b64decode(dataset.preview(per_class=4))))
+    assert picture.format == "PNG"
+    assert picture.height == 3 * (8 * 2 + 2)  # classes 0, 1 and 3: the empty one left out
+    assert picture.width == 150 + 4 * (8 * 2 + 2)

@@ -109,6 +109,8 @@ def test_kedro_viz_builds_the_static_site_with_previews(smoke_run):
             previews[Path(node["filepath"]).name] = node["preview_type"]
     assert previews["comparison.csv"] == previews["imbalance_summary.csv"] == "TablePreview"
     assert previews["comparison.png"] == previews["imbalance_chart.png"] == "ImagePreview"
+    # the images themselves: a row per class of a few images, with the counts
+    assert previews["synthetic.npz"] == previews["train_imbalanced.npz"] == "ImagePreview"
 
 
 @pytest.mark.slow

@@ -7,11 +7,14 @@ the same arrays read back (``benchmarks/image_set_io.py``).
 
 from __future__ import annotations
 
+import base64
+import io
 import zipfile
 from typing import IO
 
 import numpy as np
 from kedro.io.core import DatasetError
+from kedro_datasets._typing import ImagePreview
 
 from synthbalance.datasets._file import FileDataset
 from synthbalance.images import ImageSet
@@ -27,6 +30,15 @@ class ImageSetDataset(FileDataset[ImageSet]):
           filepath: data/05_model_input/train_imbalanced.npz
           versioned: true
     """
+
+    def preview(self, per_class: int = 8) -> ImagePreview:
+        """kedro-viz's preview: a row per class with its name, its count and a few of its
+        images, as a base64 PNG."""
+        from synthbalance.charts import class_grid  # matplotlib and torchvision: only here
+
+        buffer = io.BytesIO()
+        class_grid(self.load(), per_class).save(buffer, format="PNG")
+        return ImagePreview(base64.b64encode(buffer.getvalue()).decode())
 
     def _read(self, file: IO[bytes], path: str) -> ImageSet:
         try:
