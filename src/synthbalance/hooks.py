@@ -18,6 +18,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
 
+from synthbalance import progress
 from synthbalance.results import RESULT_TAG, StrategyResult
 from synthbalance.run_lock import DataFolderLock, describe_run
 from synthbalance.serving import ALIAS, MODEL_NAME, register_current
@@ -220,7 +221,8 @@ def _log_child_runs(result: StrategyResult) -> None:
 class NodeTimesHook:
     """Each node's wall-clock time: logged, and a metric ``time.<node name>`` (seconds) of the
     run of `kedro run`, so that the MLflow UI shows where a run's time went and what each
-    strategy costs (``benchmarks/strategy_times.py`` sums them per strategy)."""
+    strategy costs (``benchmarks/strategy_times.py`` sums them per strategy). The node's name
+    also starts the label of every progress bar it shows (synthbalance.progress)."""
 
     def __init__(self) -> None:
         self._started: dict[str, float] = {}
@@ -228,9 +230,11 @@ class NodeTimesHook:
     @hook_impl
     def before_node_run(self, node) -> None:
         self._started[node.name] = time.perf_counter()
+        progress.set_node(node.name)
 
     @hook_impl
     def after_node_run(self, node) -> None:
+        progress.set_node("")
         started = self._started.pop(node.name, None)
         if started is None:
             return

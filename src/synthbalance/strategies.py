@@ -26,6 +26,7 @@ import torch
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from torchvision.transforms import v2
 
+from synthbalance import progress
 from synthbalance.images import ImageSet, concat
 from synthbalance.training.losses import Kind as LossKind
 
@@ -90,7 +91,8 @@ def augment_images(images: np.ndarray, params: AugmentParams, seed: int) -> np.n
     with torch.random.fork_rng(devices=[]):  # v2 draws from torch's global generator
         torch.manual_seed(seed)
         batch = torch.from_numpy(np.array(images))
-        return torch.stack([transform(image) for image in batch]).numpy()
+        return torch.stack([transform(image) for image in
+                            progress.bar(batch, "augmenting", unit="img")]).numpy()
 
 
 def _augmented(train: ImageSet, counts: dict[int, int], augment: AugmentParams,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-from tqdm.auto import tqdm
 
+from synthbalance import progress
 from synthbalance.images import ImageSet
 from synthbalance.sources.common import SourceError
 
@@ -73,7 +73,7 @@ def read_image_folder(root: Path, size: int, color: str, skip_bad_files: bool) -
     files = [(label, path) for label, folder in enumerate(folders)
              for path in _image_files(root, folder)]  # fmt: skip
     images, labels, skipped = [], [], []
-    for label, path in tqdm(files, desc=f"decoding {root.name}", unit="img", disable=None):
+    for label, path in progress.bar(files, f"decoding {root.name}", unit="img"):
         try:
             images.append(_decode(path, size, _MODES[color]))
             labels.append(label)

@@ -22,9 +22,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.metrics import balanced_accuracy_score, f1_score
-from tqdm.auto import tqdm
 
-from synthbalance import __version__
+from synthbalance import __version__, progress
 from synthbalance.config import ClassifierParams, NetworkParams
 from synthbalance.distributed.launch import run_ranks
 from synthbalance.distributed.rank import SINGLE, Rank, weights_digest
@@ -85,7 +84,7 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
                       torch.from_numpy(np.array(train_set.labels)))  # fmt: skip
     loss_of = criterion(loss, train_set.class_counts(), params.steps)
     history, losses, best, best_score = [], [], None, -1.0
-    for step in tqdm(range(1, params.steps + 1), desc="classifier", disable=None):
+    for step in progress.bar(range(1, params.steps + 1), "classifier", unit="step"):
         model.train()
         index = rank.shard(torch.randint(len(images), (params.batch_size,), generator=rng))
         value = loss_of(model(to_unit(images[index])), labels[index], step)
@@ -234,8 +233,9 @@ def train_replicates(
         combined = new_classifier(train_sets[0], params, replicates, loss)
     curves = []
     for r, (train_set, validation) in enumerate(zip(train_sets, validations, strict=True)):
-        network, history = kept_classifier(train_set, validation, params,
-                                           replicate_seed(seed, r), loss)  # fmt: skip
+        with progress.labelled(f"replicate {r}"):
+            network, history = kept_classifier(train_set, validation, params,
+                                               replicate_seed(seed, r), loss)  # fmt: skip
         combined.nets[str(r)].load_state_dict(network.nets["0"].state_dict())
         curves.append(history.assign(replicate=r))
     return combined.eval(), pd.concat(curves, ignore_index=True)

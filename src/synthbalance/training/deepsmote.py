@@ -19,8 +19,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.neighbors import NearestNeighbors
-from tqdm.auto import tqdm
 
+from synthbalance import progress
 from synthbalance.images import ImageSet
 from synthbalance.models.autoencoder import Autoencoder
 from synthbalance.models.edge import to_uint8, to_unit
@@ -44,7 +44,7 @@ def train_autoencoder(train: ImageSet, params, seed: int) -> tuple[Autoencoder, 
     members = [(labels == c).nonzero().squeeze(1) for c in torch.unique(labels)]
     optimiser = torch.optim.Adam(model.parameters(), params.lr)
     history, running = [], []
-    for step in tqdm(range(1, params.steps + 1), desc="deepsmote", disable=None):
+    for step in progress.bar(range(1, params.steps + 1), "deepsmote autoencoder", unit="step"):
         batch = to_unit(images[torch.randint(len(images), (params.batch_size,), generator=rng)])
         reconstruction = F.mse_loss(model(batch), batch)
         pool = members[int(torch.randint(len(members), (1,), generator=rng))]

@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel
-from tqdm.auto import tqdm
 
+from synthbalance import progress
 from synthbalance.config import GanParams
 from synthbalance.models.edge import to_unit
 from synthbalance.models.gan import ImageGenerator
@@ -233,8 +233,8 @@ def train_steps(run: GanRun, start: int, record: Record) -> None:
         player.ema.module.eval()
     started, seconds_before, last_saved = time.perf_counter(), record.seconds, start
     drawn = {step for step, _ in record.frames}
-    bar = tqdm(range(start, params.steps), desc="gan", unit="step", initial=start,
-               total=params.steps, disable=None)  # fmt: skip
+    bar = progress.bar(range(start, params.steps), "gan", total=params.steps, initial=start,
+                       unit="step")  # fmt: skip
     for step in bar:
         if step % params.progress_every == 0 and step not in drawn:
             _grid(run, record, step)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from synthbalance import __version__
+from synthbalance import __version__, progress
 from synthbalance.config import QualityParams
 from synthbalance.images import ImageSet, stratified_split
 from synthbalance.models.classifier import Classifier
@@ -58,7 +58,8 @@ def embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.nda
     """(penultimate-layer features (n, d), predicted labels (n,)) of uint8 images."""
     net = extractor.nets[str(extractor.replicates[0])].eval()
     features, labels = [], []
-    for batch in torch.from_numpy(np.array(images)).split(1024):
+    for batch in progress.bar(torch.from_numpy(np.array(images)).split(1024), "features",
+                              unit="batch"):  # fmt: skip
         hidden = net[:-1](to_unit(batch))  # everything but the last linear layer
         features.append(hidden)
         labels.append(net[-1](hidden).argmax(1))

@@ -18,6 +18,7 @@ import torch
 from torchmetrics.image.fid import NoTrainInceptionV3
 from torchmetrics.image.inception import InceptionScore
 
+from synthbalance import progress
 from synthbalance.pipelines.quality.measures import Precomputed, frechet_distance
 
 WEIGHTS_URL = (
@@ -62,7 +63,8 @@ def load_inception(weights: str) -> NoTrainInceptionV3:
 def inception_features(network: NoTrainInceptionV3, images: np.ndarray) -> np.ndarray:
     """2048-d pool features of uint8 images (N, C, H, W); grey images are repeated to RGB."""
     features = []
-    for batch in torch.from_numpy(np.array(images)).split(64):
+    for batch in progress.bar(torch.from_numpy(np.array(images)).split(64),
+                              "inception features", unit="batch"):  # fmt: skip
         if batch.shape[1] == 1:
             batch = batch.expand(-1, 3, -1, -1)
         features.append(network(batch.contiguous()).double())

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from synthbalance import progress
 from synthbalance.charts import real_and_generated_grid
 from synthbalance.config import SampleParams
 from synthbalance.images import ImageSet
@@ -90,7 +91,8 @@ def sample_synthetic(
     generator = generator.eval()
     rng = torch_generator(seed, "sample")
     images, labels, metrics = [], [], {}
-    for label, count in synthetic_counts(train_imbalanced, generator.classes, params).items():
+    wanted = synthetic_counts(train_imbalanced, generator.classes, params)
+    for label, count in progress.bar(list(wanted.items()), "sampling", unit="class"):
         if count == 0:
             continue
         drawn, class_metrics = _sample_class(generator, train_imbalanced, label, count, params,
