@@ -19,12 +19,14 @@ def test_each_strategy_s_result_node_carries_the_tag():
 def test_a_tagged_node_without_a_result_fails_naming_it():
     renamed = node(lambda: {}, None, "summary", name="strategy.gan.summarise", tags=[RESULT_TAG])
     with pytest.raises(TypeError, match=r"strategy.gan.summarise is tagged .* no StrategyResult"):
-        StrategyRunsHook().after_node_run(node=renamed, outputs={"summary": {"runs": []}})
+        StrategyRunsHook().after_node_run(node=renamed, catalog=None,
+                                          outputs={"summary": {"runs": []}})
 
 
 def test_an_untagged_node_and_a_result_outside_a_run_log_nothing():
     result = StrategyResult("gan", 3, {"real": 3}, {"c0": 3}, [ReplicateRun(0, 42, {}, [0, 1, 0])])
     plain = node(lambda: 1, None, "x", name="other")
     tagged = node(lambda: 1, None, "report", name="strategy.gan.report_strategy", tags=[RESULT_TAG])
-    StrategyRunsHook().after_node_run(node=plain, outputs={"x": 1})
-    StrategyRunsHook().after_node_run(node=tagged, outputs={"report": result})  # no active run
+    StrategyRunsHook().after_node_run(node=plain, catalog=None, outputs={"x": 1})
+    # no active run
+    StrategyRunsHook().after_node_run(node=tagged, catalog=None, outputs={"report": result})

@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
+from sklearn.metrics import confusion_matrix
 from torchvision.utils import make_grid
 
 from synthbalance.images import ImageSet
@@ -71,3 +72,21 @@ def class_grid(images: ImageSet, per_class: int = 8) -> Image.Image:
             tile = tile.convert("RGB").resize((size, size), Image.Resampling.NEAREST)
             sheet.paste(tile, (label_width + column * (size + 2), top))
     return sheet
+
+
+def confusion_figure(test_set: ImageSet, predicted: np.ndarray) -> Figure:
+    """Counts of true (rows) against predicted (columns) test labels, shaded by row share."""
+    names = list(test_set.class_names)
+    matrix = confusion_matrix(test_set.labels, predicted, labels=list(range(len(names))))
+    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    figure = Figure(figsize=(1.2 + 0.6 * len(names), 1 + 0.6 * len(names)), layout="constrained")
+    axes = figure.subplots()
+    axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), count in np.ndenumerate(matrix):
+        axes.text(j, i, f"{count}", ha="center", va="center", fontsize=7,
+                  color="white" if share[i, j] > 0.5 else "black")  # fmt: skip
+    axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    axes.set_yticks(range(len(names)), names)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true (real test set)")
+    return figure

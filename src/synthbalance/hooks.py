@@ -13,16 +13,14 @@ import mlflow
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
-from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
 
 from synthbalance import progress
+from synthbalance.child_runs import log_child_runs, run_parameters
 from synthbalance.results import RESULT_TAG, StrategyResult
 from synthbalance.run_lock import DataFolderLock, describe_run
 from synthbalance.serving import ALIAS, MODEL_NAME, register_current
-from synthbalance.strategies import REGISTRY
 from synthbalance.tracking import check_store, setup_lock, tracking_uri
 
 log = logging.getLogger(__name__)
@@ -168,20 +166,32 @@ class RunLockHook:
 
 
 class StrategyRunsHook:
-    """One nested MLflow run per strategy and replicate, under the run of `kedro run`.
+    """One nested MLflow run per strategy and replicate, under the run of `kedro run`
+    (synthbalance.child_runs).
 
-    The only MLflow code outside the catalog: after each node tagged ``strategy_result``
-    (every strategy's ``report_strategy``), it logs the node's ``StrategyResult``: its metrics
-    (the same test_* and val_* keys for every strategy), the validation curves as metric
-    histories (``curve.val_balanced_accuracy``, ...), and the strategy, its family (from the
-    registry), replicate, the replicate's seed and training counts by origin as params and
-    tags, so that the MLflow UI's run table and Compare view set strategies and replicates
-    side by side. A tagged node without a ``StrategyResult`` fails the run, naming it: a
-    child run never disappears silently.
+    After each node tagged ``strategy_result`` (every strategy's ``report_strategy``), it
+    logs the node's ``StrategyResult`` as one child run per replicate, spanning the
+    strategy's nodes of this session, with the run's distinguishing parameters, the
+    strategy's metrics and curves, its confusion matrix and its datasets, so that the MLflow
+    UI's run table and Compare view set strategies and replicates side by side. A tagged node
+    without a ``StrategyResult`` fails the run, naming it: a child run never disappears
+    silently.
     """
 
+    def __init__(self) -> None:
+        self._parameters: dict[str, str] = {}
+        self._started: dict[str, float] = {}
+
     @hook_impl
-    def after_node_run(self, node, outputs: dict[str, Any]) -> None:
+    def after_context_created(self, context) -> None:
+        self._parameters = run_parameters(context.params)
+
+    @hook_impl
+    def before_node_run(self, node) -> None:
+        self._started.setdefault(node.name, time.time())
+
+    @hook_impl
+    def after_node_run(self, node, catalog, outputs: dict[str, Any]) -> None:
         if RESULT_TAG not in node.tags:
             return
         results = [value for value in outputs.values() if isinstance(value, StrategyResult)]
@@ -191,31 +201,7 @@ class StrategyRunsHook:
                 f"({sorted(outputs)}): its strategy's MLflow child runs cannot be logged"
             )
         if mlflow.active_run() is not None:
-            _log_child_runs(results[0])
-
-
-def _log_child_runs(result: StrategyResult) -> None:
-    params = {"strategy": result.strategy, "train_images": result.train_images}
-    params |= {f"train_{origin}": n for origin, n in result.train_by_origin.items()}
-    family = REGISTRY[result.strategy].family  # baseline, simple, generative, upper_bound
-    now = int(time.time() * 1000)
-    for run in result.runs:
-        name = f"{result.strategy} (replicate {run.replicate})"
-        with mlflow.start_run(run_name=name, nested=True) as child:
-            mlflow.set_tags({"strategy": result.strategy, "replicate": run.replicate,
-                             "seed": run.seed, "family": family})  # fmt: skip
-            mlflow.log_params({**params, "replicate": run.replicate, "seed": run.seed})
-            # The curve under its own keys: val_* are the kept weights' scores, one value each.
-            curves = [
-                Metric(f"curve.{key}", float(value), now, int(row["step"]))
-                for row in run.history
-                for key, value in row.items()
-                if key != "step"
-            ]
-            scores = [Metric(key, value, now, 0) for key, value in run.metrics.items()]
-            everything = curves + scores
-            for start in range(0, len(everything), 1000):  # MLflow's limit per batch
-                MlflowClient().log_batch(child.info.run_id, everything[start : start + 1000])
+            log_child_runs(results[0], self._parameters, self._started, catalog.load)
 
 
 class NodeTimesHook:

@@ -224,12 +224,33 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     stepped = {int(name.split("+")[2]) for name in artifacts
                if name.startswith("images/gan_progress.replicate_0+step+")}  # fmt: skip
     assert stepped == {0, 10, 20}
+    assert_children_are_real_runs(project, [c for (c,) in children])
     verdict = json.loads((data / "08_reporting/verdict.json").read_text())
     assert verdict["replicates"] == 2 and verdict["best_simple_selected_on"] == "validation"
     assert {c["strategy"] for c in verdict["comparisons"]} == {"gan", "gan_augment", "deepsmote"}
     assert {(c["strategy"], c["against"]) for c in verdict["against_rival"]} == {
         ("gan", "deepsmote"), ("gan_augment", "deepsmote")}  # fmt: skip
     assert verdict["sentence"] in (data / "08_reporting/report.html").read_text()
+
+
+def assert_children_are_real_runs(project: Path, children: list[str]) -> None:
+    """Each child spans its strategy's work, carries the run's distinguishing parameters,
+    its own confusion matrix, and its three datasets as inputs."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    digests = {}
+    for run_id in children:
+        run = client.get_run(run_id)
+        assert run.info.end_time - run.info.start_time > 1000, run.info.run_name
+        assert run.data.params["imbalance.profile.keep_fraction"] == "0.1"
+        assert run.data.params["ingest.source"] == "digits" and "gan.steps" in run.data.params
+        assert [a.path for a in client.list_artifacts(run_id)] == ["confusion.png"]
+        used = {d.tags[0].value: d.dataset for d in run.inputs.dataset_inputs}
+        assert set(used) == {"training", "validation", "test"}
+        digests[(run.data.tags["strategy"], run.data.tags["replicate"])] = used["training"].digest
+    assert digests[("gan", "0")] != digests[("gan", "1")]  # each replicate its own samples
+    assert digests[("none", "0")] == digests[("none", "1")]  # the same real images
 
 
 def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():

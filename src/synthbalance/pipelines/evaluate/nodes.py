@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from sklearn.metrics import confusion_matrix
 
+from synthbalance.charts import confusion_figure
 from synthbalance.config import ClassifierParams, StrategiesParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import classification_metrics, rare_classes
@@ -95,24 +95,9 @@ def score_classifier(classifier: Classifier, test_set: ImageSet, synthetic: Imag
         scores[str(r)] = test | {f"val_{key.removeprefix('test_')}": v for key, v in val.items()}
         predicted[str(r)] = probabilities.argmax(1).tolist()
     first = np.asarray(next(iter(predicted.values())))
-    return scores, _confusion_figure(test_set, first), predicted
+    return scores, confusion_figure(test_set, first), predicted
 
 
-def _confusion_figure(test_set: ImageSet, predicted: np.ndarray) -> Figure:
-    names = list(test_set.class_names)
-    matrix = confusion_matrix(test_set.labels, predicted, labels=list(range(len(names))))
-    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    figure = Figure(figsize=(1.2 + 0.6 * len(names), 1 + 0.6 * len(names)), layout="constrained")
-    axes = figure.subplots()
-    axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    for (i, j), count in np.ndenumerate(matrix):
-        axes.text(j, i, f"{count}", ha="center", va="center", fontsize=7,
-                  color="white" if share[i, j] > 0.5 else "black")  # fmt: skip
-    axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
-    axes.set_yticks(range(len(names)), names)
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("true (real test set)")
-    return figure
 
 
 def report_strategy(

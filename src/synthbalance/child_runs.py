@@ -1,0 +1,123 @@
+"""One MLflow child run per strategy and replicate, logged once the strategy is scored.
+
+Each child spans its strategy's work: it starts when the first of the strategy's nodes of this
+session started (its replicate's training set being built, else the training) and ends when it
+is logged, after the scoring. It carries the parameters that tell runs apart (the dataset, the
+imbalance, the GAN, sampling, the classifier, the seed, the replicate), the strategy's
+test_* and val_* metrics, its validation curve as metric histories (``curve.*``), its own
+confusion matrix on the real test set (``confusion.png``), and the datasets it used as MLflow
+inputs (its training set, its validation set and the test set, each with MLflow's digest of
+its images), so the UI's Dataset column is filled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+import mlflow
+import numpy as np
+from kedro.io.core import DatasetError
+from kedro_mlflow.framework.hooks.utils import _flatten_dict
+from mlflow.entities import Metric, Param
+from mlflow.tracking import MlflowClient
+from pydantic import BaseModel
+
+from synthbalance.charts import confusion_figure
+from synthbalance.images import ImageSet
+from synthbalance.results import StrategyResult
+from synthbalance.shape import replicate as replicate_name
+from synthbalance.strategies import REGISTRY
+
+# The parameter blocks a child carries: those that make one run's strategies differ from
+# another run's (each a few dozen keys; MLflow takes 100 per batch). The child's ``seed`` is
+# its replicate's, which every stream of the replicate derives from.
+BLOCKS = ("ingest", "imbalance", "gan", "sample", "classifier", "replicates")
+
+
+def run_parameters(parameters: dict[str, Any]) -> dict[str, str]:
+    """The blocks of ``parameters`` a child carries (Kedro hands them over as the parameter
+    models), flattened to dotted keys as the parent run has them."""
+    chosen = {k: v.model_dump(mode="json") if isinstance(v, BaseModel) else v
+              for k, v in parameters.items() if k in BLOCKS}  # fmt: skip
+    return {key: str(value) for key, value in _flatten_dict(chosen).items()}
+
+
+def log_child_runs(result: StrategyResult, parameters: dict[str, str],
+                   started: dict[str, float], load) -> list[str]:  # fmt: skip
+    """A child of the active run for each of ``result``'s replicates: their run ids.
+    ``started``: each node's start (``time.time()``) this session; ``load``: the catalog's
+    ``load``, for the datasets each child used."""
+    client, parent = MlflowClient(), mlflow.active_run()
+    test_set = load("test_set")
+    ids = []
+    for run in result.runs:
+        own = (f"{replicate_name(run.replicate)}.strategy.{result.strategy}.",
+               f"strategy.{result.strategy}.")
+        begun = min([t for name, t in started.items() if name.startswith(own)] or [time.time()])
+        child = client.create_run(
+            parent.info.experiment_id, start_time=int(begun * 1000),
+            run_name=f"{result.strategy} (replicate {run.replicate})",
+            tags={"mlflow.parentRunId": parent.info.run_id, "strategy": result.strategy,
+                  "replicate": str(run.replicate), "seed": str(run.seed),
+                  "family": REGISTRY[result.strategy].family},
+        )  # fmt: skip
+        run_id = child.info.run_id
+        _log_values(client, run_id, result, run, parameters)
+        with mlflow.start_run(run_id=run_id, nested=True):
+            mlflow.log_figure(confusion_figure(test_set, np.asarray(run.predicted)),
+                              "confusion.png")  # fmt: skip
+            _log_inputs(result.strategy, run.replicate, test_set, load)
+        ids.append(run_id)
+    return ids
+
+
+def _log_values(client: MlflowClient, run_id: str, result: StrategyResult, run,
+                parameters: dict[str, str]) -> None:  # fmt: skip
+    """The child's parameters and metrics, in batches of MLflow's size."""
+    now = int(time.time() * 1000)
+    own = {"strategy": result.strategy, "train_images": result.train_images,
+           "replicate": run.replicate, "seed": run.seed}  # fmt: skip
+    own |= {f"train_{origin}": n for origin, n in result.train_by_origin.items()}
+    params = [Param(k, str(v)) for k, v in ({**parameters, **own}).items()]
+    # the curve under its own keys: val_* are the kept weights' scores, one value each
+    metrics = [Metric(f"curve.{key}", float(value), now, int(row["step"]))
+               for row in run.history for key, value in row.items() if key != "step"]
+    metrics += [Metric(key, value, now, 0) for key, value in run.metrics.items()]
+    for start in range(0, len(params), 100):
+        client.log_batch(run_id, params=params[start : start + 100])
+    for start in range(0, len(metrics), 1000):
+        client.log_batch(run_id, metrics=metrics[start : start + 1000])
+
+
+def _log_inputs(strategy: str, replicate: int, test_set: ImageSet, load) -> None:
+    """The child's training, validation and test sets as MLflow inputs."""
+    train = load(f"{replicate_name(replicate)}.strategy.{strategy}.train_set")
+    sets = {"training": (train, f"{strategy} training set"),
+            "validation": (_validation(load, replicate), "validation set"),
+            "test": (test_set, "test set")}  # fmt: skip
+    for context, (images, name) in sets.items():
+        if images is not None:
+            dataset = mlflow.data.from_numpy(images.images, targets=images.labels, name=name,
+                                             digest=_digest(images))  # fmt: skip
+            mlflow.log_input(dataset, context=context)
+
+
+def _digest(images: ImageSet) -> str:
+    """A digest of every image and label (MLflow's own samples the first rows only, which
+    two replicates' training sets share)."""
+    digest = hashlib.sha256(np.ascontiguousarray(images.images).tobytes())
+    digest.update(np.ascontiguousarray(images.labels).tobytes())
+    return digest.hexdigest()[:8]
+
+
+def _validation(load, replicate: int) -> ImageSet | None:
+    """The replicate's own validation set (imbalance redrawn per replicate), else the one of
+    the run, else None."""
+    for name in (f"{replicate_name(replicate)}.validation", "validation"):
+        try:
+            return load(name)
+        except DatasetError:  # not in this catalog
+            continue
+    return None
