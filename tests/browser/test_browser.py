@@ -305,3 +305,81 @@ def test_report_page_holds_the_comparison(report_page, browser, screenshots):
         )
     finally:
         browser.save_screenshot(str(screenshots / "report.png"))
+
+
+def page_text(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+ASSISTANT_CLOSE = 'button[data-component-id="mlflow.assistant.chat_panel.close"]'
+
+
+def close_the_assistant(driver) -> None:
+    """The assistant panel opens by itself on a first visit: wait for the page, then close it."""
+    try:
+        wait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ASSISTANT_CLOSE))
+    except TimeoutException:
+        return
+    click_if_present(driver, By.CSS_SELECTOR, ASSISTANT_CLOSE)
+
+
+def test_mlflow_ui_shows_the_registered_generator_and_its_alias(mlflow_ui, browser, screenshots):
+    try:
+        browser.get(f"{mlflow_ui}#/models/synthbalance-generator")
+        close_the_assistant(browser)
+        try:
+            wait(browser).until(lambda d: "Version 1" in page_text(d)
+                                and "current" in page_text(d))  # fmt: skip
+        except TimeoutException:
+            pytest.fail(f"the Models page shows no version 1 with the alias current: "
+                        f"{page_text(browser)[:2000]}")  # fmt: skip
+    finally:
+        browser.save_screenshot(str(screenshots / "mlflow_model.png"))
+
+
+# an image as large as a figure (the sidebar's icons and logos are far smaller)
+SHOWN_FIGURE = """return [...document.images].some(i => i.naturalWidth >= 300
+    && i.getBoundingClientRect().width > 100)"""
+
+
+def test_mlflow_ui_shows_a_child_runs_confusion_matrix(mlflow_ui, browser, screenshots):
+    experiment_id, children = parent_and_children(mlflow_ui)
+    run_id = next(run for run, name in children.items() if name == "gan (replicate 0)")
+    run = get_json(f"{mlflow_ui}api/2.0/mlflow/runs/get?run_id={run_id}")["run"]["info"]
+    assert int(run["end_time"]) - int(run["start_time"]) > 1000  # a real span, not 22 ms
+    try:
+        browser.get(f"{mlflow_ui}#/experiments/{experiment_id}/runs/{run_id}/artifacts")
+        close_the_assistant(browser)
+        # the innermost element with the name: the tree's entry itself, not its containers
+        entry = wait(browser).until(lambda d: d.find_element(
+            By.XPATH, '(//*[normalize-space(text())="confusion.png"])[last()]'))  # fmt: skip
+        entry.click()
+        try:
+            wait(browser).until(lambda d: d.execute_script(SHOWN_FIGURE))
+        except TimeoutException:
+            pytest.fail(f"the run's confusion.png is not shown: {page_text(browser)[:1500]}")
+    finally:
+        browser.save_screenshot(str(screenshots / "mlflow_child_run.png"))
+
+
+def test_mlflow_ui_steps_through_the_gans_progress_grids(mlflow_ui, browser, screenshots):
+    experiment_id, _ = parent_and_children(mlflow_ui)
+    api = f"{mlflow_ui}api/2.0/mlflow"
+    (parent,) = [r for r in get_json(f"{api}/runs/search", {"experiment_ids": [experiment_id],
+                 "filter": "attributes.run_name = 'balance'"})["runs"]]  # fmt: skip
+    run_id = parent["info"]["run_id"]
+    try:
+        browser.get(f"{mlflow_ui}#/experiments/{experiment_id}/runs/{run_id}/model-metrics")
+        close_the_assistant(browser)
+        search = wait(browser).until(lambda d: d.find_element(
+            By.CSS_SELECTOR, 'input[placeholder="Search metric charts"]'))  # fmt: skip
+        search.send_keys("gan_progress")
+        try:
+            wait(browser).until(lambda d: "gan_progress.replicate_0" in page_text(d))
+            # the image card: its images, and a slider over the steps
+            wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="slider"]'))
+        except TimeoutException:
+            pytest.fail(f"no stepped images of gan_progress.replicate_0 on the run's page: "
+                        f"{page_text(browser)[:2000]}")  # fmt: skip
+    finally:
+        browser.save_screenshot(str(screenshots / "mlflow_images.png"))
