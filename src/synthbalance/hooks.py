@@ -63,8 +63,6 @@ class ProjectMlflowHook(MlflowHook):
     @hook_impl
     def after_context_created(self, context) -> None:
         uri = _mlflow_conf(context)["server"]["mlflow_tracking_uri"]
-        if os.environ.get("MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING") is None:
-            mlflow.enable_system_metrics_logging()  # CPU and memory on the run (psutil)
         if mlflow.active_run() is None:  # an orchestrator's active run is its own business
             check_store(uri, Path(context.project_path))
             with setup_lock(uri):
@@ -78,8 +76,19 @@ class ProjectMlflowHook(MlflowHook):
         super().before_node_run(node=node, catalog=catalog, inputs=plain, is_async=is_async)
 
     @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        super().before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+        self._monitor = _system_metrics(mlflow.active_run())
+
+    def _stop_monitor(self) -> None:
+        monitor, self._monitor = getattr(self, "_monitor", None), None
+        if monitor is not None:
+            monitor.finish()
+
+    @hook_impl
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
         run = mlflow.active_run()
+        self._stop_monitor()
         super().after_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
         # only the session that logged the generator: an orchestrator's later tasks log
         # into the same run, and each would add a version
@@ -95,6 +104,7 @@ class ProjectMlflowHook(MlflowHook):
 
     @hook_impl
     def on_pipeline_error(self, error: Exception, run_params, pipeline, catalog) -> None:
+        self._stop_monitor()
         if _caused_by_mlflow(error):
             log.error(
                 "MLflow's tracking store failed during the run (%s). Everything the run "
@@ -107,6 +117,20 @@ class ProjectMlflowHook(MlflowHook):
                                       pipeline=pipeline, catalog=catalog)  # fmt: skip
         except MlflowException as failure:  # the store that failed cannot mark the run
             log.warning("The MLflow run could not be marked as failed: %s", failure)
+
+
+def _system_metrics(run) -> Any:
+    """MLflow's system metrics (CPU, memory, disk, network) of the run of `kedro run`, every
+    10 s, unless MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING is false: a monitor for this run only,
+    not MLflow's global switch, which would start one for every child run too."""
+    switch = os.environ.get("MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING", "true").lower()
+    if run is None or switch in ("false", "0"):
+        return None
+    from mlflow.system_metrics.system_metrics_monitor import SystemMetricsMonitor
+
+    monitor = SystemMetricsMonitor(run.info.run_id)
+    monitor.start()
+    return monitor
 
 
 def _caused_by_mlflow(error: BaseException | None) -> bool:
