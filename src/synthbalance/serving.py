@@ -116,14 +116,20 @@ def log_generator(generator: ImageGenerator, name: str) -> Any:
         )  # fmt: skip
 
 
-def register_current(run_id: str, name: str = "generator_replicate_0") -> Any | None:
-    """Register the run's logged model ``name`` as a new version of ``MODEL_NAME`` and move
-    the alias ``current`` to it; the version, or None when the run logged no such model."""
+def logged_model(run_id: str, name: str) -> str | None:
+    """The id of the model ``name`` that run ``run_id`` logged, or None."""
     found = mlflow.search_logged_models(
         filter_string=f"source_run_id = '{run_id}' AND name = '{name}'", output_format="list"
     )  # fmt: skip
-    if not found:
+    return found[0].model_id if found else None
+
+
+def register_current(run_id: str, name: str = "generator_replicate_0") -> Any | None:
+    """Register the run's logged model ``name`` as a new version of ``MODEL_NAME`` and move
+    the alias ``current`` to it; the version, or None when the run logged no such model."""
+    model_id = logged_model(run_id, name)
+    if model_id is None:
         return None
-    version = mlflow.register_model(f"models:/{found[0].model_id}", MODEL_NAME)
+    version = mlflow.register_model(f"models:/{model_id}", MODEL_NAME)
     mlflow.MlflowClient().set_registered_model_alias(MODEL_NAME, ALIAS, version.version)
     return version

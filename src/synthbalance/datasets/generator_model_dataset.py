@@ -37,14 +37,13 @@ class GeneratorModelDataset(AbstractDataset[ImageGenerator, Any]):
         log_generator(data, self._name)
 
     def load(self) -> Any:
+        from synthbalance.serving import logged_model
+
         run = mlflow.active_run()
-        found = run and mlflow.search_logged_models(
-            filter_string=f"source_run_id = '{run.info.run_id}' AND name = '{self._name}'",
-            output_format="list",
-        )  # fmt: skip
-        if not found:
+        model_id = run and logged_model(run.info.run_id, self._name)
+        if not model_id:
             raise DatasetError(f"the active MLflow run has no model {self._name!r}")
-        return mlflow.pyfunc.load_model(f"models:/{found[0].model_id}")
+        return mlflow.pyfunc.load_model(f"models:/{model_id}")
 
     def _describe(self) -> dict[str, Any]:
         return {"name": self._name}
