@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from sklearn.metrics import confusion_matrix
 from torchvision.utils import make_grid
 
@@ -54,19 +54,23 @@ def real_and_generated_grid(real: ImageSet, synthetic: ImageSet,
     return image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST)
 
 
+TILE = 48  # class_grid's tile size, in pixels
+
+
 def class_grid(images: ImageSet, per_class: int = 8) -> Image.Image:
     """A row per class: its name and count, then up to ``per_class`` of its images (what
     kedro-viz shows of an image set)."""
-    counts, scale, label_width = images.class_counts(), 2, 150
-    size = images.images.shape[-1] * scale
+    counts, label_width = images.class_counts(), 120
+    # tiles of about TILE pixels, whole multiples of the image: 8x8 digits x6, MNIST x2
+    size = images.images.shape[-1] * max(1, round(TILE / images.images.shape[-1]))
     present = [c for c in range(len(images.class_names)) if counts[c]]
     sheet = Image.new("RGB", (label_width + per_class * (size + 2), len(present) * (size + 2)),
                       "white")  # fmt: skip
-    draw = ImageDraw.Draw(sheet)
+    draw, font = ImageDraw.Draw(sheet), ImageFont.load_default(size=18)
     for row, label in enumerate(present):
         top = row * (size + 2)
-        draw.text((4, top + size // 2 - 6), f"{images.class_names[label]}: {counts[label]:,}",
-                  fill="black")  # fmt: skip
+        draw.text((6, top + size // 2), f"{images.class_names[label]}: {counts[label]:,}",
+                  fill="black", font=font, anchor="lm")  # fmt: skip
         for column, pixels in enumerate(images.images[images.labels == label][:per_class]):
             tile = Image.fromarray(pixels[0] if pixels.shape[0] == 1 else pixels.transpose(1, 2, 0))
             tile = tile.convert("RGB").resize((size, size), Image.Resampling.NEAREST)

@@ -92,11 +92,11 @@ def test_an_animation_keeps_every_frame(tmp_path):
     assert len(dataset.load()) == 3
 
 
-
 def test_the_preview_is_a_png_with_a_row_per_class_present(tmp_path):
     dataset = ImageSetDataset(filepath=str(tmp_path / "set.npz"))
     dataset.save(make_image_set([20, 3, 0, 7], size=8))
     picture = Image.open(io.BytesIO(base64.b64decode(dataset.preview(per_class=4))))
     assert picture.format == "PNG"
-    assert picture.height == 3 * (8 * 2 + 2)  # classes 0, 1 and 3: the empty one left out
-    assert picture.width == 150 + 4 * (8 * 2 + 2)
+    tile = 8 * 6  # 8-pixel images drawn 6 times over: about charts.TILE
+    assert picture.height == 3 * (tile + 2)  # classes 0, 1 and 3: the empty one left out
+    assert picture.width == 120 + 4 * (tile + 2)
