@@ -1,5 +1,6 @@
 """The parameters that shape the DAG: which strategies, how many replicates (and whether each
-draws its own imbalance), whether quality runs in balance.
+draws its own imbalance), whether quality runs in balance, whether the replicates train
+their GANs or sample a registered generator.
 
 Kedro builds the pipelines while a run starts, after it has made the run's context, so they
 are read through that context's own config loader: the environment of ``--env`` or
@@ -20,7 +21,7 @@ from kedro.config import AbstractConfigLoader, MissingConfigException
 from kedro.framework.context import KedroContext
 from kedro.framework.project import settings
 
-from synthbalance.config import QualityParams, StrategiesParams
+from synthbalance.config import QualityParams, SampleParams, StrategiesParams
 
 _loader: AbstractConfigLoader | None = None
 
@@ -62,6 +63,18 @@ def strategies_to_run() -> list[str]:
 def quality_in_balance() -> bool:
     """``quality.in_balance``: whether balance holds the quality pipeline."""
     return QualityParams(**(_parameters().get("quality") or {})).in_balance
+
+
+def registered_generator() -> str | None:
+    """``sample.generator``: the registered generator every replicate samples, or None when
+    each replicate trains its own GAN."""
+    uri = SampleParams(**(_parameters().get("sample") or {})).generator
+    if uri is not None and redraw_imbalance():
+        raise ValueError(
+            f"sample.generator ({uri}) needs redraw_imbalance: false: a registered generator "
+            "was trained on one imbalanced draw, and each replicate would draw another"
+        )
+    return uri
 
 
 def replicates() -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+
+MODEL_URIS = ("models:/", "runs:/")
 
 
 class SampleParams(BaseModel):
@@ -33,3 +35,21 @@ class SampleParams(BaseModel):
         "much the set is short"
     )  # fmt: skip
     batch_size: PositiveInt = Field(256, description="Images generated per batch")
+    generator: str | None = Field(
+        None, json_schema_extra={"checks": "models:/… or runs:/…"}, description="Sample from this registered generator instead of training a GAN "
+        "in each replicate: an MLflow model URI such as `models:/synthbalance-generator@current` "
+        "(the generator of the last finished run) or `models:/synthbalance-generator/3`. Its "
+        "run must have had the same `ingest`, `imbalance` and `seed`, or the run stops: another "
+        "split could put its training images in this test set. Every replicate then samples the "
+        "one generator, so the replicates no longer draw the GAN again. Shapes the DAG."
+    )  # fmt: skip
+
+    @field_validator("generator")
+    @classmethod
+    def _model_uri(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(MODEL_URIS):
+            raise ValueError(
+                f"sample.generator must be an MLflow model URI ({' or '.join(MODEL_URIS)}..., "
+                f"e.g. models:/synthbalance-generator@current) or null, got {value!r}"
+            )
+        return value

@@ -17,6 +17,7 @@ from synthbalance.seeding import replicate_seed
 from synthbalance.shape import (
     quality_in_balance,
     redraw_imbalance,
+    registered_generator,
     replicate,
     replicates,
     strategies_to_run,
@@ -25,13 +26,15 @@ from synthbalance.shape import (
 
 def replicate_pipeline(r: int, redraw: bool) -> Pipeline:
     """Everything replicate ``r`` draws again, under the namespace replicate_<r>: its seed,
-    then (with ``redraw_imbalance``) its imbalance, its GAN, samples, DeepSMOTE's autoencoder
+    then (with ``redraw_imbalance``) its imbalance, its GAN (or, with ``sample.generator``,
+    the registered one, loaded), samples, DeepSMOTE's autoencoder
     and samples (when ``deepsmote`` runs) and training sets."""
     seed = update_wrapper(partial(replicate_seed, replicate=r), replicate_seed)
     parts = Pipeline([node(seed, "params:seed", "seed", name="replicate_seed")])
     if redraw:
         parts += imbalance.drawn(seed="seed")
-    parts += gan.create_pipeline(seed="seed") + sample.create_pipeline(seed="seed")
+    trained = gan.from_registry() if registered_generator() else gan.create_pipeline(seed="seed")
+    parts += trained + sample.create_pipeline(seed="seed")
     if "deepsmote" in strategies_to_run():
         parts += deepsmote.create_pipeline(seed="seed")
     parts += strategies.create_pipeline(seed="seed")

@@ -7,6 +7,7 @@ from synthbalance.pipelines.gan.nodes import (
     progress_steps,
     train_gan,
 )
+from synthbalance.pipelines.gan.registered import load_registered_generator
 
 
 def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
@@ -16,8 +17,7 @@ def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
             node(
                 train_gan,
                 inputs=["train_imbalanced", "params:gan", seed, "validation"],
-                outputs=["generator", "gan_history", "gan_progress", "gan_samples",
-                         "gan_stopping"],
+                outputs=["generator", "gan_history", "gan_progress", "gan_samples", "gan_stopping"],
                 name="train_gan",
             ),
             node(history_to_metrics, "gan_history", "gan_metrics", name="track_gan_history"),
@@ -28,3 +28,20 @@ def create_pipeline(seed: str = "params:seed", **kwargs) -> Pipeline:
         namespace="gan",  # one group in kedro-viz; dataset names unchanged
         prefix_datasets_with_namespace=False,
     )
+
+
+def from_registry(**kwargs) -> Pipeline:
+    """Instead of training: the generator of ``sample.generator``, from MLflow's registry."""
+    return Pipeline(
+        [
+            node(
+                load_registered_generator,
+                inputs=["params:sample.generator", "params:ingest", "params:imbalance",
+                        "params:seed"],
+                outputs="generator",
+                name="load_registered_generator",
+            )
+        ],
+        namespace="gan",
+        prefix_datasets_with_namespace=False,
+    )  # fmt: skip

@@ -151,7 +151,7 @@ def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
         "data": _dataset(parameters),
         "imbalance profile": ", ".join(f"{k}: {v}" for k, v in profile.items()),
         "rare classes (generated)": ", ".join(test_set.class_names[c] for c in rare),
-        "GAN": f"{gan.get('architecture', 'dcgan')}, {gan.get('steps')} steps",
+        "GAN": _gan(gan, parameters.get("sample", {}).get("generator")),
         "classifier": f"{classifier.get('steps')} steps",
         "replicates": parameters.get("replicates", 1),
         "test set": f"{len(test_set):,} real images, untouched until scoring",
@@ -161,6 +161,13 @@ def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
     every = json.dumps(parameters, indent=2, sort_keys=True, default=str)
     every = f"<details><summary>Every parameter</summary><pre>{_e(every)}</pre></details>"
     return f"<h2>Settings</h2><table>{table}</table>{every}"
+
+
+def _gan(gan: dict, registered: str | None) -> str:
+    if registered:
+        return (f"not trained in this run: every replicate sampled the registered generator "
+                f"{registered}, so the replicates do not draw the GAN again")  # fmt: skip
+    return f"{gan.get('architecture', 'dcgan')}, {gan.get('steps')} steps"
 
 
 # Generative rows shaded; the baseline and the upper bound in italics.

@@ -1,7 +1,13 @@
 from kedro.pipeline import Pipeline, node
 
 from synthbalance.pipelines.report.nodes import REPORT, build_report
-from synthbalance.shape import drawn, quality_in_balance, replicate, strategies_to_run
+from synthbalance.shape import (
+    drawn,
+    quality_in_balance,
+    registered_generator,
+    replicate,
+    strategies_to_run,
+)
 
 QUALITY = ("quality_table", "quality_progress", "memorisation_grid")
 
@@ -13,7 +19,8 @@ def create_pipeline(**kwargs) -> Pipeline:
               "train_set": drawn("train_imbalanced"), "synthetic": f"{first}.synthetic",
               "verdict_params": "params:verdict", "parameters": "parameters"}  # fmt: skip
     if quality_in_balance():
-        inputs |= {name: name for name in QUALITY}
+        trained = registered_generator() is None  # else no GAN progress to show
+        inputs |= {name: name for name in QUALITY if trained or name != "quality_progress"}
     if "deepsmote" in strategies_to_run():
         inputs["deepsmote_grid"] = f"{first}.deepsmote_grid"
     # the strategies' results, which compare_strategies reads too: one edge per strategy
