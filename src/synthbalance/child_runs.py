@@ -5,9 +5,10 @@ session started (its replicate's training set being built, else the training) an
 is logged, after the scoring. It carries the parameters that tell runs apart (the dataset, the
 imbalance, the GAN, sampling, the classifier, the seed, the replicate), the strategy's
 test_* and val_* metrics, its validation curve as metric histories (``curve.*``), its own
-confusion matrix on the real test set (``confusion.png``), and the datasets it used as MLflow
-inputs (its training set, its validation set and the test set, each with MLflow's digest of
-its images), so the UI's Dataset column is filled.
+confusion matrix on the real test set (``confusion.png``), its replicate's network as an
+MLflow pyfunc model ``classifier`` (synthbalance.classifier_model), and the datasets it used
+as MLflow inputs (its training set, its validation set and the test set, each with MLflow's
+digest of its images), so the UI's Dataset column is filled.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
 
 from synthbalance.charts import confusion_figure
+from synthbalance.classifier_model import log_classifier
 from synthbalance.images import ImageSet
 from synthbalance.results import StrategyResult
 from synthbalance.shape import replicate as replicate_name
@@ -51,10 +53,13 @@ def log_child_runs(result: StrategyResult, parameters: dict[str, str],
     ``load``, for the datasets each child used."""
     client, parent = MlflowClient(), mlflow.active_run()
     test_set = load("test_set")
+    classifier = load(f"strategy.{result.strategy}.classifier")
     ids = []
     for run in result.runs:
-        own = (f"{replicate_name(run.replicate)}.strategy.{result.strategy}.",
-               f"strategy.{result.strategy}.")
+        own = (
+            f"{replicate_name(run.replicate)}.strategy.{result.strategy}.",
+            f"strategy.{result.strategy}.",
+        )
         begun = min([t for name, t in started.items() if name.startswith(own)] or [time.time()])
         child = client.create_run(
             parent.info.experiment_id, start_time=int(begun * 1000),
@@ -68,6 +73,7 @@ def log_child_runs(result: StrategyResult, parameters: dict[str, str],
         with mlflow.start_run(run_id=run_id, nested=True):
             mlflow.log_figure(confusion_figure(test_set, np.asarray(run.predicted)),
                               "confusion.png")  # fmt: skip
+            log_classifier(classifier, run.replicate)
             _log_inputs(result.strategy, run.replicate, test_set, load)
         ids.append(run_id)
     return ids
@@ -82,8 +88,12 @@ def _log_values(client: MlflowClient, run_id: str, result: StrategyResult, run,
     own |= {f"train_{origin}": n for origin, n in result.train_by_origin.items()}
     params = [Param(k, str(v)) for k, v in ({**parameters, **own}).items()]
     # the curve under its own keys: val_* are the kept weights' scores, one value each
-    metrics = [Metric(f"curve.{key}", float(value), now, int(row["step"]))
-               for row in run.history for key, value in row.items() if key != "step"]
+    metrics = [
+        Metric(f"curve.{key}", float(value), now, int(row["step"]))
+        for row in run.history
+        for key, value in row.items()
+        if key != "step"
+    ]
     metrics += [Metric(key, value, now, 0) for key, value in run.metrics.items()]
     for start in range(0, len(params), 100):
         client.log_batch(run_id, params=params[start : start + 100])

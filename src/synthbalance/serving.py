@@ -18,14 +18,17 @@ installed. Each finished run registers its first replicate's generator as a new 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import mlflow
 import numpy as np
 import pandas as pd
 import torch
+from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
@@ -108,9 +111,18 @@ def log_generator(generator: ImageGenerator, name: str) -> Any:
     with tempfile.TemporaryDirectory() as folder:
         weights = Path(folder) / "generator.pt"
         torch.save({"config": generator.config, "state_dict": generator.state_dict()}, weights)
+        return log_pyfunc(name, CODE, {"generator": str(weights)}, SIGNATURE, example)
+
+
+def log_pyfunc(name: str, code: Path, artifacts: dict[str, str], signature: ModelSignature,
+               example: Any = None) -> Any:  # fmt: skip
+    """Log the pyfunc model of ``code`` (a from-code model file) with ``artifacts`` into the
+    active run as ``name``, its requirements pinned to this torch; without MLflow's progress
+    bar for the artifacts it reads back (one per logged model, in every run's log)."""
+    with patch.dict(os.environ, {MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR.name: "false"}):
         return mlflow.pyfunc.log_model(
-            name=name, python_model=str(CODE), artifacts={"generator": str(weights)},
-            signature=SIGNATURE, input_example=example,
+            name=name, python_model=str(code), artifacts=artifacts, signature=signature,
+            input_example=example,
             pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "numpy", "pandas",
                               "synthbalance"],
         )  # fmt: skip

@@ -169,7 +169,8 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             (run_id,))}  # fmt: skip
         history = db.execute(
             "SELECT COUNT(*) FROM metrics WHERE key = 'gan.replicate_0.all.loss_d' "
-            "AND run_uuid = ?", (run_id,),
+            "AND run_uuid = ?",
+            (run_id,),
         ).fetchone()[0]
         progress = db.execute(
             "SELECT step FROM metrics WHERE key = 'quality.progress.3.fd' AND run_uuid = ? "
@@ -178,7 +179,8 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
         system = {k for (k,) in db.execute(
             "SELECT DISTINCT key FROM metrics WHERE key LIKE 'system/%' AND run_uuid = ?",
             (run_id,))}  # fmt: skip
-        models = db.execute("SELECT name FROM logged_models").fetchall()
+        models = db.execute("SELECT name FROM logged_models WHERE source_run_id = ?",
+                            (run_id,)).fetchall()  # fmt: skip
         timings = {k for (k,) in db.execute(
             "SELECT DISTINCT key FROM metrics WHERE (key LIKE 'time.%' OR key LIKE "
             "'strategy.threshold.%') AND run_uuid = ?", (run_id,))}  # fmt: skip
@@ -235,11 +237,13 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
 
 def assert_children_are_real_runs(project: Path, children: list[str]) -> None:
     """Each child spans its strategy's work, carries the run's distinguishing parameters,
-    its own confusion matrix, and its three datasets as inputs."""
+    its own confusion matrix, its classifier as a model, and its three datasets as inputs."""
+    import mlflow
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
-    digests = {}
+    store = f"sqlite:///{project / 'mlflow.db'}"
+    client, digests, models = MlflowClient(store), {}, {}
+    mlflow.set_tracking_uri(store)
     for run_id in children:
         run = client.get_run(run_id)
         assert run.info.end_time - run.info.start_time > 1000, run.info.run_name
@@ -248,9 +252,24 @@ def assert_children_are_real_runs(project: Path, children: list[str]) -> None:
         assert [a.path for a in client.list_artifacts(run_id)] == ["confusion.png"]
         used = {d.tags[0].value: d.dataset for d in run.inputs.dataset_inputs}
         assert set(used) == {"training", "validation", "test"}
-        digests[(run.data.tags["strategy"], run.data.tags["replicate"])] = used["training"].digest
+        key = (run.data.tags["strategy"], run.data.tags["replicate"])
+        digests[key] = used["training"].digest
+        (model,) = client.search_logged_models([run.info.experiment_id],
+                                               f"source_run_id = '{run_id}'")  # fmt: skip
+        models[key] = model
     assert digests[("gan", "0")] != digests[("gan", "1")]  # each replicate its own samples
     assert digests[("none", "0")] == digests[("none", "1")]  # the same real images
+    # Each child's classifier, loaded as MLflow loads it, labels the test set as the scoring
+    # did: threshold's offsets (replicate 1's own) and ldam_drw's cosine head included.
+    test_set = ImageSetDataset(filepath=str(project / "data/smoke/03_primary/test_set.npz")).load()
+    for strategy, replicate in [("threshold", "1"), ("ldam_drw", "0"), ("none", "1")]:
+        model = models[(strategy, replicate)]
+        assert model.name == "classifier"
+        served = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
+        predicted = served.predict(test_set.images)
+        scored = json.loads((project / "data/smoke/07_model_output/strategies/"
+                             f"{strategy}_predictions.json").read_text())[replicate]  # fmt: skip
+        assert predicted["label"].tolist() == scored, (strategy, replicate)
 
 
 def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():

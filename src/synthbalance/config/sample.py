@@ -36,7 +36,8 @@ class SampleParams(BaseModel):
     )  # fmt: skip
     batch_size: PositiveInt = Field(256, description="Images generated per batch")
     generator: str | None = Field(
-        None, json_schema_extra={"checks": "models:/… or runs:/…"}, description="Sample from this registered generator instead of training a GAN "
+        None, json_schema_extra={"checks": "models:/… or runs:/…"},
+        description="Sample from this registered generator instead of training a GAN "
         "in each replicate: an MLflow model URI such as `models:/synthbalance-generator@current` "
         "(the generator of the last finished run) or `models:/synthbalance-generator/3`. Its "
         "run must have had the same `ingest`, `imbalance` and `seed`, or the run stops: another "
