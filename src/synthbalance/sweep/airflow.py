@@ -62,7 +62,7 @@ def the_sweep():
 def sweep_runs():
     """The sweep's MLflow parent run and a child run per point: {{point's id: child run id}}."""
     from synthbalance.sweep.airflow import slug
-    from synthbalance.sweep.run import open_runs
+    from synthbalance.sweep.tracking import open_runs
 
     return {{slug(point): run_id for point, run_id in open_runs(the_sweep()).items()}}
 

@@ -18,7 +18,6 @@ read again before and after each point: an edit of conf/ while the sweep runs st
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -33,17 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-from kedro.config import MissingConfigException
 from mlflow.entities import RunStatus
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 from tqdm.auto import tqdm
 
 from synthbalance.config import IngestParams
 from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
 from synthbalance.sweep import grid as grids
 from synthbalance.sweep.grid import Point
-from synthbalance.tracking import tracking_uri
+from synthbalance.sweep.tracking import Tracking, adopt, child_run, connect, parent_run
 
 MARKER = "sweep_point.json"
 
@@ -144,8 +140,8 @@ def run_sweep(sweep: Sweep) -> dict[str, Any]:
     "parent_run_id": ..., "report_folder": ...}."""
     from synthbalance.sweep import curve  # matplotlib, only once points are done
 
-    tracking = _tracking(sweep)
-    parent = _parent_run(sweep, tracking)
+    tracking = connect(sweep)
+    parent = parent_run(sweep, tracking)
     todo = [p for p in sweep.points if sweep.finished(p) is None]
     skipped = [p.name for p in sweep.points if p not in todo]
     if skipped:
@@ -154,7 +150,7 @@ def run_sweep(sweep: Sweep) -> dict[str, Any]:
     for point in sweep.points:
         record = None if point in todo else sweep.finished(point)
         if record and record.get("run_id"):  # an earlier parent's child: this sweep's now
-            _adopt(tracking, record["run_id"], parent, point)
+            adopt(tracking, record["run_id"], parent, point)
     try:
         failures = _run_points(sweep, todo, tracking, parent)
     except SettingsChanged:
@@ -178,121 +174,14 @@ def run_sweep(sweep: Sweep) -> dict[str, Any]:
             "report_folder": sweep.report_folder}  # fmt: skip
 
 
-@dataclass
-class _Tracking:
-    client: MlflowClient
-    experiment_id: str
-
-
-def _tracking(sweep: Sweep) -> _Tracking:
-    """The store and experiment the points' kedro-mlflow runs use (the environment's
-    mlflow.yml), set as this process's too."""
-    sweep.loader.config_patterns.setdefault("mlflow", ["mlflow*", "mlflow*/**", "**/mlflow*"])
-    try:
-        conf = sweep.loader["mlflow"]
-    except MissingConfigException:  # no mlflow.yml: kedro-mlflow's defaults
-        conf = {}
-    uri = tracking_uri(conf.get("server"))  # as the project's hook reads it
-    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        uri = f"sqlite:///{sweep.project / uri.removeprefix('sqlite:///')}"
-    os.environ.update(_credentials(sweep, (conf.get("server") or {}).get("credentials")))
-    mlflow.set_tracking_uri(uri)
-    name = ((conf.get("tracking") or {}).get("experiment") or {}).get("name") or "Default"
-    client = MlflowClient(uri)
-    experiment = client.get_experiment_by_name(name)
-    experiment_id = experiment.experiment_id if experiment else client.create_experiment(name)
-    return _Tracking(client, experiment_id)
-
-
-def _credentials(sweep: Sweep, key: str | None) -> dict[str, str]:
-    """The login that mlflow.yml's ``server.credentials`` names in credentials.yml (such as
-    MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD), which kedro-mlflow exports as
-    environment variables: the sweep's client needs them as the points' runs do."""
-    if not key:
-        return {}
-    try:
-        found = sweep.loader["credentials"].get(key)
-    except MissingConfigException:
-        found = None
-    if not isinstance(found, dict) or not found:
-        raise grids.GridError(
-            f"mlflow.yml's server.credentials is {key!r}, but no credentials.yml of "
-            f"conf/base or conf/{sweep.env} has a mapping under that key; add one (for "
-            f"example {key}: {{MLFLOW_TRACKING_USERNAME: ..., MLFLOW_TRACKING_PASSWORD: ...}}) "
-            f"or set server.credentials to null"
-        )
-    return {str(name): str(value) for name, value in found.items()}
-
-
-def _parent_run(sweep: Sweep, tracking: _Tracking) -> str:
-    """The sweep's parent run: the one of an earlier call with this name and grid, else new."""
-    grid = json.dumps(sweep.grid, sort_keys=True)
-    found = tracking.client.search_runs(
-        [tracking.experiment_id],
-        f"tags.`sweep.name` = '{sweep.name}' and tags.`sweep.role` = 'parent' "
-        f"and tags.`sweep.env` = '{sweep.env}'",
-    )  # fmt: skip
-    for run in found:
-        if run.data.tags.get("sweep.grid") == grid:
-            tracking.client.update_run(run.info.run_id, RunStatus.to_string(RunStatus.RUNNING))
-            return run.info.run_id
-    run = tracking.client.create_run(tracking.experiment_id, run_name=f"sweep {sweep.name}",
-                                     tags={"sweep.name": sweep.name, "sweep.role": "parent",
-                                           "sweep.env": sweep.env,
-                                           "sweep.grid": grid,
-                                           "sweep.pipeline": sweep.pipeline})  # fmt: skip
-    for key, values in sweep.grid.items():
-        tracking.client.log_param(run.info.run_id, key, ",".join(map(grids.text, values)))
-    tracking.client.log_param(run.info.run_id, "sweep.points", len(sweep.points))
-    return run.info.run_id
-
-
-def _adopt(tracking: _Tracking, run_id: str, parent: str, point: Point) -> None:
-    """``run_id`` made a child of ``parent``, named after its point (kedro-mlflow names a run
-    after its pipeline)."""
-    # a run deleted from the store since: the curve still has the point
-    with contextlib.suppress(MlflowException):
-        tracking.client.set_tag(run_id, "mlflow.parentRunId", parent)
-        tracking.client.set_tag(run_id, "mlflow.runName", point.name)
-
-
-def open_runs(sweep: Sweep) -> dict[str, str]:
-    """The sweep's parent run (an earlier call's with this name and grid, else new) and a new
-    child run under it for every point: {point: child run id}. What an orchestrator that runs
-    the points itself (the ``--airflow`` DAG's first task) hands to each point's tasks as
-    ``MLFLOW_RUN_ID``."""
-    tracking = _tracking(sweep)
-    parent = _parent_run(sweep, tracking)
-    return {point.name: _child_run(sweep, point, tracking, parent) for point in sweep.points}
-
-
-def _child_run(sweep: Sweep, point: Point, tracking: _Tracking, parent: str) -> str:
-    """A new run for ``point`` under ``parent``; an earlier attempt's, unfinished, is marked
-    killed."""
-    earlier = tracking.client.search_runs(
-        [tracking.experiment_id],
-        f"tags.`mlflow.parentRunId` = '{parent}' and attributes.status = 'RUNNING'",
-    )  # fmt: skip
-    for run in (r for r in earlier if r.data.tags.get("sweep.point") == point.name):
-        tracking.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.KILLED))
-    run = tracking.client.create_run(tracking.experiment_id, run_name=point.name,
-                                     tags={"mlflow.parentRunId": parent,
-                                           "sweep.name": sweep.name,
-                                           "sweep.point": point.name})  # fmt: skip
-    # the point's values as parameters: its kedro run logs each under its own key (as the
-    # parameter model writes it, 1.0 for a float given as 1), so they are not logged here too;
-    # MLflow refuses a second value for a parameter
-    return run.info.run_id
-
-
-def _run_point(sweep: Sweep, point: Point, tracking: _Tracking, parent: str,
+def _run_point(sweep: Sweep, point: Point, tracking: Tracking, parent: str,
                environment: dict[str, str]) -> tuple[Point, float, int]:  # fmt: skip
     """One point's `kedro run` in its child run; its marker written when it succeeded."""
     folder = sweep.folder(point)
     _same_settings(sweep, point, "would start with them")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).unlink(missing_ok=True)  # an earlier fingerprint's: not this run's
-    run_id = _child_run(sweep, point, tracking, parent)
+    run_id = child_run(sweep, point, tracking, parent)
     started = time.perf_counter()
     with (folder / "run.log").open("w") as log:
         code = subprocess.call(sweep.command(point), cwd=sweep.project, stdout=log,
@@ -312,7 +201,7 @@ def _run_point(sweep: Sweep, point: Point, tracking: _Tracking, parent: str,
     return point, seconds, code
 
 
-def _same_settings(sweep: Sweep, point: Point, what: str, tracking: _Tracking | None = None,
+def _same_settings(sweep: Sweep, point: Point, what: str, tracking: Tracking | None = None,
                    run_id: str | None = None) -> None:  # fmt: skip
     """Raise ``SettingsChanged`` when conf/ no longer gives the parameters the sweep started
     with (the point's child run, if any, marked failed)."""
@@ -329,7 +218,7 @@ def _same_settings(sweep: Sweep, point: Point, what: str, tracking: _Tracking | 
     )
 
 
-def _run_points(sweep: Sweep, todo: list[Point], tracking: _Tracking, parent: str) -> list[str]:
+def _run_points(sweep: Sweep, todo: list[Point], tracking: Tracking, parent: str) -> list[str]:
     """Run ``todo`` (``sweep.parallel`` at a time); the failures, in words."""
     environment = dict(os.environ)
     if sweep.parallel > 1 and "OMP_NUM_THREADS" not in environment:
