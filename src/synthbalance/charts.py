@@ -55,26 +55,38 @@ def real_and_generated_grid(real: ImageSet, synthetic: ImageSet,
 
 
 TILE = 48  # class_grid's tile size, in pixels
+# kedro-viz draws a preview 300 px high across a side panel about 400 px wide, cropping what
+# is wider: class_grid's layout is the one nearest this width to height
+PANEL_ASPECT = 4 / 3
 
 
 def class_grid(images: ImageSet, per_class: int = 8) -> Image.Image:
-    """A row per class: its name and count, then up to ``per_class`` of its images (what
+    """A block per class: its name and count, then up to ``per_class`` of its images in 8, 4
+    or 2 columns, whichever makes the sheet's shape nearest kedro-viz's preview panel (what
     kedro-viz shows of an image set)."""
-    counts, label_width = images.class_counts(), 120
+    counts, label_width = images.class_counts(), 100
     # tiles of about TILE pixels, whole multiples of the image: 8x8 digits x6, MNIST x2
     size = images.images.shape[-1] * max(1, round(TILE / images.images.shape[-1]))
     present = [c for c in range(len(images.class_names)) if counts[c]]
-    sheet = Image.new("RGB", (label_width + per_class * (size + 2), len(present) * (size + 2)),
-                      "white")  # fmt: skip
-    draw, font = ImageDraw.Draw(sheet), ImageFont.load_default(size=18)
+
+    def shape(columns: int) -> tuple[int, int]:
+        lines = -(-per_class // columns)
+        return label_width + columns * (size + 2), len(present) * lines * (size + 2)
+
+    columns = min((c for c in (8, 4, 2) if c <= max(per_class, 2)),
+                  key=lambda c: abs(shape(c)[0] / shape(c)[1] - PANEL_ASPECT))  # fmt: skip
+    lines = -(-per_class // columns)
+    sheet = Image.new("RGB", shape(columns), "white")
+    draw, font = ImageDraw.Draw(sheet), ImageFont.load_default(size=16)
     for row, label in enumerate(present):
-        top = row * (size + 2)
-        draw.text((6, top + size // 2), f"{images.class_names[label]}: {counts[label]:,}",
-                  fill="black", font=font, anchor="lm")  # fmt: skip
-        for column, pixels in enumerate(images.images[images.labels == label][:per_class]):
+        top = row * lines * (size + 2)
+        draw.text((14, top + lines * (size + 2) // 2), f"{images.class_names[label]}: "
+                  f"{counts[label]:,}", fill="black", font=font, anchor="lm")  # fmt: skip
+        for k, pixels in enumerate(images.images[images.labels == label][:per_class]):
             tile = Image.fromarray(pixels[0] if pixels.shape[0] == 1 else pixels.transpose(1, 2, 0))
             tile = tile.convert("RGB").resize((size, size), Image.Resampling.NEAREST)
-            sheet.paste(tile, (label_width + column * (size + 2), top))
+            line, column = divmod(k, columns)
+            sheet.paste(tile, (label_width + column * (size + 2), top + line * (size + 2)))
     return sheet
 
 

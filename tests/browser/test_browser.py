@@ -100,6 +100,12 @@ def dismiss_hints(driver) -> None:
     )
 
 
+def tour_closed(driver) -> bool:
+    dismiss_hints(driver)
+    return not [e for e in driver.find_elements(By.CSS_SELECTOR, ".feature-hints__close")
+                if e.is_displayed()]  # fmt: skip
+
+
 def open_viz(driver, url: str) -> None:
     driver.get(url)
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, FLOWCHART_NODES))
@@ -128,9 +134,7 @@ def test_kedro_viz_opens_readable(kedro_viz, browser, screenshots):
             By.CSS_SELECTOR, ".pipeline-flowchart__nodes .pipeline-node--data"
         )
         assert not drawn, f"{READABLE} draws {len(drawn)} datasets; it should draw none"
-        assert not browser.find_elements(By.CSS_SELECTOR, ".feature-hints__close"), (
-            "the tour is still open"
-        )
+        wait(browser).until(tour_closed)
     finally:
         browser.save_screenshot(str(screenshots / "kedro_viz.png"))
 
@@ -150,7 +154,7 @@ def test_kedro_viz_previews_synthetic_images(kedro_viz, browser, screenshots):
         image = wait(browser).until(lambda d: next(
             (i for i in d.find_elements(By.CSS_SELECTOR, preview)
              if d.execute_script("return arguments[0].naturalWidth", i) > 0), None))  # fmt: skip
-        dismiss_hints(browser)
+        wait(browser).until(tour_closed)  # it opens late, over the panel
         title = browser.find_element(By.CSS_SELECTOR, ".pipeline-metadata__title").text
         assert title == "replicate_0.synthetic", f"the side panel shows {title!r}"
         assert image.is_displayed() and image.rect["height"] > 50, f"the preview is {image.rect}"

@@ -92,11 +92,18 @@ def test_an_animation_keeps_every_frame(tmp_path):
     assert len(dataset.load()) == 3
 
 
-def test_the_preview_is_a_png_with_a_row_per_class_present(tmp_path):
+@pytest.mark.parametrize(("counts", "columns", "lines"), [
+    ([30] * 10, 8, 1),  # ten classes: a line of 8 images each, about square
+    ([20, 3, 0, 7, 0], 4, 2),  # three present (the empty ones left out): 4 columns, 2 lines
+])  # fmt: skip
+def test_the_preview_is_a_png_of_each_class_present_shaped_for_kedro_viz_s_panel(
+    tmp_path, counts, columns, lines
+):
     dataset = ImageSetDataset(filepath=str(tmp_path / "set.npz"))
-    dataset.save(make_image_set([20, 3, 0, 7], size=8))
-    picture = Image.open(io.BytesIO(base64.b64decode(dataset.preview(per_class=4))))
+    dataset.save(make_image_set(counts, size=8))
+    picture = Image.open(io.BytesIO(base64.b64decode(dataset.preview())))
     assert picture.format == "PNG"
-    tile = 8 * 6  # 8-pixel images drawn 6 times over: about charts.TILE
-    assert picture.height == 3 * (tile + 2)  # classes 0, 1 and 3: the empty one left out
-    assert picture.width == 120 + 4 * (tile + 2)
+    tile = 8 * 6 + 2  # 8-pixel images drawn 6 times over (about charts.TILE), 2 px apart
+    present = sum(1 for c in counts if c)
+    assert picture.size == (100 + columns * tile, present * lines * tile)
+    assert 0.6 < picture.width / picture.height < 2  # kedro-viz crops a wider preview
