@@ -45,23 +45,20 @@ def create_pipeline(**kwargs) -> Pipeline:
         ),
     ]
     if registered_generator() is None:  # a registered generator has no progress this run
-        nodes.append(
-            node(
-                score_progress,
-                inputs=[
-                    "feature_extractor",
-                    f"{first}.gan_samples",
-                    "train_full",
-                    seen,
-                    "params:quality",
-                    "params:seed",
-                ],
-                outputs=["quality_progress", "quality_progress_metrics"],
-                name="score_gan_progress",
-            )
-        )
+        nodes.append(_progress_node(first, seen))
     return Pipeline(
         nodes,
         namespace="quality",  # one group in kedro-viz; dataset names unchanged
         prefix_datasets_with_namespace=False,
     )
+
+
+def _progress_node(first: str, seen: str):
+    """Replicate 0's GAN's samples at its grid steps, scored as the synthetic sets are."""
+    return node(
+        score_progress,
+        inputs=["feature_extractor", f"{first}.gan_samples", "train_full", seen,
+                "params:quality", "params:seed"],
+        outputs=["quality_progress", "quality_progress_metrics"],
+        name="score_gan_progress",
+    )  # fmt: skip
