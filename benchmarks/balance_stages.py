@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import json
 import os
 import re
 import subprocess
@@ -132,12 +133,16 @@ def node_at(log: str, when: float) -> str:
     return running
 
 
-def run_balance(params: list[str]) -> dict:
+def run_balance(params: list[str], parameters: dict | None = None) -> dict:
     """`kedro run --pipelines balance --params ...` in a scratch copy of the project (its own
     data/ and mlflow.db, so nothing is resumed): wall seconds, this run's peak RSS, per-node
-    seconds from the log, the comparison table."""
+    seconds from the log, the comparison table, each strategy's result (its replicates'
+    metrics). ``parameters``: whole blocks that replace conf/base's (as conf/local's would)."""
     with tempfile.TemporaryDirectory() as scratch:
         project = scratch_project(Path(scratch))
+        if parameters is not None:
+            (project / "conf/local").mkdir(exist_ok=True)
+            (project / "conf/local/parameters.yml").write_text(json.dumps(parameters))
         env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
                "KEDRO_LOGGING_CONFIG": str(project / "logging.yml")}  # fmt: skip
         command = [str(Path(sys.executable).parent / "kedro"), "run", "--pipelines", "balance",
@@ -164,7 +169,9 @@ def run_balance(params: list[str]) -> dict:
             "node_peak_mib": node_peaks(output, samples),
             "node_seconds": node_seconds(output),
             "comparison": (project / "data/08_reporting/comparison.md").read_text(),
-        }
+            "strategy_results": {path.stem: json.loads(path.read_text()) for path in
+                                 (project / "data/08_reporting/strategies").glob("*.json")},
+        }  # fmt: skip
 
 
 def main() -> None:

@@ -22,28 +22,44 @@ class NetworkParams(BaseModel):
         "or units of the first hidden layer (mlp)"
     )  # fmt: skip
     steps: PositiveInt = Field(
-        1500, description="Optimiser steps, the same for every strategy whatever the size of its "
+        800, description="Optimiser steps, the same for every strategy whatever the size of its "
         "training set"
     )  # fmt: skip
     batch_size: PositiveInt = Field(
-        128, description="Images per step, drawn at random (with replacement) from the training set"
+        256, description="Images per step, drawn at random (with replacement) from the training set"
     )
     lr: float = Field(
-        1e-3, gt=0, description="Adam learning rate: throughout (`constant`), or the peak of the "
+        2e-3, gt=0, description="Adam learning rate: throughout (`constant`), or the peak of the "
         "one-cycle schedule"
     )  # fmt: skip
-    schedule: Literal["constant", "one_cycle"] = Field(
-        "constant", description="`constant`: `lr` at every step; `one_cycle`: warm up to `lr` "
+    schedule: Literal["constant", "one_cycle", "cosine"] = Field(
+        "cosine", description="`constant`: `lr` at every step; `one_cycle`: warm up to `lr` "
         "over the first 30% of the steps, then anneal to nearly zero by the last (torch's "
-        "OneCycleLR, cosine, Adam's beta1 cycled 0.95 -> 0.85 -> 0.95)"
+        "OneCycleLR, cosine, Adam's beta1 cycled 0.95 -> 0.85 -> 0.95); `cosine`: a linear "
+        "warm-up over the first 5% of the steps, then a cosine decay to zero at the last, so the "
+        "last weights are settled"
     )  # fmt: skip
     eval_every: PositiveInt = Field(
-        250, description="Score the real validation set every this many steps (and at the last); "
+        400, description="Score the real validation set every this many steps (and at the last); "
         "the weights with the best `select_by` are kept"
     )  # fmt: skip
     select_by: Literal["balanced_accuracy", "macro_f1"] = Field(
-        "balanced_accuracy", description="The validation metric that picks the kept weights"
+        "balanced_accuracy", description="The validation metric that picks the kept weights "
+        "(`keep: best`)"
     )
+    keep: Literal["best", "last"] = Field(
+        "last", description="`best`: the weights of the validation score (`eval_every`) with "
+        "the best `select_by`; `last`: the weights of the last step (settled by an annealed "
+        "`schedule`; validation is then only scored for the curve, and picks nothing)"
+    )  # fmt: skip
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="`auto`: CUDA when available, else the CPU; `cuda` without a CUDA "
+        "device is an error. Training and scoring run there, the data resident"
+    )  # fmt: skip
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="`bf16`: autocast to bfloat16 with float32 weights and optimiser "
+        "state; `auto`: bf16 on CUDA or a CPU with AMX or AVX-512 BF16, else `fp32`"
+    )  # fmt: skip
     world_size: PositiveInt = Field(
         1, description="Processes training together under DDP (gloo, on the CPU), launched by "
         "torchrun on this machine; 1: this process alone. One torchrun launch per network: "

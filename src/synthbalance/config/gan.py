@@ -146,6 +146,10 @@ class GanParams(BaseModel):
         "auto", description="`auto`: CUDA when available, else the CPU; `cuda` without a CUDA "
         "device is an error"
     )  # fmt: skip
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="`bf16`: autocast to bfloat16 with float32 weights and optimiser "
+        "state; `auto`: bf16 on CUDA or a CPU with AMX or AVX-512 BF16, else `fp32`"
+    )  # fmt: skip
     world_size: PositiveInt = Field(
         1, description="Processes training together under DDP, launched by torchrun on this "
         "machine (one GPU each on CUDA); 1: this process alone. How to use it, what is sharded "

@@ -14,7 +14,9 @@ import copy
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,7 @@ from synthbalance.models.classifier import Classifier
 from synthbalance.models.edge import to_unit
 from synthbalance.seeding import make_rng, replicate_seed, torch_generator
 from synthbalance.training.checkpoints import save_checkpoint
+from synthbalance.training.engine import CPU_FP32, Engine
 from synthbalance.training.losses import PLAIN, Loss, criterion
 
 logger = logging.getLogger(__name__)
@@ -39,10 +42,13 @@ logger = logging.getLogger(__name__)
 
 @torch.inference_mode()
 def logits(classifier: Classifier, replicate: int, images: np.ndarray) -> torch.Tensor:
-    """Logits (N, K) of the network of ``replicate`` for uint8 images (N, C, H, W)."""
+    """Logits (N, K) on the CPU of the network of ``replicate`` for uint8 images (N, C, H, W),
+    computed in float32 on the device the classifier is on. Scoring stays in float32 on every
+    engine: it is under 1% of a run, and the logged model then labels exactly as scored."""
     classifier.eval()
+    device = next(classifier.parameters()).device
     batches = torch.from_numpy(np.array(images)).split(1024)
-    return torch.cat([classifier(to_unit(b), replicate) for b in batches])
+    return torch.cat([classifier(to_unit(b.to(device)), replicate).cpu() for b in batches])
 
 
 def probabilities(classifier: Classifier, replicate: int, images: np.ndarray) -> np.ndarray:
@@ -71,37 +77,61 @@ def validation_scores(classifier: Classifier, replicate: int, validation: ImageS
 _STREAM = "0"
 
 
+def lr_schedule(optimiser, params: NetworkParams):
+    """The learning-rate schedule of ``params.schedule`` (None: constant)."""
+    if params.schedule == "one_cycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimiser, params.lr, total_steps=params.steps)
+    if params.schedule == "cosine":
+        return torch.optim.lr_scheduler.LambdaLR(optimiser, partial(cosine, params.steps))
+    return None
+
+
+def cosine(steps: int, step: int) -> float:
+    """The factor of the rate at ``step`` (0-based): a linear warm-up over the first 5% of
+    ``steps``, then a cosine from 1 down to 0 at the last step."""
+    warmup = max(1, steps // 20)
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.5 * (1 + math.cos(math.pi * (step + 1 - warmup) / max(1, steps - warmup)))
+
+
 def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank = SINGLE):
     """Train the classifier's one network with ``loss``; keep the weights that score best on
-    validation. Under DDP every rank draws the same batch and trains on its ``rank.shard``."""
-    net = classifier.nets["0"]
+    validation (``keep: best``) or the last ones. Under DDP every rank draws the same batch
+    and trains on its ``rank.shard``. The data sits on the engine's device; the host waits
+    for it only at the validation points."""
+    engine = Engine.of(params.device, params.precision) if rank.world_size == 1 else CPU_FP32
+    net = classifier.nets["0"].to(engine.device)
     model = rank.wrap(net)  # DDP averages the ranks' gradients in backward
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
-    schedule = (torch.optim.lr_scheduler.OneCycleLR(optimiser, params.lr, total_steps=params.steps)
-                if params.schedule == "one_cycle" else None)  # fmt: skip
+    schedule = lr_schedule(optimiser, params)
     rng = torch_generator(seed, f"classifier.{_STREAM}")
-    images, labels = (torch.from_numpy(np.array(train_set.images)),
-                      torch.from_numpy(np.array(train_set.labels)))  # fmt: skip
+    images, labels = (torch.from_numpy(np.array(train_set.images)).to(engine.device),
+                      torch.from_numpy(np.array(train_set.labels)).to(engine.device))  # fmt: skip
     loss_of = criterion(loss, train_set.class_counts(), params.steps)
-    history, losses, best, best_score = [], [], None, -1.0
+    history, loss_sum, since, best, best_score = [], 0.0, 0, None, -1.0
     for step in progress.bar(range(1, params.steps + 1), "classifier", unit="step"):
         model.train()
         index = rank.shard(torch.randint(len(images), (params.batch_size,), generator=rng))
-        value = loss_of(model(to_unit(images[index])), labels[index], step)
+        index = index.to(engine.device)
+        with engine.autocast():
+            value = loss_of(model(to_unit(images[index])), labels[index], step)
         optimiser.zero_grad(set_to_none=True)
         value.backward()
         optimiser.step()
         if schedule is not None:
             schedule.step()
-        losses.append(value.item())
+        loss_sum, since = loss_sum + value.detach().float(), since + 1
         if step % params.eval_every == 0 or step == params.steps:
             scores = validation_scores(classifier, 0, validation)
-            history.append({"step": step, "train_loss": float(np.mean(losses)), **scores})
-            losses.clear()
-            if scores[f"val_{params.select_by}"] > best_score:
+            history.append({"step": step, "train_loss": float(loss_sum) / since, **scores})
+            loss_sum, since = 0.0, 0
+            if params.keep == "best" and scores[f"val_{params.select_by}"] > best_score:
                 best_score = scores[f"val_{params.select_by}"]
                 best = copy.deepcopy(net.state_dict())
-    net.load_state_dict(best)
+    if best is not None:
+        net.load_state_dict(best)
+    net.to("cpu")
     return history
 
 
@@ -179,8 +209,10 @@ def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierPar
         digest.update(json.dumps(list(image_set.class_names)).encode())
     # a constant schedule is left out, so the networks kept before schedules existed still match
     left_out = _NOT_IN_FINGERPRINT | ({"schedule"} if params.schedule == "constant" else set())
+    engine = Engine.of(params.device, params.precision)  # what `auto` is on this machine
     settings = params.model_dump(mode="json", exclude=left_out) | {
         "seed": seed, "synthbalance": __version__, **loss.fingerprint(),
+        "device": engine.device.type, "precision": engine.precision,
     }  # fmt: skip
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]
@@ -229,6 +261,7 @@ def train_replicates(
             f"{len(train_sets)} training and {len(validations)} validation sets"
         )
     replicates = list(range(len(train_sets)))
+    logger.info("classifier: training on %s", Engine.of(params.device, params.precision).describe())
     with torch.random.fork_rng(devices=[]):  # each network's weights are replaced below
         combined = new_classifier(train_sets[0], params, replicates, loss)
     curves = []

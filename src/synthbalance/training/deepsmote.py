@@ -25,6 +25,7 @@ from synthbalance.images import ImageSet
 from synthbalance.models.autoencoder import Autoencoder
 from synthbalance.models.edge import to_uint8, to_unit
 from synthbalance.seeding import make_rng, torch_generator
+from synthbalance.training.engine import Engine
 
 logger = logging.getLogger(__name__)
 LOG_EVERY = 100  # steps per row of the training history
@@ -37,31 +38,35 @@ def train_autoencoder(train: ImageSet, params, seed: int) -> tuple[Autoencoder, 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(make_rng(seed, "deepsmote-init").integers(2**62)))
         model = Autoencoder(params.code, params.width, channels, size, list(train.class_names))
-    model.to(memory_format=torch.channels_last).train()
+    engine = Engine.of(params.device, params.precision)
+    model.to(engine.device, memory_format=torch.channels_last).train()
     rng = torch_generator(seed, "deepsmote")
-    images = torch.from_numpy(np.array(train.images))
+    images = torch.from_numpy(np.array(train.images)).to(engine.device)
     labels = torch.from_numpy(np.array(train.labels))
     members = [(labels == c).nonzero().squeeze(1) for c in torch.unique(labels)]
     optimiser = torch.optim.Adam(model.parameters(), params.lr)
-    history, running = [], []
+    history, running = [], torch.zeros(2, device=engine.device)
     for step in progress.bar(range(1, params.steps + 1), "deepsmote autoencoder", unit="step"):
-        batch = to_unit(images[torch.randint(len(images), (params.batch_size,), generator=rng)])
-        reconstruction = F.mse_loss(model(batch), batch)
+        drawn = torch.randint(len(images), (params.batch_size,), generator=rng)
+        batch = to_unit(images[drawn.to(engine.device)])
         pool = members[int(torch.randint(len(members), (1,), generator=rng))]
         chosen = pool[torch.randperm(len(pool), generator=rng)[: params.penalty_images]]
-        one_class = to_unit(images[chosen])
-        with torch.no_grad():
-            codes = model.encode(one_class)
+        one_class = to_unit(images[chosen.to(engine.device)])
         shift = torch.roll(torch.arange(len(chosen)), -1)  # the paper's [1, 2, ..., n-1, 0]
-        penalty = F.mse_loss(model.decode(codes[shift]), one_class[shift])
+        with engine.autocast():
+            reconstruction = F.mse_loss(model(batch).float(), batch)
+            with torch.no_grad():
+                codes = model.encode(one_class)
+            penalty = F.mse_loss(model.decode(codes[shift]).float(), one_class[shift])
         optimiser.zero_grad(set_to_none=True)
         (reconstruction + penalty).backward()
         optimiser.step()
-        running.append((reconstruction.item(), penalty.item()))
+        running += torch.stack([reconstruction.detach(), penalty.detach()])
         if step % LOG_EVERY == 0 or step == params.steps:
-            mean = np.mean(running, axis=0)
+            mean = (running / (LOG_EVERY if step % LOG_EVERY == 0 else step % LOG_EVERY)).tolist()
             history.append({"step": step, "reconstruction": mean[0], "penalty": mean[1]})
-            running.clear()
+            running.zero_()
+    model.to("cpu")
     return model.eval(), pd.DataFrame(history)
 
 

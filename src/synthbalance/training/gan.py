@@ -25,6 +25,7 @@ from synthbalance.images import ImageSet
 from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
 from synthbalance.seeding import make_rng, torch_generator
 from synthbalance.training.checkpoints import checkpoint_state, load_checkpoint, save_checkpoint
+from synthbalance.training.engine import Engine, resolve_device, resolve_precision
 from synthbalance.training.loop import GanRun, Player, Record, make_ema, train_steps
 from synthbalance.training.stopping import make_stopping
 
@@ -71,7 +72,7 @@ def device_of(choice: str) -> torch.device:
         raise ValueError(
             "gan.device is 'cuda' but no CUDA device is available; use 'auto' or 'cpu'"
         )
-    return torch.device("cuda" if choice != "cpu" and torch.cuda.is_available() else "cpu")
+    return resolve_device(choice)
 
 
 def fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int]) -> str:
@@ -85,6 +86,7 @@ def fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int
         "classes": classes,
         "synthbalance": __version__,  # a release that changes the models changes this
         "device": device_of(params.device).type,  # a CUDA checkpoint cannot resume on a CPU
+        "precision": resolve_precision(params.precision, device_of(params.device)),
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]
@@ -205,6 +207,8 @@ def train_gan(train: ImageSet, params: GanParams, seed: int,
     if params.world_size > 1:
         return _train_on_ranks(train, params, seed, validation)
     device = device_of(params.device)
+    logger.info("gan: training on %s", Engine(device, resolve_precision(params.precision,
+                                                                         device)).describe())
     classes, bundle, players = setup(train, params, seed, device)
     stopping = make_stopping(train, validation, classes, params, seed, device)
     rng = torch_generator(seed, "gan", device)

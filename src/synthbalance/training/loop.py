@@ -26,6 +26,7 @@ from synthbalance.models.edge import to_unit
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.training import ada
 from synthbalance.training.checkpoints import GanTrainingError
+from synthbalance.training.engine import Engine, resolve_precision
 from synthbalance.training.monitor import monitor_samples, progress_grid
 from synthbalance.training.stopping import Stopping, check
 
@@ -228,7 +229,7 @@ def train_steps(run: GanRun, start: int, record: Record) -> None:
             f"the checkpoint {run.where} is at step {start}, past gan.steps = {params.steps}; "
             f"raise steps, or set gan.resume: false to train {params.steps} steps afresh"
         )
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    autocast = Engine(device, resolve_precision(params.precision, device)).autocast()
     for player in run.players:
         player.ema.module.eval()
     started, seconds_before, last_saved = time.perf_counter(), record.seconds, start

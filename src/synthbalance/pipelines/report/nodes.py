@@ -23,6 +23,7 @@ from synthbalance.pipelines.report.verdict import verdict
 from synthbalance.results import StrategyResult
 from synthbalance.statistics import interval_text
 from synthbalance.strategies import REGISTRY
+from synthbalance.training.engine import Engine
 
 REPORT = "report_"  # the prefix of the node's per-strategy inputs
 
@@ -152,7 +153,8 @@ def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
         "imbalance profile": ", ".join(f"{k}: {v}" for k, v in profile.items()),
         "rare classes (generated)": ", ".join(test_set.class_names[c] for c in rare),
         "GAN": _gan(gan, parameters.get("sample", {}).get("generator")),
-        "classifier": f"{classifier.get('steps')} steps",
+        "classifier": _classifier(classifier),
+        "engine": _engines(parameters),
         "replicates": parameters.get("replicates", 1),
         "test set": f"{len(test_set):,} real images, untouched until scoring",
         "seed": parameters["seed"],
@@ -161,6 +163,25 @@ def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
     every = json.dumps(parameters, indent=2, sort_keys=True, default=str)
     every = f"<details><summary>Every parameter</summary><pre>{_e(every)}</pre></details>"
     return f"<h2>Settings</h2><table>{table}</table>{every}"
+
+
+def _classifier(classifier: dict) -> str:
+    kept = ("the last weights" if classifier.get("keep") == "last" else
+            f"the best of every {classifier.get('eval_every')} steps on validation")  # fmt: skip
+    return (f"{classifier.get('architecture')}, width {classifier.get('width')}: "
+            f"{classifier.get('steps')} steps of {classifier.get('batch_size')} images, "
+            f"{classifier.get('schedule')} learning rate from {classifier.get('lr')}, {kept}")
+
+
+def _engines(parameters: dict) -> str:
+    """Where each loop ran and in what precision, as ``auto`` resolved on this machine."""
+    blocks = {"classifier": parameters.get("classifier", {}), "GAN": parameters.get("gan", {}),
+              "DeepSMOTE": parameters.get("strategies", {}).get("deepsmote", {})}  # fmt: skip
+    said = {name: Engine.of(block.get("device", "auto"), block.get("precision", "auto"))
+            .describe() for name, block in blocks.items()}  # fmt: skip
+    if len(set(said.values())) == 1:
+        return f"{next(iter(said.values()))} (every training loop); scoring in fp32"
+    return "; ".join(f"{name}: {text}" for name, text in said.items()) + "; scoring in fp32"
 
 
 def _gan(gan: dict, registered: str | None) -> str:

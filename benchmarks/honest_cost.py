@@ -1,0 +1,179 @@
+"""The cost of an honest answer, old settings against new, side by side in one run.
+
+Runs `kedro run --pipelines balance` twice on MNIST in scratch copies of the project (nothing
+resumed), the same seed, data and replicate seeds: once with the settings main had before
+issue 30 (`OLD`: float32 everywhere, the classifier's 1,500 constant-rate steps of 128 images
+and the best of six validation checkpoints) and once with the project's defaults. Both runs
+train the strategies of ``--strategies`` over ``--replicates`` replicates; quality is off (it
+runs once per run, not per replicate). It prints:
+
+- per strategy: seconds (its nodes, all replicates), the mean test balanced accuracy old and
+  new, the paired difference new - old with its 95% t-interval, and the seed spread (SD over
+  replicates) old and new;
+- pooled over strategies and replicates: the mean paired difference with two 95% intervals
+  (over every strategy x replicate pair, and over the replicates' means, which shares each
+  replicate's data draw); whether `oracle` and `none` fall within their old replicate-level
+  95% interval; the Spearman correlation of the strategy means;
+- per run: the paired spread of gan - augment and gan_augment - augment, the replicates a
+  paired t-test needs for 80% power against a 0.005 difference at that spread, the seconds
+  per replicate, and their product: the cost of an honest answer.
+
+    .venv/bin/python benchmarks/honest_cost.py [--mnist data/01_raw/mnist] [--replicates 5]
+        [--strategies none,oversample,augment,logit_adjust,gan,gan_augment,oracle] [--out DIR]
+        [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from _common import PROJECT, print_table, project_parameters, save_json
+from balance_stages import run_balance, unreplicated
+from scipy import stats
+
+# main's settings before issue 30, whatever the defaults are now.
+OLD = {
+    "classifier": {"architecture": "cnn", "width": 16, "steps": 1500, "batch_size": 128,
+                   "lr": 1.0e-3, "schedule": "constant", "eval_every": 250, "keep": "best",
+                   "precision": "fp32"},
+    "gan": {"precision": "fp32"},
+    "strategies": {"deepsmote": {"precision": "fp32"}},
+}  # fmt: skip
+STRATEGIES = "none,oversample,augment,logit_adjust,gan,gan_augment,oracle"
+METRIC = "test_balanced_accuracy"
+MARGIN = 0.005  # the difference an honest verdict must resolve: half a point
+# --dry-run: the script's plumbing on every setting cut short (minutes, numbers meaningless)
+DRY_RUN = {"classifier": {"steps": 20, "eval_every": 10}, "gan": {"steps": 20, "stopping": None}}
+
+
+def merged(base: dict, over: dict) -> dict:
+    """``base`` with ``over``'s keys replaced, nested dicts merged key by key."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = merged(base.get(key, {}), value) if isinstance(value, dict) else value
+    return out
+
+
+def settings(over: dict, args) -> dict:
+    """The whole parameters of one run: conf/base's, ``over`` and the benchmark's own."""
+    run = {"replicates": args.replicates, "strategies": {"run": args.strategies.split(",")},
+           "quality": {"in_balance": False},
+           "ingest": {"folder": str(Path(args.mnist).resolve()), "download": False}}  # fmt: skip
+    if args.dry_run:
+        run = merged(run, DRY_RUN)
+    return merged(merged(project_parameters("base"), over), run)
+
+
+def scores(run: dict) -> dict[str, np.ndarray]:
+    """{strategy: its test balanced accuracy per replicate}."""
+    return {name: np.array([r["metrics"][METRIC] for r in sorted(result["runs"],
+                                                                 key=lambda r: r["replicate"])])
+            for name, result in run["strategy_results"].items()}  # fmt: skip
+
+
+def interval(values: np.ndarray) -> tuple[float, float, float]:
+    """(mean, low, high): the 95% t-interval of the mean."""
+    mean, half = values.mean(), 0.0
+    if len(values) > 1:
+        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return float(mean), float(mean - half), float(mean + half)
+
+
+def replicates_needed(spread: float, margin: float = MARGIN, power: float = 0.8) -> int:
+    """The fewest replicates whose two-sided paired t-test (alpha 0.05) detects ``margin`` with
+    ``power`` at a paired standard deviation of ``spread``."""
+    for n in range(2, 1000):
+        critical = stats.t.ppf(0.975, n - 1)
+        shift = margin * np.sqrt(n) / max(spread, 1e-12)
+        reached = stats.nct.sf(critical, n - 1, shift) + stats.nct.cdf(-critical, n - 1, shift)
+        if reached >= power:
+            return n
+    return 1000
+
+
+def per_replicate_seconds(run: dict) -> tuple[dict[str, float], float]:
+    """({strategy: seconds of its nodes}, seconds per replicate of every replicated node)."""
+    by_strategy, replicated, replicates = defaultdict(float), 0.0, set()
+    for node, seconds in run["node_seconds"].items():
+        name, replicate = unreplicated(node)
+        if name.startswith("strategy."):
+            by_strategy[name.split(".")[1]] += seconds
+        if replicate is not None or name.startswith("strategy."):
+            replicated += seconds
+            replicates.add(replicate)
+    count = max(len(replicates - {None}), 1)
+    return dict(by_strategy), replicated / count
+
+
+def compare(old: dict, new: dict, names: list[str]) -> tuple[list[dict], dict]:
+    """(a row per strategy, the pooled figures)."""
+    (old_s, old_rep), (new_s, new_rep) = per_replicate_seconds(old), per_replicate_seconds(new)
+    a, b = scores(old), scores(new)
+    rows = []
+    for name in names:
+        mean, low, high = interval(b[name] - a[name])
+        rows.append({"strategy": name, "old s": old_s.get(name, 0.0),
+                     "new s": new_s.get(name, 0.0), "old": a[name].mean(), "new": b[name].mean(),
+                     "new-old": mean, "low": low, "high": high,
+                     "sd old": a[name].std(ddof=1), "sd new": b[name].std(ddof=1)})  # fmt: skip
+    differences = np.array([b[n] - a[n] for n in names])  # (strategies, replicates)
+    pooled = {
+        "pairs": interval(differences.ravel()),
+        "replicate_means": interval(differences.mean(axis=0)),
+        "within_old_interval": {n: bool(interval(a[n])[1] <= b[n].mean() <= interval(a[n])[2])
+                                for n in ("oracle", "none") if n in names},
+        "spearman": float(stats.spearmanr([a[n].mean() for n in names],
+                                          [b[n].mean() for n in names])[0]),
+        "seconds_per_replicate": {"old": old_rep, "new": new_rep},
+        "honest": {label: honest(s, seconds) for label, s, seconds in
+                   (("old", a, old_rep), ("new", b, new_rep))},
+    }
+    return rows, pooled
+
+
+def honest(runs: dict[str, np.ndarray], seconds: float) -> dict:
+    """Per GAN strategy: the paired spread against augment, the replicates needed, the cost."""
+    out = {}
+    for name in ("gan", "gan_augment"):
+        if name in runs and "augment" in runs:
+            spread = float((runs[name] - runs["augment"]).std(ddof=1))
+            needed = replicates_needed(spread)
+            out[name] = {"spread": spread, "replicates": needed,
+                         "minutes": needed * seconds / 60}  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mnist", default=str(PROJECT / "data/01_raw/mnist"))
+    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+    parser.add_argument("--replicates", type=int, default=5)
+    parser.add_argument("--strategies", default=STRATEGIES)
+    parser.add_argument("--dry-run", action="store_true", help="every setting cut short")
+    args = parser.parse_args()
+
+    runs = {}
+    for label, over in (("old", OLD), ("new", {})):
+        print(f"{label}: kedro run --pipelines balance ({args.replicates} replicates)", flush=True)
+        runs[label] = run_balance([], parameters=settings(over, args))
+        print(f"  {runs[label]['wall_seconds']:.0f} s, peak RSS "
+              f"{runs[label]['peak_rss_mib']:.0f} MiB", flush=True)  # fmt: skip
+    names = [n for n in args.strategies.split(",") if n in runs["old"]["strategy_results"]]
+    rows, pooled = compare(runs["old"], runs["new"], names)
+    print_table(rows)
+    print(json.dumps(pooled, indent=2))
+    save_json(args.out, "honest_cost", {
+        "rows": rows, "pooled": pooled,
+        "wall_seconds": {k: r["wall_seconds"] for k, r in runs.items()},
+        "peak_rss_mib": {k: r["peak_rss_mib"] for k, r in runs.items()},
+        "scores": {k: {n: v.tolist() for n, v in scores(r).items()} for k, r in runs.items()},
+        "node_seconds": {k: r["node_seconds"] for k, r in runs.items()},
+    })  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
