@@ -18,7 +18,7 @@ from tests.conftest import make_image_set, separable
 
 @pytest.fixture
 def params(tmp_path) -> ClassifierParams:
-    return ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10,
+    return ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, keep="best",
                             checkpoint_dir=str(tmp_path / "kept"))  # fmt: skip
 
 
