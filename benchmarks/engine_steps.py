@@ -1,0 +1,130 @@
+"""One training step of each hot loop in float32 and in bf16 autocast, side by side in one run.
+
+The classifier (conf/base's network, at the batch sizes before and after issue 30), the GAN
+(conf/base's, on a task shaped like MNIST's fives) and DeepSMOTE's autoencoder (conf/base's),
+each timed in fp32 and in bf16 in alternation (``--rounds`` times), on the default threads of
+this machine's CPU, or on CUDA with ``--device cuda``. Prints milliseconds per step (the best
+round), images per second and the bf16 speed-up; writes engine_steps.json.
+
+    .venv/bin/python benchmarks/engine_steps.py [--rounds 2] [--steps 40] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from _common import PROJECT, print_table, project_parameters, save_json
+
+from synthbalance.config import GanParams
+from synthbalance.images import ImageSet
+from synthbalance.models.autoencoder import Autoencoder
+from synthbalance.models.classifier import Classifier
+from synthbalance.models.edge import to_unit
+from synthbalance.seeding import torch_generator
+from synthbalance.training.engine import Engine
+from synthbalance.training.gan import setup
+from synthbalance.training.loop import gan_step
+
+IMAGES = torch.randint(0, 256, (2000, 1, 28, 28), dtype=torch.uint8)
+LABELS = torch.from_numpy(np.r_[np.zeros(1757, np.int64), np.ones(243, np.int64)])
+
+
+def classifier_step(engine: Engine, batch: int, width: int):
+    net = Classifier("cnn", 1, 28, ["not 5", "5"], width, [0]).to(engine.device)
+    optimiser = torch.optim.Adam(net.parameters(), 1e-3)
+    images, labels = IMAGES.to(engine.device), LABELS.to(engine.device)
+    rng = torch.Generator(engine.device).manual_seed(0)
+
+    def step() -> None:
+        index = torch.randint(len(images), (batch,), generator=rng, device=engine.device)
+        with engine.autocast():
+            loss = F.cross_entropy(net(to_unit(images[index]), 0), labels[index])
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+
+    return step
+
+
+def gan_training_step(engine: Engine, parameters: dict):
+    params = GanParams(**{**parameters["gan"], "architecture": "dcgan"})
+    train = ImageSet(IMAGES.numpy(), LABELS.numpy(), ("not 5", "5"))
+    _, _, players = setup(train, params, 0, engine.device)
+    player, rng = players[0], torch_generator(0, "benchmark", engine.device)
+    return lambda: gan_step(player, params.batch_size, params.z_dim, params.loss, [], rng,
+                            engine.autocast())  # fmt: skip
+
+
+def autoencoder_step(engine: Engine, parameters: dict):
+    deepsmote = parameters["strategies"]["deepsmote"]
+    model = Autoencoder(deepsmote["code"], deepsmote["width"], 1, 28, ["not 5", "5"])
+    model.to(engine.device, memory_format=torch.channels_last)
+    optimiser = torch.optim.Adam(model.parameters(), deepsmote["lr"])
+    batch = to_unit(IMAGES[: deepsmote["batch_size"]].to(engine.device))
+
+    def step() -> None:
+        with engine.autocast():
+            loss = F.mse_loss(model(batch).float(), batch)
+            with torch.no_grad():
+                codes = model.encode(batch)
+            loss = loss + F.mse_loss(model.decode(codes.roll(1, 0)).float(), batch.roll(1, 0))
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+
+    return step
+
+
+def seconds_per_step(step, steps: int, device: torch.device) -> float:
+    for _ in range(5):  # warm-up: oneDNN picks its kernels on the first calls
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - started) / steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+    args = parser.parse_args()
+    parameters = project_parameters()
+    loops = {
+        "classifier, batch 128": (lambda e: classifier_step(e, 128, 16), 128),
+        "classifier, batch 256": (lambda e: classifier_step(e, 256, 16), 256),
+        "gan (one player)": (lambda e: gan_training_step(e, parameters),
+                             parameters["gan"]["batch_size"]),
+        "autoencoder": (lambda e: autoencoder_step(e, parameters),
+                        parameters["strategies"]["deepsmote"]["batch_size"]),
+    }  # fmt: skip
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(args.rounds):
+        for name, (make, _) in loops.items():
+            for precision in ("fp32", "bf16"):
+                engine = Engine.of(args.device, precision)
+                seconds = seconds_per_step(make(engine), args.steps, engine.device)
+                key = (name, precision)
+                best[key] = min(best.get(key, float("inf")), seconds)
+    rows = [{"loop": name, "fp32 ms": 1000 * best[name, "fp32"],
+             "bf16 ms": 1000 * best[name, "bf16"],
+             "fp32 img/s": batch / best[name, "fp32"], "bf16 img/s": batch / best[name, "bf16"],
+             "speed-up": best[name, "fp32"] / best[name, "bf16"]}
+            for name, (_, batch) in loops.items()]  # fmt: skip
+    print(f"{Engine.of(args.device, 'bf16').describe()}, {torch.get_num_threads()} threads")
+    print_table(rows)
+    save_json(args.out, "engine_steps", {"rows": rows, "threads": torch.get_num_threads()})
+
+
+if __name__ == "__main__":
+    main()
