@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
+from synthbalance.config.engine import DEVICE, PRECISION, Device, Precision
+
 
 class NetworkParams(BaseModel):
     """How a classifier network is built and trained (the strategies' and the quality
@@ -40,8 +42,8 @@ class NetworkParams(BaseModel):
         "last weights are settled"
     )  # fmt: skip
     eval_every: PositiveInt = Field(
-        400, description="Score the real validation set every this many steps (and at the last); "
-        "the weights with the best `select_by` are kept"
+        400, description="Score the real validation set every this many steps (and at the last) "
+        "for the curve; with `keep: best`, the weights with the best `select_by` are kept"
     )  # fmt: skip
     select_by: Literal["balanced_accuracy", "macro_f1"] = Field(
         "balanced_accuracy", description="The validation metric that picks the kept weights "
@@ -52,14 +54,10 @@ class NetworkParams(BaseModel):
         "the best `select_by`; `last`: the weights of the last step (settled by an annealed "
         "`schedule`; validation is then only scored for the curve, and picks nothing)"
     )  # fmt: skip
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="`auto`: CUDA when available, else the CPU; `cuda` without a CUDA "
-        "device is an error. Training and scoring run there, the data resident"
-    )  # fmt: skip
-    precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="`bf16`: autocast to bfloat16 with float32 weights and optimiser "
-        "state; `auto`: bf16 on CUDA or a CPU with AMX or AVX-512 BF16, else `fp32`"
-    )  # fmt: skip
+    device: Device = Field(
+        "auto", description=f"{DEVICE}. Training and scoring run there, the data resident"
+    )
+    precision: Precision = Field("auto", description=PRECISION)
     world_size: PositiveInt = Field(
         1, description="Processes training together under DDP (gloo, on the CPU), launched by "
         "torchrun on this machine; 1: this process alone. One torchrun launch per network: "

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
+from synthbalance.config.engine import DEVICE, PRECISION, Device, Precision
 from synthbalance.images import ClassRef
 
 
@@ -142,14 +143,8 @@ class GanParams(BaseModel):
         True, description="Go on from the checkpoint of the same data, seed and parameters; "
         "`false`: always start afresh"
     )  # fmt: skip
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="`auto`: CUDA when available, else the CPU; `cuda` without a CUDA "
-        "device is an error"
-    )  # fmt: skip
-    precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="`bf16`: autocast to bfloat16 with float32 weights and optimiser "
-        "state; `auto`: bf16 on CUDA or a CPU with AMX or AVX-512 BF16, else `fp32`"
-    )  # fmt: skip
+    device: Device = Field("auto", description=DEVICE)
+    precision: Precision = Field("auto", description=PRECISION)
     world_size: PositiveInt = Field(
         1, description="Processes training together under DDP, launched by torchrun on this "
         "machine (one GPU each on CUDA); 1: this process alone. How to use it, what is sharded "

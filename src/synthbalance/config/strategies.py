@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
+from synthbalance.config.engine import DEVICE, PRECISION, Device, Precision
 from synthbalance.strategies import REGISTRY, known
 
 
@@ -105,13 +104,8 @@ class DeepSmoteParams(BaseModel):
         "the penalty: their codes, shifted by one, decoded against the images shifted alike"
     )  # fmt: skip
     lr: float = Field(2e-4, gt=0, description="Adam learning rate")
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="`auto`: CUDA when available, else the CPU (training and sampling)"
-    )
-    precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="Training's precision: `bf16`, autocast to bfloat16 with float32 "
-        "weights; `auto`: bf16 on CUDA or a CPU with AMX or AVX-512 BF16, else `fp32`"
-    )  # fmt: skip
+    device: Device = Field("auto", description=f"{DEVICE} (the autoencoder's training)")
+    precision: Precision = Field("auto", description=PRECISION)
     neighbours: PositiveInt = Field(
         5, description="SMOTE's k: each new code lies between a code and one of its k nearest "
         "codes of the same class"
