@@ -20,7 +20,11 @@ runs once per run, not per replicate). It prints:
 
     .venv/bin/python benchmarks/honest_cost.py [--mnist data/01_raw/mnist] [--replicates 5]
         [--strategies none,oversample,augment,logit_adjust,gan,gan_augment,oracle] [--out DIR]
-        [--dry-run]
+        [--dry-run] [--old key=value,...] [--both key=value,...]
+
+``--old`` compares any settings with today's defaults instead, e.g. DeepSMOTE's autoencoder
+in float32 against bf16: ``--old strategies.deepsmote.precision=fp32 --strategies
+deepsmote,augment --both gan.steps=250,gan.stopping=null``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import yaml
 from _common import PROJECT, print_table, project_parameters, save_json
 from balance_stages import run_balance, unreplicated
 from scipy import stats
@@ -58,13 +63,25 @@ def merged(base: dict, over: dict) -> dict:
     return out
 
 
+def dotted(pairs: str) -> dict:
+    """"a.b=1,c=null" -> {"a": {"b": 1}, "c": None} (each value read as YAML)."""
+    out: dict = {}
+    for pair in filter(None, pairs.split(",")):
+        key, _, value = pair.partition("=")
+        *path, last = key.strip().split(".")
+        node = out
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = yaml.safe_load(value)
+    return out
+
+
 def settings(over: dict, args) -> dict:
     """The whole parameters of one run: conf/base's, ``over`` and the benchmark's own."""
     run = {"replicates": args.replicates, "strategies": {"run": args.strategies.split(",")},
            "quality": {"in_balance": False},
            "ingest": {"folder": str(Path(args.mnist).resolve()), "download": False}}  # fmt: skip
-    if args.dry_run:
-        run = merged(run, DRY_RUN)
+    run = merged(merged(run, DRY_RUN) if args.dry_run else run, dotted(args.both))
     return merged(merged(project_parameters("base"), over), run)
 
 
@@ -138,7 +155,7 @@ def compare(old: dict, new: dict, names: list[str]) -> tuple[list[dict], dict]:
 def honest(runs: dict[str, np.ndarray], seconds: float) -> dict:
     """Per GAN strategy: the paired spread against augment, the replicates needed, the cost."""
     out = {}
-    for name in ("gan", "gan_augment"):
+    for name in ("gan", "gan_augment", "deepsmote"):
         if name in runs and "augment" in runs:
             spread = float((runs[name] - runs["augment"]).std(ddof=1))
             needed = replicates_needed(spread)
@@ -154,10 +171,16 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=5)
     parser.add_argument("--strategies", default=STRATEGIES)
     parser.add_argument("--dry-run", action="store_true", help="every setting cut short")
+    parser.add_argument("--old", default=None, help="the old side's settings instead of "
+                        "main's before issue 30, as key=value pairs on today's defaults, e.g. "
+                        "strategies.deepsmote.precision=fp32")  # fmt: skip
+    parser.add_argument("--both", default="", help="key=value pairs for both sides, e.g. "
+                        "gan.steps=250,gan.stopping=null")  # fmt: skip
     args = parser.parse_args()
 
     runs = {}
-    for label, over in (("old", OLD), ("new", {})):
+    old = OLD if args.old is None else dotted(args.old)
+    for label, over in (("old", old), ("new", {})):
         print(f"{label}: kedro run --pipelines balance ({args.replicates} replicates)", flush=True)
         runs[label] = run_balance([], parameters=settings(over, args))
         print(f"  {runs[label]['wall_seconds']:.0f} s, peak RSS "
