@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 def logits(classifier: Classifier, replicate: int, images: np.ndarray) -> torch.Tensor:
     """Logits (N, K) on the CPU of the network of ``replicate`` for uint8 images (N, C, H, W),
     computed in float32 on the device the classifier is on. Scoring stays in float32 on every
-    engine: it is under 1% of a run, and the logged model then labels exactly as scored."""
+    engine, so that the logged model labels exactly as scored."""
     classifier.eval()
     device = next(classifier.parameters()).device
     batches = torch.from_numpy(np.array(images)).split(1024)

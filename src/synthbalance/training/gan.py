@@ -68,11 +68,10 @@ def gan_classes(train: ImageSet, params: GanParams) -> list[int]:
 
 def device_of(choice: str) -> torch.device:
     """``gan.device`` as a torch device; ``cuda`` without one is an error."""
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "gan.device is 'cuda' but no CUDA device is available; use 'auto' or 'cpu'"
-        )
-    return resolve_device(choice)
+    try:
+        return resolve_device(choice)
+    except ValueError as error:
+        raise ValueError(f"gan.{error}") from None
 
 
 def fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int]) -> str:
