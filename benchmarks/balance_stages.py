@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -133,18 +134,25 @@ def node_at(log: str, when: float) -> str:
     return running
 
 
-def run_balance(params: list[str], parameters: dict | None = None) -> dict:
+def run_balance(params: list[str], parameters: dict | None = None,
+                prepare: Callable[[Path], None] | None = None) -> dict:
     """`kedro run --pipelines balance --params ...` in a scratch copy of the project (its own
     data/ and mlflow.db, so nothing is resumed): wall seconds, this run's peak RSS, per-node
     seconds from the log, the comparison table, each strategy's result (its replicates'
-    metrics). ``parameters``: whole blocks that replace conf/base's (as conf/local's would)."""
+    metrics). ``parameters``: whole blocks that replace conf/base's (as conf/local's would);
+    ``prepare``: called with the scratch project's folder before the run (e.g. old code)."""
     with tempfile.TemporaryDirectory() as scratch:
         project = scratch_project(Path(scratch))
+        if prepare is not None:
+            prepare(project)
         if parameters is not None:
             (project / "conf/local").mkdir(exist_ok=True)
             (project / "conf/local/parameters.yml").write_text(json.dumps(parameters))
         env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
-               "KEDRO_LOGGING_CONFIG": str(project / "logging.yml")}  # fmt: skip
+               "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"),
+               # the copy's code, not the installed one (kedro imports the project's CLI
+               # plugin before it puts the project's src/ on the path)
+               "PYTHONPATH": str(project / "src")}  # fmt: skip
         command = [str(Path(sys.executable).parent / "kedro"), "run", "--pipelines", "balance",
                    "--params", ",".join(params)]  # fmt: skip
         with open(project / "stdout.log", "w") as log:

@@ -10,7 +10,10 @@ so it is left out. The old settings are those before issue 18 (1,500 steps at a 
 1e-3); the new ones are conf/base's `classifier` block, each overridable (`--new k=v,...`).
 
     .venv/bin/python benchmarks/classifier_settings.py --data DIR [--replicates 3]
-        [--strategies none,gan] [--new steps=600,schedule=one_cycle] [--out DIR]
+        [--strategies none,gan] [--new steps=600,schedule=one_cycle] [--old k=v,...] [--out DIR]
+
+`--old` replaces the old side by conf/base's block with its overrides (`--old keep=last` is
+conf/base's block with one change; `--old architecture=cnn` conf/base's block as it is).
 """
 
 from __future__ import annotations
@@ -58,12 +61,15 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=3)
     parser.add_argument("--strategies", default="")
     parser.add_argument("--new", default="", help="overrides of conf/base's classifier block")
+    parser.add_argument("--old", default="", help="the old side: conf/base's classifier block "
+                        "with these overrides (default: the settings before issue 18)")
     parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
     args = parser.parse_args()
 
     base = project_parameters()
     common = {k: v for k, v in base["classifier"].items() if k in ClassifierParams.model_fields}
-    settings = {"old": ClassifierParams(**{**common, **OLD, "resume": False}),
+    old = parse(args.old) if args.old else OLD
+    settings = {"old": ClassifierParams(**{**common, **old, "resume": False}),
                 "new": ClassifierParams(**{**common, **parse(args.new), "resume": False})}
     strategies = StrategiesParams(**base["strategies"])
     data = Path(args.data)
@@ -92,10 +98,12 @@ def main() -> None:
         row["bal_acc_points"] = 100 * (row["new_bal_acc"] - row["old_bal_acc"])
         rows.append(row)
         print_table([row])
-    print(f"\nold: {OLD}\nnew: {settings['new'].model_dump(include=set(OLD))}")
+    shown = set(OLD) | set(old) | set(parse(args.new))
+    print(f"\nold: {settings['old'].model_dump(include=shown)}"
+          f"\nnew: {settings['new'].model_dump(include=shown)}")
     print(f"{args.replicates} replicates: seconds for all of them, scores their means\n")
     print_table(rows)
-    save_json(args.out, "classifier_settings", {"old": OLD, "new": parse(args.new), "rows": rows})
+    save_json(args.out, "classifier_settings", {"old": old, "new": parse(args.new), "rows": rows})
 
 
 if __name__ == "__main__":

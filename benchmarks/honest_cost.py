@@ -3,7 +3,9 @@
 Runs `kedro run --pipelines balance` twice on MNIST in scratch copies of the project (nothing
 resumed), the same seed, data and replicate seeds: once with the settings main had before
 issue 30 (`OLD`: float32 everywhere, the classifier's 1,500 constant-rate steps of 128 images
-and the best of six validation checkpoints) and once with the project's defaults. Both runs
+and the best of six validation checkpoints, and `augment`'s transforms per image through
+torchvision, put back in the old run's copy of the code) and once with the project's
+defaults. Both runs
 train the strategies of ``--strategies`` over ``--replicates`` replicates; quality is off (it
 runs once per run, not per replicate). It prints:
 
@@ -30,6 +32,7 @@ deepsmote,augment --both gan.steps=250,gan.stopping=null``.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -37,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from _common import PROJECT, print_table, project_parameters, save_json
+from augmentation import per_image
 from balance_stages import run_balance, unreplicated
 from scipy import stats
 
@@ -53,6 +57,14 @@ METRIC = "test_balanced_accuracy"
 MARGIN = 0.005  # the difference an honest verdict must resolve: half a point
 # --dry-run: the script's plumbing on every setting cut short (minutes, numbers meaningless)
 DRY_RUN = {"classifier": {"steps": 20, "eval_every": 10}, "gan": {"steps": 20, "stopping": None}}
+
+
+def per_image_augmentation(project: Path) -> None:
+    """The old run's augmentation: each image through torchvision's transforms (main's before
+    issue 30), in place of the batched one, in the scratch copy's code."""
+    module = project / "src/synthbalance/augmentation.py"
+    module.write_text(f"{module.read_text()}\nfrom torchvision.transforms import v2\n\n\n"
+                      f"{inspect.getsource(per_image)}\n\naugment_images = per_image\n")
 
 
 def merged(base: dict, over: dict) -> dict:
@@ -180,9 +192,10 @@ def main() -> None:
 
     runs = {}
     old = OLD if args.old is None else dotted(args.old)
-    for label, over in (("old", old), ("new", {})):
+    old_code = per_image_augmentation if args.old is None else None
+    for label, over, code in (("old", old, old_code), ("new", {}, None)):
         print(f"{label}: kedro run --pipelines balance ({args.replicates} replicates)", flush=True)
-        runs[label] = run_balance([], parameters=settings(over, args))
+        runs[label] = run_balance([], parameters=settings(over, args), prepare=code)
         print(f"  {runs[label]['wall_seconds']:.0f} s, peak RSS "
               f"{runs[label]['peak_rss_mib']:.0f} MiB", flush=True)  # fmt: skip
     names = [n for n in args.strategies.split(",") if n in runs["old"]["strategy_results"]]

@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import torch
 from imblearn.over_sampling import SMOTE, RandomOverSampler
-from torchvision.transforms import v2
 
-from synthbalance import progress
+from synthbalance.augmentation import augment_images
 from synthbalance.images import ImageSet, concat
 from synthbalance.training.losses import Kind as LossKind
 
@@ -77,22 +75,6 @@ def _targets(train: ImageSet, synthetic: ImageSet) -> dict[int, int]:
     """Each rare class's count once rebalanced: its real images plus the synthetic ones."""
     real, extra = train.class_counts(), synthetic.class_counts()
     return {int(c): int(real[c] + extra[c]) for c in np.flatnonzero(extra)}
-
-
-def augment_images(images: np.ndarray, params: AugmentParams, seed: int) -> np.ndarray:
-    """uint8 (N, C, H, W) -> the same, each image with its own random transform."""
-    transform = v2.Compose(
-        [
-            v2.RandomAffine(params.rotation, (params.translate,) * 2, params.scale),
-            v2.ColorJitter(brightness=params.brightness),
-            v2.RandomHorizontalFlip(0.5 if params.horizontal_flip else 0.0),
-        ]
-    )
-    with torch.random.fork_rng(devices=[]):  # v2 draws from torch's global generator
-        torch.manual_seed(seed)
-        batch = torch.from_numpy(np.array(images))
-        return torch.stack([transform(image) for image in
-                            progress.bar(batch, "augmenting", unit="img")]).numpy()
 
 
 def _augmented(train: ImageSet, counts: dict[int, int], augment: AugmentParams,

@@ -24,11 +24,11 @@ class NetworkParams(BaseModel):
         "or units of the first hidden layer (mlp)"
     )  # fmt: skip
     steps: PositiveInt = Field(
-        800, description="Optimiser steps, the same for every strategy whatever the size of its "
+        1200, description="Optimiser steps, the same for every strategy whatever the size of its "
         "training set"
     )  # fmt: skip
     batch_size: PositiveInt = Field(
-        256, description="Images per step, drawn at random (with replacement) from the training set"
+        128, description="Images per step, drawn at random (with replacement) from the training set"
     )
     lr: float = Field(
         2e-3, gt=0, description="Adam learning rate: throughout (`constant`), or the peak of the "

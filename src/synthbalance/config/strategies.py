@@ -10,7 +10,8 @@ from synthbalance.strategies import REGISTRY, known
 
 
 class AugmentParams(BaseModel):
-    """Classical augmentation of real images (torchvision transforms v2)."""
+    """Classical augmentation of real images: each its own random affine transform, brightness
+    and flip, a whole batch at a time (synthbalance/augmentation.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -126,7 +127,8 @@ class StrategiesParams(BaseModel):
     )  # fmt: skip
     augment: AugmentParams = Field(
         default_factory=AugmentParams, description="Classical augmentation of real images "
-        "(torchvision transforms v2), used by the `augment` and `gan_augment` strategies"
+        "(each image its own random rotation, shift, scale, brightness and flip; a batch at a "
+        "time), used by the `augment` and `gan_augment` strategies"
     )  # fmt: skip
     logit_adjust: LogitAdjustParams = Field(
         default_factory=LogitAdjustParams, description="The logit-adjusted loss of `logit_adjust`"
