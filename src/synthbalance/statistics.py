@@ -1,9 +1,22 @@
-"""Means and t-intervals over replicates (or subsamples): what every table's ± rests on."""
+"""Means and intervals over replicates (or subsamples): what every table's ± rests on.
+
+``t_interval``: a mean and its t-interval. ``bounded_interval``: the same for a score in
+[0, 1], computed on the logit scale and mapped back, so that it never leaves [0, 1].
+``pooled_spread``: strategies × replicates as blocks, the residual variance pooled over the
+strategies, and whether their spreads are alike enough to pool. ``test_sampling_variance``:
+what drawing the test set again would add to a difference of balanced accuracies.
+``replicates_for_power``: how many replicates a comparison needs to detect a given
+difference.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import stats
+from scipy.special import expit, logit
+
+_EDGE = 1e-4  # a score of exactly 0 or 1 is taken as this far inside, for its logit
+_MOST = 1000  # the largest replicate count replicates_for_power reports
 
 
 def t_interval(values: list[float], level: float = 0.95) -> dict[str, float]:
@@ -17,8 +30,91 @@ def t_interval(values: list[float], level: float = 0.95) -> dict[str, float]:
     return {"mean": mean, "std": std, "low": mean - half, "high": mean + half}
 
 
-def interval_text(row, metric: str) -> str:
+def bounded_interval(values: list[float], level: float = 0.95) -> dict[str, float]:
+    """``t_interval`` for scores in [0, 1]: the mean and standard deviation of the scores, and
+    the t-interval of their logits mapped back, which stays inside (0, 1) however few and
+    however near an edge the scores are (a plain t-interval of 0.99, 0.95, 0.99 reaches
+    1.03)."""
+    summary = t_interval(values, level)
+    if len(values) < 2:
+        return summary
+    on_logits = t_interval(list(logit(np.clip(values, _EDGE, 1 - _EDGE))), level)
+    return summary | {"low": float(expit(on_logits["low"])),
+                      "high": float(expit(on_logits["high"]))}  # fmt: skip
+
+
+def pooled_spread(scores: dict[str, list[float]], level: float = 0.05) -> dict:
+    """Strategies × replicates as blocks (a score = strategy effect + replicate effect +
+    noise): the residual variance pooled over the strategies, with (S - 1)(R - 1) degrees of
+    freedom, each strategy's own share of it, and Bartlett's test that their spreads are alike
+    (on each strategy's scores less each replicate's median over the strategies: the shared
+    replicate effect out, and one noisy strategy kept from spreading into the others, as a
+    mean would). ``alike`` is False when Bartlett rejects at ``level``: one pooled spread would
+    then understate the noisiest strategy's."""
+    names = list(scores)
+    table = np.array([scores[name] for name in names], float)  # (S, R)
+    count, replicates = table.shape
+    if count < 2 or replicates < 2:
+        raise ValueError(
+            f"pooling needs at least 2 strategies and 2 replicates, got {count} and {replicates}"
+        )
+    residual = (table - table.mean(axis=1, keepdims=True) - table.mean(axis=0, keepdims=True)
+                + table.mean())  # fmt: skip
+    df = (count - 1) * (replicates - 1)
+    variance = float((residual**2).sum() / df)
+    own = (residual**2).sum(axis=1) * count / df  # each strategy's estimate of the variance
+    centred = table - np.median(table, axis=0, keepdims=True)
+    if np.ptp(centred, axis=1).min() > 0:
+        p_value = float(stats.bartlett(*centred).pvalue)
+    else:  # a strategy with no spread at all: its variance cannot be compared, nor pooled
+        p_value = 0.0 if np.ptp(centred, axis=1).max() > 0 else 1.0
+    return {"variance": variance, "std": float(np.sqrt(variance)), "df": df,
+            "strategies": names, "own_std": dict(zip(names, np.sqrt(own).tolist(), strict=True)),
+            "bartlett_p": p_value, "alike": p_value >= level}  # fmt: skip
+
+
+def test_sampling_variance(labels, ours: list[list[int]], theirs: list[list[int]]) -> float:
+    """The variance of the mean (over replicates) difference in balanced accuracy of two
+    strategies' predictions (one list of predicted labels per replicate, the test set's
+    order) over class-stratified bootstrap resamples of the test set, the same resample for
+    both: the test set's own sampling, which the replicates' spread leaves out.
+
+    Exact, with no resampling: balanced accuracy is the mean over classes of each class's
+    mean correctness, linear in each image's bootstrap weight, so the variance is the sum
+    over classes of the within-class variance of each image's difference in correctness
+    (averaged over replicates) over the class's count, over the classes' count squared."""
+    labels = np.asarray(labels)
+    if np.shape(ours) != np.shape(theirs) or np.shape(ours)[-1] != len(labels):
+        raise ValueError(
+            f"the predictions must be one per test image ({len(labels)}) on both sides, got "
+            f"shapes {np.shape(ours)} and {np.shape(theirs)}"
+        )
+    delta = (np.asarray(ours) == labels).mean(axis=0) - (np.asarray(theirs) == labels).mean(axis=0)
+    classes = np.unique(labels)
+    return float(sum(delta[labels == c].var() / np.sum(labels == c) for c in classes)
+                 / len(classes) ** 2)  # fmt: skip
+
+
+def replicates_for_power(difference: float, spread: float, df_of, power: float = 0.8,
+                         level: float = 0.95) -> int | None:  # fmt: skip
+    """The fewest replicates n (>= 2) whose two-sided t-test at ``level`` detects a true
+    ``difference`` with ``power``, where one replicate's difference has standard deviation
+    ``spread`` and ``df_of(n)`` is the test's degrees of freedom at n replicates (n - 1 for a
+    paired test; (S - 1)(n - 1) pooled); None beyond 1,000 or when unknown."""
+    if not (np.isfinite(difference) and np.isfinite(spread)) or difference == 0:
+        return None
+    for n in range(2, _MOST + 1):
+        df = df_of(n)
+        critical = stats.t.ppf((1 + level) / 2, df)
+        shift = abs(difference) * np.sqrt(n) / max(spread, 1e-12)
+        if stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift) >= power:
+            return n
+    return None
+
+
+def interval_text(row, metric: str, values: list[float] | None = None) -> str:
     """``mean [low, high]`` of a table row's ``<metric>_mean|low|high``; the mean alone
-    without an interval."""
+    without an interval; ``values`` (each replicate's) after it, when given."""
     mean, low, high = row[f"{metric}_mean"], row[f"{metric}_low"], row[f"{metric}_high"]
-    return f"{mean:.4f}" if np.isnan(low) else f"{mean:.4f} [{low:.4f}, {high:.4f}]"
+    text = f"{mean:.4f}" if np.isnan(low) else f"{mean:.4f} [{low:.4f}, {high:.4f}]"
+    return text if not values else f"{text} ({', '.join(f'{v:.4f}' for v in values)})"

@@ -117,7 +117,7 @@ def test_a_run_samples_the_generator_the_smoke_run_registered(smoke_run: Path, t
     _own_store(smoke_run, project)
     result = subprocess.run(
         kedro_run("--env", "smoke", "--pipelines", "balance", "--params",
-                  f"sample.generator={REGISTERED}"),
+                  f"sample.generator={REGISTERED},redraw_imbalance=false"),
         cwd=project, env=kedro_environment(project), capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     log = result.stdout + result.stderr

@@ -51,12 +51,12 @@ def test_the_words_give_each_stretch_of_the_parameter_its_outcome(swept):
     _sweep, folders = swept
     _rows, verdicts = curve.table(folders)
     found = curve.outcomes([p for p, _ in folders], verdicts)
-    assert [o for _, o in found["gan"]] == ["beat", "lost", "beat", "unclear"]
+    assert [o for _, o in found["gan"]] == ["better", "worse", "better", "inconclusive"]
     words = curve.sentences("imbalance.profile.keep_fraction", found,
                             {p.name: "augment" for p, _ in folders})  # fmt: skip
     assert words == [
         "gan: beat the best simple strategy (augment) at the 2 tested values of keep_fraction "
-        "0.01 and 0.02; showed no clear difference from the best simple strategy (augment) at "
+        "0.01 and 0.02; was inconclusive against the best simple strategy (augment) at "
         "keep_fraction = 0.05; lost to the best simple strategy (augment) at keep_fraction = 0.2."
     ]
 
@@ -69,11 +69,24 @@ def test_each_combination_of_the_other_keys_gets_its_own_sentence():
     found = curve.outcomes(points, verdicts)
     words = curve.sentences("a.x", found, {p.name: "augment" for p in points})
     assert words == [
-        "gan with y = 1: beat the best simple strategy (augment) at x = 0.1; showed no clear "
-        "difference from the best simple strategy (augment) at x = 0.2.",
+        "gan with y = 1: beat the best simple strategy (augment) at x = 0.1; was inconclusive "
+        "against the best simple strategy (augment) at x = 0.2.",
         "gan with y = 2: lost to the best simple strategy (augment) at the 2 tested values of "
         "x 0.1 and 0.2.",
     ]
+
+
+def test_the_verdicts_own_outcome_is_the_curves_word():
+    points = grid.points({"a.x": [0.1, 0.2]})
+    verdicts = [{"comparisons": [{"strategy": "gan", "low": -0.001, "high": 0.002,
+                                  "outcome": "equivalent"}]},
+                {"comparisons": [{"strategy": "gan", "low": 0.2, "high": 0.3,
+                                  "outcome": "not learned"}]}]  # fmt: skip
+    found = curve.outcomes(points, verdicts)
+    assert [o for _, o in found["gan"]] == ["equivalent", "not learned"]
+    (said,) = curve.sentences("a.x", found, {p.name: "augment" for p in points})
+    assert "was equivalent (within the margin) to the best simple strategy (augment) at x = " \
+           "0.1" in said and "did not learn the task" in said  # fmt: skip
 
 
 def test_one_replicate_draws_no_conclusion():

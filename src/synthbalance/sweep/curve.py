@@ -31,8 +31,11 @@ import pandas as pd
 from synthbalance.strategies import REGISTRY
 from synthbalance.sweep.grid import Point, text
 
-OUTCOMES = {"beat": "beat", "lost": "lost to", "unclear": "showed no clear difference from",
-            "no conclusion": "drew no conclusion (one replicate) against"}
+# The verdict's outcomes (report/verdict.py), in the curve's words.
+OUTCOMES = {"better": "beat", "worse": "lost to", "equivalent": "was equivalent (within the "
+            "margin) to", "inconclusive": "was inconclusive against",
+            "no conclusion": "drew no conclusion (one replicate) against",
+            "not learned": "drew no conclusion (the classifier did not learn the task) against"}
 
 
 def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
@@ -61,17 +64,19 @@ def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
 
 
 def outcomes(points: list[Point], verdicts: list[dict]) -> dict[str, list[tuple[Point, str]]]:
-    """{generative strategy: [(point, "beat" | "unclear" | "lost" | "no conclusion"), ...]}:
-    each point's verdict comparison against the best simple strategy, by its interval's sign
-    (the verdict's own rule, report/verdict.py)."""
+    """{generative strategy: [(point, an ``OUTCOMES`` key), ...]}: each point's verdict
+    comparison against the best simple strategy, as the verdict itself said it (its interval
+    against zero and the margin, report/verdict.py); a verdict from before the margin, by its
+    interval's sign."""
     found: dict[str, list[tuple[Point, str]]] = {}
     for point, verdict in zip(points, verdicts, strict=True):
         for comparison in verdict.get("comparisons", []):
             low, high = comparison.get("low"), comparison.get("high")
-            if low is None or high is None or pd.isna(low) or pd.isna(high):
+            outcome = comparison.get("outcome")
+            if outcome is None and (low is None or high is None or pd.isna(low) or pd.isna(high)):
                 outcome = "no conclusion"  # one replicate: no interval
-            else:
-                outcome = "beat" if low > 0 else "lost" if high < 0 else "unclear"
+            elif outcome is None:
+                outcome = "better" if low > 0 else "worse" if high < 0 else "inconclusive"
             found.setdefault(comparison["strategy"], []).append((point, outcome))
     return found
 
@@ -233,8 +238,9 @@ table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;pad
 <h2>Where each generative strategy stands against the best simple strategy</h2>
 <p>At each point the best simple strategy was chosen on validation ({html.escape(best)}); a
 strategy <em>beat</em> or <em>lost to</em> it where the 95% interval of the difference over
-replicates lies above or below zero, else it showed <em>no clear difference</em>, which does
-not mean the two are equal. Each point's verdict is a separate 95% test, not adjusted for the
+replicates lies above or below zero, was <em>equivalent</em> where it lies within the margin
+(verdict.margin), and was <em>inconclusive</em> otherwise, which does not mean the two are
+equal. Each point's verdict is a separate 95% test, not adjusted for the
 number of points or strategies: where there is no real difference, about 1 point in 20 will
 still read "beat" or "lost to". Where the outcome changes, it changes somewhere between two
 tested values.</p>

@@ -7,7 +7,7 @@ classes). Nothing else is read: no image the imbalance removed, no test image. W
 on the default task its Fréchet distance ranked the grid steps of a 4,000-step run as the
 quality pipeline's FD-domain (measured against the removed images) does, Spearman 0.998; the
 same distance in the penultimate layer of a classifier trained on the kept images ranked them
-0.50, and against the 24 validation fives alone 0.26-0.40 (docs/gan.md).
+0.50, and against the 28 validation fives alone 0.26-0.40 (docs/gan.md).
 
 Every ``stopping.every`` steps the EMA generator is scored; the best scoring's generator (and
 critic) are kept; ``patience`` scorings in a row without a new best (below best x (1 -

@@ -78,22 +78,26 @@ def result(strategy, values):
     return StrategyResult(strategy, 10, {"real": 10}, {"c0": 10}, runs)
 
 
-def test_the_comparison_gives_mean_std_and_a_95_percent_interval():
+def test_the_comparison_gives_mean_std_and_a_95_percent_interval_inside_zero_to_one():
     table, markdown, figure, metrics = compare_strategies(result("none", [0.7, 0.8, 0.9]),
                                                           result("gan", [0.85]),
                                                           strategies=["none", "gan"])  # fmt: skip
     none = table.set_index("strategy").loc["none"]
-    half = 4.302653 * 0.1 / np.sqrt(3)
+    logits = np.log(np.array([0.7, 0.8, 0.9]) / (1 - np.array([0.7, 0.8, 0.9])))
+    half = 4.302653 * logits.std(ddof=1) / np.sqrt(3)  # a t-interval of the logits
+    low, high = 1 / (1 + np.exp(-(logits.mean() - half))), 1 / (1 + np.exp(-(logits.mean() + half)))
     assert none["test_minority_f1_mean"] == pytest.approx(0.8)
     assert none["test_minority_f1_std"] == pytest.approx(0.1)
-    assert none["test_minority_f1_low"] == pytest.approx(0.8 - half, rel=1e-5)
-    assert none["test_minority_f1_high"] == pytest.approx(0.8 + half, rel=1e-5)
+    assert none["test_minority_f1_low"] == pytest.approx(low, rel=1e-5)
+    assert none["test_minority_f1_high"] == pytest.approx(high, rel=1e-5)
+    assert 0 < low < 0.7 and 0.9 < high < 1  # the plain t-interval reaches 1.048
     assert none["val_minority_f1_mean"] == pytest.approx(0.8)
     assert np.isnan(table.set_index("strategy").loc["gan", "test_minority_f1_low"])
-    assert "| none | 3 | 10 | 0.8000 [0.5516, 1.0484] |" in markdown
+    assert f"| none | 3 | 10 | 0.8000 [{low:.4f}, {high:.4f}] (0.7000, 0.8000, 0.9000) |" \
+        in markdown  # three replicates: each value beside the interval
     assert "| gan | 1 | 10 | 0.8500 |" in markdown
     assert len(figure.axes) == 2
-    assert metrics["none.test_balanced_accuracy.low"]["value"] == pytest.approx(0.8 - half, 1e-5)
+    assert metrics["none.test_balanced_accuracy.low"]["value"] == pytest.approx(low, 1e-5)
     assert "gan.test_balanced_accuracy.mean" in metrics
     assert "gan.test_balanced_accuracy.low" not in metrics  # one replicate: no interval
 

@@ -42,7 +42,7 @@ PARAMETERS = {
 }
 
 
-def page(results=RESULTS, **quality) -> tuple[str, dict, dict]:
+def page(results=RESULTS, **quality) -> tuple[str, dict, dict, object]:
     comparison, *_ = compare_strategies(*results.values(), strategies=list(results))
     return build_report(
         comparison=comparison,
@@ -50,6 +50,7 @@ def page(results=RESULTS, **quality) -> tuple[str, dict, dict]:
         synthetic_grid=Image.new("L", (20, 10)),
         test_set=make_image_set([200, 200, 200]),
         train_set=make_image_set([300, 10, 10]),
+        validation_set=make_image_set([30, 28, 28]),
         synthetic=make_image_set([0, 5, 5]),
         verdict_params=VerdictParams(),
         parameters=PARAMETERS,
@@ -59,19 +60,23 @@ def page(results=RESULTS, **quality) -> tuple[str, dict, dict]:
 
 
 def test_the_page_is_self_contained_and_holds_table_verdict_and_figures():
-    html, found, metrics = page(
+    html, found, metrics, forest = page(
         quality_table=pd.DataFrame({"group": ["1"], "set": ["synthetic"], "fd": [3.14159]}),
         quality_progress=pd.DataFrame({"step": [0, 10], "group": ["1", "1"], "fd": [9.0, 3.0]}),
         memorisation_grid=Image.new("L", (8, 8)),
     )
     assert f'<p id="verdict">{found["sentence"]}</p>' in html
     assert found["sentence"].startswith("GAN rebalancing (gan) beat the best simple strategy "
-                                        "(augment) on balanced accuracy by 0.0500")  # fmt: skip
+                                        "(augment) on balanced accuracy: better by at least "
+                                        "5.00 points")  # fmt: skip
     body = re.search(r'<table id="comparison">.*?<tbody>(.*?)</tbody>', html, re.S)[1]
     assert body.count("<tr") == len(SCORES)
     assert '<tr class="gan"><td>gan</td>' in body and '<tr class="reference"><td>oracle' in body
     assert "0.9600 [" in body  # the mean [its interval]
-    assert html.count("data:image/png;base64,") == 4  # grid, chart, progress, memorisation
+    assert "0.9600 [0.9" in body and "] (0.9500, 0.9600, 0.9700)" in body  # and each replicate
+    # grid, forest plot, chart, progress, memorisation
+    assert html.count("data:image/png;base64,") == 5
+    assert forest.axes[0].get_xlabel().startswith("difference in test balanced accuracy")
     assert not re.search(r'(src|href)="(?!data:)', html)  # nothing fetched from elsewhere
     assert "3.1416" in html and "chosen by its mean validation" in html
     assert '<table id="differences">' in html and '<table id="pairs">' in html
@@ -83,24 +88,28 @@ def test_the_page_is_self_contained_and_holds_table_verdict_and_figures():
 
 
 def test_the_verdict_json_holds_what_the_issue_names():
-    _, found, _ = page()
+    _, found, _, _ = page()
     assert found["metric"] == "balanced_accuracy" and found["replicates"] == 3
     assert found["best_simple"] == "augment" and found["best_simple_selected_on"] == "validation"
     for comparison in found["comparisons"]:
         assert {"difference", "low", "high", "words", "per_replicate"} <= set(comparison)
     gan_augment = found["comparisons"][1]
-    assert gan_augment["words"].startswith("No clear difference at 3 replicates")
+    assert gan_augment["words"].startswith("Inconclusive at 3 replicates")
+    assert gan_augment["outcome"] == "inconclusive" and found["margin"] == 0.005
+    assert found["rare_validation"] == {"c1": 28, "c2": 28}
+    assert found["gate"]["learned"] and found["gate"]["reference"] == "oracle"
+    assert found["families"][0]["beat_every_simple"]
 
 
 def test_class_shares_of_train_and_test_sit_side_by_side():
-    html, _, _ = page()
+    html, _, _, _ = page()
     shares = re.search(r'<table id="class_shares">.*?<tbody>(.*?)</tbody>', html, re.S)[1]
     assert "<td>c1</td><td>10</td><td>3.12%</td><td>200</td><td>33.33%</td>" in shares
 
 
 def test_one_replicate_draws_no_conclusion_on_the_page():
     one = {name: as_result(name, scores[:1]) for name, scores in SCORES.items()}
-    _, found, metrics = page(one)
+    _, found, metrics, _ = page(one)
     assert found["sentence"].startswith("No conclusion: one replicate")
     assert found["comparisons"][0]["low"] is None  # strict JSON: no NaN
     assert all(key.endswith(".difference") for key in metrics)
@@ -108,11 +117,11 @@ def test_one_replicate_draws_no_conclusion_on_the_page():
 
 def test_no_verdict_without_a_gan_strategy():
     only = {k: RESULTS[k] for k in ("none", "augment")}
-    _, found, _ = page(only)
+    _, found, _, _ = page(only)
     assert found["sentence"] == "No verdict: this run has no GAN strategy (strategies.run)."
 
 
 def test_without_quality_the_page_says_it_was_not_computed():
-    html, _, _ = page()
+    html, _, _, _ = page()
     assert "Not computed in this run (quality.in_balance: false)" in html
     assert np.isfinite(page()[1]["comparisons"][0]["difference"])

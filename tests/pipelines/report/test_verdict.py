@@ -1,10 +1,11 @@
-"""The verdict's statistics: intervals over replicates, the baseline chosen on validation."""
+"""The verdict's statistics: the gate, the baseline chosen on validation (with ties), the
+pooled intervals, the words with a margin, and the claims over the simple family."""
 
 import numpy as np
 import pytest
-from scipy import stats
+from sklearn.metrics import balanced_accuracy_score
 
-from synthbalance.pipelines.report.verdict import holm, paired, replicates_needed, verdict
+from synthbalance.pipelines.report.verdict import holm, paired, verdict, words
 from synthbalance.results import ReplicateRun, StrategyResult
 
 
@@ -15,28 +16,44 @@ def result(strategy: str, test: list[float], val: list[float] | None = None) -> 
     return StrategyResult(strategy, 10, {"real": 10}, {"c0": 10}, runs)
 
 
-def simulated(rng, replicates: int, spread: float) -> dict[str, StrategyResult]:
-    """Two strategies with the same true score (0.9), each replicate's own noise."""
-    draw = lambda: list(0.9 + rng.normal(0, spread, replicates))  # noqa: E731
-    return {"augment": result("augment", draw()), "gan": result("gan", draw())}
+def simulated(rng, replicates: int, spread: float, shared: float = 0.0,
+              names=("augment", "gan")) -> dict[str, StrategyResult]:  # fmt: skip
+    """Strategies with the same true score (0.9): each replicate's own effect, shared by
+    every strategy (``shared``), plus each strategy's own noise (``spread``)."""
+    effect = rng.normal(0, shared, replicates)
+    return {name: result(name, list(0.9 + effect + rng.normal(0, spread, replicates)))
+            for name in names}  # fmt: skip
 
 
-def test_the_interval_holds_a_true_zero_in_about_95_of_200_simulated_runs():
+def test_the_pooled_interval_holds_a_true_zero_in_90_to_99_percent_of_simulated_runs():
     rng = np.random.default_rng(0)
-    held = 0
-    for _ in range(200):
-        found = verdict(simulated(rng, 3, 0.02), "balanced_accuracy")["comparisons"][0]
-        held += found["low"] <= 0 <= found["high"]
-    assert 180 <= held <= 198  # 90-99% of 200
+    held, pooled = 0, 0
+    for _ in range(300):
+        results = simulated(rng, 3, 0.01, shared=0.02,
+                            names=("augment", "gan", "gan_augment", "deepsmote"))  # fmt: skip
+        found = verdict(results, "balanced_accuracy")
+        for c in found["comparisons"]:
+            held += c["low"] <= 0 <= c["high"]
+            pooled += c["interval"] == "pooled"
+    assert 0.90 * 900 <= held <= 0.99 * 900
+    assert pooled > 0.8 * 900  # alike spreads: pooled almost always (Bartlett at 5%)
+    assert found["pooled"]["df"] == 3 * 2  # (S - 1)(R - 1), not R - 1
 
 
-def test_more_replicate_variance_gives_a_wider_interval():
-    widths = []
-    for spread in (0.005, 0.05):
-        found = verdict(simulated(np.random.default_rng(1), 3, spread), "balanced_accuracy")
-        c = found["comparisons"][0]
-        widths.append(c["high"] - c["low"])
-    assert widths[1] > 5 * widths[0]
+def test_pooling_narrows_the_interval_and_unlike_spreads_are_not_pooled():
+    rng = np.random.default_rng(0)  # a draw Bartlett passes (about 19 in 20 do)
+    alike = verdict(simulated(rng, 3, 0.01, names=("augment", "gan", "gan_augment",
+                                                    "deepsmote")), "balanced_accuracy")  # fmt: skip
+    c = alike["comparisons"][0]
+    assert c["interval"] == "pooled" and alike["pooled"]["alike"]
+    assert c["high"] - c["low"] < c["own_high"] - c["own_low"]  # t(6) against t(2)
+    results = {"augment": result("augment", [0.90, 0.9001, 0.9002, 0.9001, 0.9]),
+               "gan": result("gan", [0.80, 0.95, 0.85, 0.99, 0.9]),
+               "gan_augment": result("gan_augment", [0.9, 0.9002, 0.9001, 0.9, 0.9002])}
+    unlike = verdict(results, "balanced_accuracy")
+    assert not unlike["pooled"]["alike"]
+    assert {c["interval"] for c in unlike["comparisons"]} == {"paired"}
+    assert unlike["comparisons"][0]["low"] == unlike["comparisons"][0]["own_low"]
 
 
 def test_the_best_simple_strategy_is_chosen_on_validation_not_on_test():
@@ -52,16 +69,39 @@ def test_the_best_simple_strategy_is_chosen_on_validation_not_on_test():
     assert found["comparisons"][0]["words"].startswith("GAN rebalancing (gan) beat")
 
 
-def test_words_follow_the_interval():
-    worse = paired([0.90, 0.91, 0.92], [0.95, 0.96, 0.97])
-    assert worse["high"] < 0
-    found = verdict({"augment": result("augment", [0.95, 0.96, 0.97]),
-                     "gan": result("gan", [0.90, 0.91, 0.92])}, "balanced_accuracy")  # fmt: skip
-    assert "did worse than the best simple strategy (augment)" in found["sentence"]
-    unclear = verdict({"augment": result("augment", [0.90, 0.95, 0.92]),
-                       "gan": result("gan", [0.93, 0.91, 0.92])}, "balanced_accuracy")  # fmt: skip
-    assert unclear["sentence"].startswith("No clear difference at 3 replicates")
-    assert "replicates would resolve" in unclear["sentence"]
+def test_a_saturated_validation_set_is_a_tie_not_a_pick():
+    results = {"oversample": result("oversample", [0.89, 0.90, 0.91], [1.0, 1.0, 1.0]),
+               "augment": result("augment", [0.95, 0.955, 0.96], [1.0, 1.0, 1.0]),
+               "smote": result("smote", [0.92, 0.93, 0.94], [0.99, 0.99, 0.99]),
+               "gan": result("gan", [0.93, 0.94, 0.945])}  # fmt: skip
+    # 10 classes, 6 rare validation images: one moves balanced accuracy by 1/60 = 0.0167
+    found = verdict(results, "balanced_accuracy", classes=10, rare_validation={"5": 6})
+    assert found["best_simple"] is None and found["tied"] == ["oversample", "smote", "augment"]
+    assert found["tie_step"] == pytest.approx(1 / 60)
+    assert [c["against"] for c in found["comparisons"]] == ["oversample", "smote", "augment"]
+    assert found["sentence"].startswith("Validation cannot choose the best simple strategy")
+    assert "fewer than 20" in found["weak_validation"]
+    # with 28 rare validation images the 0.01 gap to smote is no longer a tie
+    assert verdict(results, "balanced_accuracy", classes=10,
+                   rare_validation={"5": 28})["tied"] == ["oversample", "augment"]  # fmt: skip
+
+
+def _said(low: float, high: float, margin: float = 0.005) -> str:
+    found = {"difference": (low + high) / 2, "low": low, "high": high, "replicates": 5, "df": 4,
+             "interval": "paired", "replicates_needed": 12}  # fmt: skip
+    return words("balanced_accuracy", found, "GAN rebalancing (gan)", "augment", margin)
+
+
+def test_the_words_say_better_worse_equivalent_or_inconclusive_with_the_margin():
+    assert "better by at least 0.20 points" in _said(0.002, 0.012)
+    assert "worse by at least 0.70 points" in _said(-0.02, -0.007)
+    assert "equivalent on balanced accuracy within ±0.50 points" in _said(-0.003, 0.004)
+    inconclusive = _said(-0.014, 0.004)
+    assert inconclusive.startswith("Inconclusive at 5 replicates")
+    assert "somewhere between -1.40 and +0.40 points" in inconclusive
+    assert "about 12 replicates would resolve ±0.50 points" in inconclusive
+    assert "all of it within ±0.50 points" in _said(0.001, 0.004)  # better, but by little
+    assert "equivalent" in _said(-0.008, 0.009, margin=0.01)
 
 
 def test_one_replicate_draws_no_conclusion():
@@ -69,15 +109,52 @@ def test_one_replicate_draws_no_conclusion():
                     "balanced_accuracy")  # fmt: skip
     assert found["sentence"].startswith("No conclusion: one replicate gives no interval")
     assert np.isnan(found["comparisons"][0]["low"])
+    assert found["comparisons"][0]["outcome"] == "no conclusion"
 
 
-def test_replicates_needed_shrinks_the_interval_past_zero():
-    n = replicates_needed(0.01, 0.02)
-    assert n is not None
-    # at n the t-interval of a mean 0.01 with spread 0.02 excludes zero, at n - 1 it does not
-    half = lambda k: stats.t.ppf(0.975, k - 1) * 0.02 / np.sqrt(k)  # noqa: E731
-    assert half(n) < 0.01 <= half(n - 1)
-    assert replicates_needed(0.0, 0.02) is None
+def test_a_classifier_that_learned_nothing_gets_no_verdict():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 2000)
+
+    def noise(name: str) -> StrategyResult:  # predictions of labels that are noise
+        return result(name, [balanced_accuracy_score(labels, rng.integers(0, 2, 2000))
+                             for _ in range(3)])  # fmt: skip
+
+    found = verdict({n: noise(n) for n in ("augment", "gan", "oracle")}, "balanced_accuracy",
+                    classes=2)  # fmt: skip
+    assert not found["gate"]["learned"] and found["gate"]["reference"] == "oracle"
+    assert found["sentence"].startswith("No verdict: the classifier did not learn this task")
+    assert "classifier.steps" in found["sentence"]
+    assert {c["outcome"] for c in found["comparisons"]} == {"not learned"}
+    learned = verdict({"augment": result("augment", [0.95, 0.96, 0.97]),
+                       "gan": result("gan", [0.95, 0.96, 0.97]),
+                       "oracle": result("oracle", [0.98, 0.985, 0.99])}, "balanced_accuracy",
+                      classes=2)  # fmt: skip
+    assert learned["gate"]["learned"]
+
+
+def test_beating_the_simple_fixes_means_beating_every_one():
+    gan = [0.95, 0.96, 0.97]
+    results = {"none": result("none", [0.80, 0.81, 0.82]),
+               "augment": result("augment", [0.90, 0.91, 0.92]),
+               "gan": result("gan", gan)}  # fmt: skip
+    (family,) = verdict(results, "balanced_accuracy")["families"]
+    assert family["beat_every_simple"] and "beat every one of the 2" in family["words"]
+    results["smote"] = result("smote", [0.96, 0.95, 0.97], [0.5, 0.5, 0.5])  # not beaten
+    (family,) = verdict(results, "balanced_accuracy")["families"]
+    assert not family["beat_every_simple"]
+    assert "not shown better than: smote" in family["words"]
+
+
+def test_did_worse_is_said_after_holm_over_the_simple_strategies():
+    results = {"augment": result("augment", [0.95, 0.96, 0.97]),
+               "oversample": result("oversample", [0.90, 0.921, 0.93]),
+               "gan": result("gan", [0.90, 0.91, 0.92])}  # fmt: skip
+    found = verdict(results, "balanced_accuracy")
+    (family,) = found["families"]
+    assert family["worse_than"] == ["augment"]  # a constant gap: p = 0 either way
+    for pair in found["pairs"]:
+        assert pair["p_holm"] >= pair["p_value"]
 
 
 def test_holm_adjusts_step_down():
@@ -85,11 +162,9 @@ def test_holm_adjusts_step_down():
     assert holm([0.5, float("nan")])[0] == pytest.approx(1.0)
 
 
-def test_every_gan_strategy_against_every_simple_one_with_holm():
-    results = {name: result(name, [0.9, 0.91, 0.92]) for name in ("none", "smote", "gan")}
-    pairs = verdict(results, "balanced_accuracy")["pairs"]
-    assert [(p["strategy"], p["against"]) for p in pairs] == [("gan", "none"), ("gan", "smote")]
-    assert all(p["p_holm"] >= p["p_value"] for p in pairs)
+def test_a_paired_comparison_needs_the_same_replicates():
+    with pytest.raises(ValueError, match="the same replicates on both sides, got 3 and 2"):
+        paired([0.9, 0.91, 0.92], [0.9, 0.91])
 
 
 def test_each_gan_strategy_is_also_set_against_the_non_gan_rival():
@@ -110,3 +185,26 @@ def test_each_gan_strategy_is_also_set_against_the_non_gan_rival():
                                      "(deepsmote)")  # fmt: skip
     assert found["comparisons"][1]["words"].startswith("DeepSMOTE rebalancing (deepsmote) did "
                                                        "worse than the best simple")  # fmt: skip
+
+
+def test_the_test_sets_sampling_widens_the_interval_of_balanced_accuracy():
+    rng = np.random.default_rng(5)
+    labels = np.repeat([0, 1], [900, 100])
+
+    def predicting(name: str, right: float) -> StrategyResult:
+        runs = []
+        for r in range(3):
+            predicted = np.where(rng.random(1000) < right, labels, 1 - labels)
+            score = balanced_accuracy_score(labels, predicted)
+            runs.append(ReplicateRun(r, r, {"test_balanced_accuracy": score,
+                                            "val_balanced_accuracy": score},
+                                     predicted.tolist()))  # fmt: skip
+        return StrategyResult(name, 10, {"real": 10}, {"c0": 10}, runs)
+
+    results = {"augment": predicting("augment", 0.9), "gan": predicting("gan", 0.92)}
+    alone = verdict(results, "balanced_accuracy")["comparisons"][0]
+    both = verdict(results, "balanced_accuracy", labels=labels)["comparisons"][0]
+    assert both["test_sampling_sd"] > 0.005  # 100 rare test images: a wide test-set spread
+    assert both["high"] - both["low"] > alone["high"] - alone["low"]
+    assert both["difference"] == alone["difference"]
+    assert "and the test set's sampling" in both["words"]

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from synthbalance.charts import comparison_chart
 from synthbalance.metrics import HEADLINE
 from synthbalance.results import StrategyResult
-from synthbalance.statistics import interval_text, t_interval
+from synthbalance.statistics import bounded_interval, interval_text
 
 # The validation scores beside the test scores: what the verdict chooses a strategy by.
 VALIDATION = [f"val_{metric.removeprefix('test_')}" for metric in HEADLINE]
@@ -31,20 +31,20 @@ def checked_results(results: tuple, strategies: list[str]) -> list[StrategyResul
 def compare_strategies(
     *results: StrategyResult, strategies: list[str]
 ) -> tuple[pd.DataFrame, str, Figure, dict]:
-    """(table: a row per strategy, the mean, standard deviation and 95% t-interval over
-    replicates of each headline metric, on the test and the validation set; the same as
+    """(table: a row per strategy, the mean, standard deviation and 95% interval over
+    replicates of each headline metric (a t-interval of the logits, inside [0, 1]), on the test and the validation set; the same as
     Markdown; bar charts of balanced accuracy and rare-class F1 with their intervals; the
     means and intervals as MLflow metrics ``<strategy>.<metric>.mean|low|high``)."""
-    rows = []
-    for result in checked_results(results, strategies):
+    rows, checked = [], checked_results(results, strategies)
+    for result in checked:
         row = {"strategy": result.strategy, "replicates": len(result.runs),
                "train_images": result.train_images}  # fmt: skip
         for metric in HEADLINE + VALIDATION:
-            summary = t_interval(result.scores(metric))
+            summary = bounded_interval(result.scores(metric))
             row |= {f"{metric}_{key}": value for key, value in summary.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
-    return table, _markdown(table), comparison_chart(table), _metrics(table)
+    return table, _markdown(table, checked), comparison_chart(table), _metrics(table)
 
 
 def _metrics(table: pd.DataFrame) -> dict:
@@ -61,14 +61,18 @@ def _metrics(table: pd.DataFrame) -> dict:
     return metrics
 
 
-def _markdown(table: pd.DataFrame) -> str:
+def _markdown(table: pd.DataFrame, results: list[StrategyResult]) -> str:
     names = [m.removeprefix("test_") for m in HEADLINE]
     lines = ["| strategy | replicates | train images | " + " | ".join(names) + " |",
              "|---|---:|---:|" + "---:|" * len(names)]  # fmt: skip
-    for _, row in table.iterrows():
-        cells = [interval_text(row, metric) for metric in HEADLINE]
+    for (_, row), result in zip(table.iterrows(), results, strict=True):
+        few = 1 < len(result.runs) <= 3  # each replicate's value beside the interval
+        cells = [interval_text(row, metric, result.scores(metric) if few else None)
+                 for metric in HEADLINE]  # fmt: skip
         lines.append(f"| {row['strategy']} | {row['replicates']} | {row['train_images']} | "
                      + " | ".join(cells) + " |")  # fmt: skip
-    note = ("\n\nTest-set scores: the mean over replicates and its 95% t-interval (R - 1 "
-            "degrees of freedom); one replicate gives none.\n")  # fmt: skip
+    note = ("\n\nTest-set scores: the mean over replicates and its 95% interval (a "
+            "t-interval of the logits, R - 1 degrees of freedom, mapped back: it stays inside "
+            "[0, 1]); one replicate gives none; with three or fewer, each replicate's value "
+            "follows in brackets.\n")  # fmt: skip
     return "\n".join(lines) + note

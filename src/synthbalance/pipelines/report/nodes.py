@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 from pydantic import BaseModel
 
-from synthbalance.charts import comparison_chart
+from synthbalance.charts import comparison_chart, verdict_chart
 from synthbalance.config import VerdictParams
 from synthbalance.images import ImageSet
 from synthbalance.metrics import HEADLINE, rare_classes
@@ -49,6 +49,7 @@ def build_report(
     synthetic_grid: Image.Image,
     test_set: ImageSet,
     train_set: ImageSet,
+    validation_set: ImageSet,
     synthetic: ImageSet,
     verdict_params: VerdictParams,
     parameters: dict,
@@ -57,36 +58,44 @@ def build_report(
     memorisation_grid: Image.Image | None = None,
     deepsmote_grid: Image.Image | None = None,
     **reports: StrategyResult,
-) -> tuple[str, dict, dict]:
-    """(the page, the verdict as data, the verdict's numbers as MLflow metrics).
+) -> tuple[str, dict, dict, Figure]:
+    """(the page, the verdict as data, the verdict's numbers as MLflow metrics, the verdict's
+    forest plot).
 
     ``report_<strategy>``: each strategy's ``StrategyResult``, which holds its test and
     validation scores per replicate. ``train_set``: the imbalanced training set (replicate 0's),
-    whose class shares the page sets beside the test set's.
+    whose class shares the page sets beside the test set's. ``validation_set``: replicate 0's
+    validation split, whose rare images bound what a choice on validation can tell apart.
     """
     # Kedro hands the sections it validated as pydantic models.
     parameters = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
                   for key, value in parameters.items()}  # fmt: skip
     results = {name.removeprefix(REPORT): result for name, result in reports.items()}
     rare = rare_classes(synthetic)
-    found = _plain(verdict(results, verdict_params.metric))
+    counts = validation_set.class_counts()
+    rare_validation = {validation_set.class_names[c]: int(counts[c]) for c in rare}
+    found = _plain(verdict(results, verdict_params.metric, verdict_params.margin,
+                           len(test_set.class_names), rare_validation, test_set.labels))
+    forest = verdict_chart(found)
     sections = [
         f"<h1>synthbalance: does GAN rebalancing help on {_e(_dataset(parameters))}?</h1>",
         f'<p id="verdict">{_e(found["sentence"])}</p>',
         caveats(found, comparison),
+        _figure(forest, "each comparison's difference and 95% interval") if found["comparisons"]
+        else "",
         statistics(found),
         _settings(parameters, test_set, rare),
         class_shares(train_set, test_set),
         *_data_sections(imbalance_summary, synthetic_grid, deepsmote_grid),
         "<h2>The strategies on the real test set</h2>",
-        _comparison(comparison),
+        _comparison(comparison, results),
         _figure(comparison_chart(comparison), "balanced accuracy and rare-class F1 per strategy"),
         _quality(quality_table, quality_progress, memorisation_grid),
         f'<p class="note">Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by '
         "synthbalance's report pipeline; every figure here is in data/08_reporting and in "
         "the MLflow run.</p>",
     ]
-    return _page(sections), found, _verdict_metrics(found)
+    return _page(sections), found, _verdict_metrics(found), forest
 
 
 def _plain(value):
@@ -195,7 +204,7 @@ def _gan(gan: dict, registered: str | None) -> str:
 _ROW_CLASS = {"generative": "gan", "baseline": "reference", "upper_bound": "reference"}
 
 
-def _comparison(comparison: pd.DataFrame) -> str:
+def _comparison(comparison: pd.DataFrame, results: dict[str, StrategyResult]) -> str:
     names = [m.removeprefix("test_").replace("_", " ") for m in HEADLINE]
     head = "".join(f"<th>{_e(n)}</th>"
                    for n in ["strategy", "replicates", "train images", *names])  # fmt: skip
@@ -203,13 +212,17 @@ def _comparison(comparison: pd.DataFrame) -> str:
     for _, row in comparison.iterrows():
         kind = _ROW_CLASS.get(REGISTRY[row["strategy"]].family, "")
         cells = [row["strategy"], row["replicates"], f"{int(row['train_images']):,}"]
-        cells += [interval_text(row, metric) for metric in HEADLINE]
+        result = results.get(row["strategy"])
+        few = result is not None and 1 < len(result.runs) <= 3  # each value beside it
+        cells += [interval_text(row, metric, result.scores(metric) if few else None)
+                  for metric in HEADLINE]  # fmt: skip
         body.append(f'<tr class="{kind}">' + "".join(f"<td>{_e(c)}</td>" for c in cells)
                     + "</tr>")  # fmt: skip
     return (f'<table id="comparison"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"
-            '<p class="note">The mean over replicates [its 95% t-interval] (one replicate gives '
-            "no interval). Generative rows (the GAN strategies and deepsmote) are shaded; none "
+            '<p class="note">The mean over replicates [its 95% interval, a t-interval on the '
+            "logit scale, so it stays inside [0, 1]] (one replicate gives no interval; with "
+            "three or fewer, each replicate's value follows in brackets). Generative rows (the GAN strategies and deepsmote) are shaded; none "
             "(the baseline) and oracle (the upper bound) are in italics.</p>")  # fmt: skip
 
 

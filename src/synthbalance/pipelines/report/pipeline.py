@@ -16,7 +16,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     first = replicate(0)
     inputs = {"comparison": "comparison", "imbalance_summary": drawn("imbalance_summary"),
               "synthetic_grid": f"{first}.synthetic_grid", "test_set": "test_set",
-              "train_set": drawn("train_imbalanced"), "synthetic": f"{first}.synthetic",
+              "train_set": drawn("train_imbalanced"), "validation_set": drawn("validation"),
+              "synthetic": f"{first}.synthetic",
               "verdict_params": "params:verdict", "parameters": "parameters"}  # fmt: skip
     if quality_in_balance():
         trained = registered_generator() is None  # else no GAN progress to show
@@ -30,7 +31,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(
                 build_report,
                 inputs=inputs,
-                outputs=["report", "verdict", "verdict_metrics"],
+                outputs=["report", "verdict", "verdict_metrics", "verdict_chart"],
                 name="build_report",
             )
         ],

@@ -18,17 +18,21 @@ def caveats(found: dict, comparison: pd.DataFrame) -> str:
     if not found["comparisons"]:
         return ""
     n, metric = found["replicates"], found["metric"].replace("_", " ")
-    notes = [
-        f"Each interval is a 95% t-interval over {n} replicates: each draws again the GAN, "
-        "its samples, SMOTE's and the augmentation's draws and every classifier, so it holds "
-        "the training's randomness on this test set."
-        if n > 1
-        else "With one replicate there is no interval over the training's randomness: no "
-        "conclusion is drawn. Set replicates: 3 or more.",
-        f"The best simple strategy ({found['best_simple']}) was chosen by its mean validation "
-        f"{metric}, not on the test set the comparison is scored on.",
-    ]
+    notes = [_interval_note(found, n)]
+    tied, counts = found.get("tied") or [found["best_simple"]], found.get("rare_validation")
+    chosen = (f"The best simple strategy ({tied[0]}) was chosen by its mean validation "
+              f"{metric}, not on the test set the comparison is scored on." if len(tied) == 1
+              else f"Validation could not choose the best simple strategy: {', '.join(tied)} "
+              f"lie within one rare validation image ({found['tie_step']:.4f}) of the best, so "
+              "each generative strategy is set against each of them.")  # fmt: skip
+    if counts:
+        chosen += " Rare images in the validation set: " + ", ".join(
+            f"{name} {count}" for name, count in counts.items()) + "."  # fmt: skip
+    notes.append(chosen)
+    if found.get("weak_validation"):
+        notes.append(found["weak_validation"])
     notes += [c["words"] for c in found["comparisons"][1:] + found.get("against_rival", [])]
+    notes += [f["words"] for f in found.get("families", [])]
     if "oracle" in set(comparison["strategy"]):
         key = f"test_{found['metric']}_mean"
         oracle = comparison.set_index("strategy").loc["oracle", key]
@@ -36,6 +40,32 @@ def caveats(found: dict, comparison: pd.DataFrame) -> str:
                      f"{oracle:.4f}: what the images the imbalance removed would have given. "
                      "It bounds the data, not the score: a strategy can pass it.")  # fmt: skip
     return "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
+
+
+def _interval_note(found: dict, n: int) -> str:
+    if n < 2:
+        return ("With one replicate there is no interval over the training's randomness: no "
+                "conclusion is drawn. Set replicates: 3 or more.")  # fmt: skip
+    said = (f"Each interval is a 95% t-interval over {n} replicates: each draws again the "
+            "GAN, its samples, SMOTE's and the augmentation's draws and every classifier (and, "
+            "with redraw_imbalance, which rare images the imbalance keeps), so it holds the "
+            "training's randomness"
+            + ("; and the test set's own sampling (a class-stratified bootstrap, exact)."
+               if found["comparisons"][0].get("test_sampling_sd") is not None
+               else " on this test set; the test set's own sampling is not in it."))
+    pool = found.get("pooled")
+    if pool and pool["alike"]:
+        said += (f" The spread is pooled over {', '.join(pool['strategies'])} (strategies × "
+                 f"replicates as blocks: {pool['df']} degrees of freedom instead of {n - 1}; "
+                 f"their spreads are alike, Bartlett p = {pool['bartlett_p']:.2f}).")
+    elif pool:
+        spreads = ", ".join(f"{k} {v:.4f}" for k, v in pool["own_std"].items())
+        said += (f" The spreads of {', '.join(pool['strategies'])} differ (Bartlett p = "
+                 f"{pool['bartlett_p']:.3f}; SD {spreads}), so they are not pooled: each "
+                 f"comparison uses its own pair's spread ({n - 1} degrees of freedom).")
+    return said + (f" Words: better or worse by at least the interval's near end when it "
+                   f"excludes zero; equivalent when it lies within ±{100 * found['margin']:.2f} "
+                   "points (verdict.margin); otherwise inconclusive.")  # fmt: skip
 
 
 def _number(value, digits: int = 4, sign: bool = True) -> str:
@@ -46,29 +76,34 @@ def _number(value, digits: int = 4, sign: bool = True) -> str:
 
 def statistics(found: dict) -> str:
     """Per replicate, each generative strategy minus the best simple one (and each GAN
-    strategy minus the rival); and every pair, Holm."""
+    strategy minus the rival); and every pair, Holm per generative strategy."""
     if not found["comparisons"]:
         return ""
     metric = found["metric"].replace("_", " ")
     n = found["replicates"]
     head = ["strategy", "against", *[f"replicate {r}" for r in range(n)], "mean", "95% low",
-            "95% high", "replicates needed"]  # fmt: skip
+            "95% high", "interval", "paired low", "paired high", "outcome",
+            f"replicates for ±{100 * found['margin']:.2f} points"]  # fmt: skip
     rows = [[c["strategy"], c["against"], *[_number(g) for g in c["per_replicate"]],
              _number(c["difference"]), _number(c["low"]), _number(c["high"]),
-             c["replicates_needed"] or "—"]
+             c.get("interval", "paired"), _number(c.get("own_low")), _number(c.get("own_high")),
+             c.get("outcome", ""), c["replicates_needed"] or "—"]
             for c in found["comparisons"] + found.get("against_rival", [])]  # fmt: skip
     pairs = [[p["strategy"], p["against"], _number(p["difference"]), _number(p["low"]),
               _number(p["high"]), _number(p["p_value"], 3, False), _number(p["p_holm"], 3, False)]
              for p in found["pairs"]]  # fmt: skip
     chosen = ", ".join(f"{s} {v:.4f}" for s, v in found["validation_scores"].items())
+    against = found["best_simple"] or " and ".join(found.get("tied", []))
     return (
         f'<h2>The verdict\'s numbers</h2><p class="note">Test {_e(metric)} of each generative '
-        f"strategy minus that of {_e(found['best_simple'])} (and of each GAN strategy minus "
-        "that of the non-GAN generative rival, when it ran), replicate by replicate. The simple "
-        f"strategies' mean validation {_e(metric)}: {_e(chosen)}.</p>"
+        f"strategy minus that of {_e(against)} (and of each GAN strategy minus "
+        "that of the non-GAN generative rival, when it ran), replicate by replicate; the "
+        "interval the words use (pooled, or the pair's own paired one) beside the paired one. "
+        f"The simple strategies' mean validation {_e(metric)}: {_e(chosen)}.</p>"
         + _rows_table("differences", head, rows)
         + '<p class="note">Each generative strategy against every simple strategy: paired '
-        "t-test over replicates, p-values adjusted by Holm over the whole table.</p>"
+        "t-test over replicates, p-values adjusted by Holm over the simple strategies, for "
+        "each generative strategy. It beat the simple fixes only if it beat every one.</p>"
         + _rows_table(
             "pairs",
             ["strategy", "against", "difference", "95% low", "95% high", "p", "p (Holm)"],
