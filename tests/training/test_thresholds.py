@@ -14,16 +14,26 @@ from synthbalance.training.thresholds import choose_tau
 from tests.conftest import separable
 
 
-def test_tau_is_the_smallest_of_the_best_on_validation_by_hand():
+def test_tau_is_the_best_on_validation_and_of_ties_the_nearest_the_theorys_by_hand():
     # prior (0.9, 0.1): subtracting tau·log prior adds 0.105·tau to class 0, 2.303·tau to 1.
     prior = log_prior(np.array([90, 10]))
     scores = torch.tensor([[3.0, 0.0], [3.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
     labels = np.array([0, 0, 1, 1])
     tau, by_tau = choose_tau(scores, labels, prior, [2.0, 1.0, 0.5, 0.0], "balanced_accuracy")
     # tau 0: the rare images are missed (0.5); 0.5 and 1: all right (1.0); 2: the common
-    # images flip to the rare class (0.5). The smallest of the best: 0.5.
+    # images flip to the rare class (0.5). Of the best, the nearest 1 (the theory's): 1.0.
     assert by_tau == {0.0: 0.5, 0.5: 1.0, 1.0: 1.0, 2.0: 0.5}
-    assert tau == 0.5
+    assert tau == 1.0
+    assert choose_tau(scores, labels, prior, [2.0, 1.0, 0.5, 0.0], "balanced_accuracy",
+                      prefer=0.0)[0] == 0.5  # fmt: skip
+
+
+def test_a_saturated_validation_set_picks_the_theorys_tau_not_none():
+    prior = log_prior(np.array([90, 10]))
+    scores = torch.tensor([[9.0, 0.0], [0.0, 9.0]])  # every τ gets both right
+    tau, by_tau = choose_tau(scores, np.array([0, 1]), prior, [0.0, 0.5, 1.0, 2.0],
+                             "balanced_accuracy")  # fmt: skip
+    assert set(by_tau.values()) == {1.0} and tau == 1.0
 
 
 def test_an_unknown_selection_metric_is_a_clear_error():
@@ -46,7 +56,7 @@ def test_thresholds_are_chosen_on_validation_and_leave_the_networks_unchanged():
     params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, resume=False)
     none, history = train_replicates([train, train], [validation, validation], params, seed=0)
     before = {k: v.clone() for k, v in none.state_dict().items()}
-    strategies = StrategiesParams()
+    strategies = StrategiesParams(threshold=ThresholdParams(min_rare_validation=6))
     adjusted, kept_history, metrics = move_thresholds(
         none, history, strategies, params, train_set_0=train, train_set_1=train,
         validation=validation,
@@ -62,4 +72,20 @@ def test_thresholds_are_chosen_on_validation_and_leave_the_networks_unchanged():
         tau, _ = choose_tau(plain, validation.labels, prior, strategies.threshold.taus,
                             params.select_by)  # fmt: skip
         assert metrics[f"replicate_{r}.tau"]["value"] == tau
+        assert metrics[f"replicate_{r}.tau_chosen_on_validation"]["value"] == 1.0
         assert torch.allclose(logits(adjusted, r, validation.images), plain - tau * prior)
+
+
+def test_too_few_rare_validation_images_give_the_fallback_tau_not_a_choice(caplog):
+    train, validation = separable([80, 8]), separable([20, 6], 1)  # 6 rare validation images
+    params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, resume=False)
+    none, history = train_replicates([train], [validation], params, seed=0)
+    strategies = StrategiesParams(threshold=ThresholdParams(taus=[0.0], fallback=1.5))
+    adjusted, _, metrics = move_thresholds(none, history, strategies, params,
+                                           train_set_0=train, validation=validation)
+    assert metrics["replicate_0.tau"]["value"] == 1.5  # not the grid's only τ, 0
+    assert metrics["replicate_0.tau_chosen_on_validation"]["value"] == 0.0
+    prior = log_prior(train.class_counts())
+    assert torch.allclose(logits(adjusted, 0, validation.images),
+                          logits(none, 0, validation.images) - 1.5 * prior)
+    assert "rarest class has 6 images (fewer than 20)" in caplog.text

@@ -53,7 +53,17 @@ class ThresholdParams(BaseModel):
     taus: list[float] = Field(
         default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0], min_length=1,
         description="The grid τ is chosen from, per replicate, by `classifier.select_by` on "
-        "the validation set (the smallest τ of the best score; 0 is `none` itself)",
+        "the validation set (of the τ tied at the best score, the nearest `fallback`; 0 is "
+        "`none` itself)",
+    )  # fmt: skip
+    min_rare_validation: PositiveInt = Field(
+        20, description="Choose τ on validation only when its rarest class has at least this "
+        "many images; with fewer, one image moves the score by a lot, and τ is `fallback`"
+    )  # fmt: skip
+    fallback: float = Field(
+        1.0, ge=0, description="τ when the validation set is too small to choose it (and the "
+        "preferred τ among ties): 1 is the adjustment that is Bayes-optimal for balanced error "
+        "(Menon et al., ICLR 2021)"
     )  # fmt: skip
 
     @field_validator("taus")

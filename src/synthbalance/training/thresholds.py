@@ -1,5 +1,6 @@
 """Post-hoc threshold moving (logit adjustment at prediction; Menon et al., ICLR 2021):
-a trained network's logits less τ·log(prior), τ chosen on the validation set."""
+a trained network's logits less τ·log(prior), τ chosen on the validation set when it holds
+enough rare images, else the theory's τ (``ThresholdParams``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from synthbalance.training.classifier import selection_scores
 
 
 def choose_tau(logits: torch.Tensor, labels: np.ndarray, log_prior: torch.Tensor,
-               taus: Sequence[float], metric: str) -> tuple[float, dict[float, float]]:  # fmt: skip
-    """(the τ of ``taus`` whose adjusted logits score best by ``metric``, the smallest of
-    those tied; each τ's score)."""
+               taus: Sequence[float], metric: str,
+               prefer: float = 1.0) -> tuple[float, dict[float, float]]:  # fmt: skip
+    """(the τ of ``taus`` whose adjusted logits score best by ``metric``, of those tied the
+    nearest ``prefer`` (then the smaller): a saturated validation set, where every τ scores
+    the same, picks the theory's τ, not 0, which is ``none`` itself; each τ's score)."""
     if metric not in ("balanced_accuracy", "macro_f1"):
         raise ValueError(f"cannot choose τ by {metric!r}; choose balanced_accuracy or macro_f1")
     scores = {}
@@ -23,4 +26,5 @@ def choose_tau(logits: torch.Tensor, labels: np.ndarray, log_prior: torch.Tensor
         found = selection_scores(labels, predicted, logits.shape[1])
         scores[float(tau)] = float(found[f"val_{metric}"])
     best = max(scores.values())
-    return next(tau for tau, value in scores.items() if value == best), scores
+    tied = [tau for tau, value in scores.items() if value == best]
+    return min(tied, key=lambda tau: (abs(tau - prefer), tau)), scores

@@ -3,6 +3,8 @@ set (and, for choosing between strategies, on the validation set), and report th
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,6 +22,8 @@ from synthbalance.training.classifier import probabilities as predict
 from synthbalance.training.classifier import train_replicates
 from synthbalance.training.losses import Loss, log_prior
 from synthbalance.training.thresholds import choose_tau
+
+logger = logging.getLogger(__name__)
 
 
 def per_replicate(sets: dict[str, ImageSet], name: str, replicates: int) -> list[ImageSet]:
@@ -55,19 +59,30 @@ def move_thresholds(classifier: Classifier, training_history: pd.DataFrame,
                     **sets: ImageSet) -> tuple[Classifier, pd.DataFrame, dict]:  # fmt: skip
     """``classifier``'s networks unchanged, each replicate r's logits less τ_r·log(prior of
     ``train_set_<r>``), τ_r chosen from ``strategies.threshold.taus`` by
-    ``params.select_by`` on r's validation set: (that classifier, the networks' own curves,
-    each replicate's τ and validation score as MLflow metrics)."""
+    ``params.select_by`` on r's validation set, or ``strategies.threshold.fallback`` where
+    its rarest class has fewer than ``min_rare_validation`` images: (that classifier, the
+    networks' own curves, each replicate's τ and validation score as MLflow metrics)."""
     count = len(classifier.replicates)
     train_sets = per_replicate(sets, "train_set", count)
     validations = per_replicate(sets, "validation", count)
     offsets, metrics = {}, {}
     for r in classifier.replicates:
         prior = log_prior(train_sets[r].class_counts())
-        held = validations[r]
-        tau, scores = choose_tau(network_logits(classifier, r, held.images), held.labels, prior,
-                                 strategies.threshold.taus, params.select_by)  # fmt: skip
+        held, threshold = validations[r], strategies.threshold
+        fewest = int(held.class_counts().min())
+        if fewest < threshold.min_rare_validation:
+            tau, scores = threshold.fallback, {}
+            logger.warning("threshold: the validation set's rarest class has %d images (fewer "
+                           "than %d): τ is not chosen on it, τ = %s", fewest,
+                           threshold.min_rare_validation, tau)  # fmt: skip
+        else:
+            tau, scores = choose_tau(network_logits(classifier, r, held.images), held.labels,
+                                     prior, threshold.taus, params.select_by,
+                                     threshold.fallback)  # fmt: skip
         offsets[r] = tau * prior
         metrics[f"{replicate_name(r)}.tau"] = {"value": tau, "step": 0}
+        metrics[f"{replicate_name(r)}.tau_chosen_on_validation"] = {"value": float(bool(scores)),
+                                                                     "step": 0}  # fmt: skip
         metrics[f"{replicate_name(r)}.val_{params.select_by}"] = [
             {"value": value, "step": step} for step, value in enumerate(scores.values())
         ]

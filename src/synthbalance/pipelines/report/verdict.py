@@ -180,8 +180,9 @@ def _weak(rare_validation: dict[str, int] | None) -> str | None:
         return None
     counts = ", ".join(f"{name}: {n}" for name, n in rare_validation.items())
     return (f"The validation set holds few rare images ({counts}; fewer than {FEW_RARE}): the "
-            "choice of the best simple strategy and threshold's τ rest on them, and one image "
-            "moves a score by a lot.")  # fmt: skip
+            "choice of the best simple strategy rests on them, and one image moves a score by "
+            "a lot (threshold's τ is not chosen on so few: below "
+            "strategies.threshold.min_rare_validation it is strategies.threshold.fallback).")
 
 
 def _gate(results: dict[str, StrategyResult], classes: int | None) -> dict | None:
