@@ -34,23 +34,29 @@ def bounded_interval(values: list[float], level: float = 0.95) -> dict[str, floa
     """``t_interval`` for scores in [0, 1]: the mean and standard deviation of the scores, and
     the t-interval of their logits mapped back, which stays inside (0, 1) however few and
     however near an edge the scores are (a plain t-interval of 0.99, 0.95, 0.99 reaches
-    1.03)."""
+    1.03). Its centre is the back-mapped mean logit, near the mean; it is widened, where it
+    must be, to hold the mean, and is the mean itself when every score is the same."""
     summary = t_interval(values, level)
     if len(values) < 2:
         return summary
+    if np.ptp(values) == 0:
+        return summary | {"low": summary["mean"], "high": summary["mean"]}
     on_logits = t_interval(list(logit(np.clip(values, _EDGE, 1 - _EDGE))), level)
-    return summary | {"low": float(expit(on_logits["low"])),
-                      "high": float(expit(on_logits["high"]))}  # fmt: skip
+    return summary | {"low": min(float(expit(on_logits["low"])), summary["mean"]),
+                      "high": max(float(expit(on_logits["high"])), summary["mean"])}  # fmt: skip
 
 
-def pooled_spread(scores: dict[str, list[float]], level: float = 0.05) -> dict:
+def pooled_spread(scores: dict[str, list[float]], level: float = 0.25) -> dict:
     """Strategies × replicates as blocks (a score = strategy effect + replicate effect +
-    noise): the residual variance pooled over the strategies, with (S - 1)(R - 1) degrees of
-    freedom, each strategy's own share of it, and Bartlett's test that their spreads are alike
-    (on each strategy's scores less each replicate's median over the strategies: the shared
-    replicate effect out, and one noisy strategy kept from spreading into the others, as a
-    mean would). ``alike`` is False when Bartlett rejects at ``level``: one pooled spread would
-    then understate the noisiest strategy's."""
+    noise of the strategy's own spread). Returned: the residual variance pooled over the
+    strategies, with (S - 1)(R - 1) degrees of freedom; each strategy's own noise variance
+    (``own_variance``: from each strategy's scores less the mean of the other strategies in
+    the same replicate, which takes the replicate effect out, solved for the part the others'
+    noise adds, R - 1 degrees of freedom each); and Bartlett's test that the spreads are alike,
+    on those leave-one-out scores. ``alike`` is False when Bartlett rejects at ``level`` (a
+    preliminary test for pooling, at 25% as is usual: at three replicates it has little power,
+    and a pooled spread would understate a noisier strategy's), or when it cannot be tested (a
+    strategy with no spread)."""
     names = list(scores)
     table = np.array([scores[name] for name in names], float)  # (S, R)
     count, replicates = table.shape
@@ -62,51 +68,66 @@ def pooled_spread(scores: dict[str, list[float]], level: float = 0.05) -> dict:
                 + table.mean())  # fmt: skip
     df = (count - 1) * (replicates - 1)
     variance = float((residual**2).sum() / df)
-    own = (residual**2).sum(axis=1) * count / df  # each strategy's estimate of the variance
-    centred = table - np.median(table, axis=0, keepdims=True)
-    if np.ptp(centred, axis=1).min() > 0:
-        p_value = float(stats.bartlett(*centred).pvalue)
-    else:  # a strategy with no spread at all: its variance cannot be compared, nor pooled
-        p_value = 0.0 if np.ptp(centred, axis=1).max() > 0 else 1.0
+    others = (table.sum(axis=0, keepdims=True) - table) / (count - 1)
+    left_out = table - others  # the replicate effect cancels
+    observed = left_out.var(axis=1, ddof=1)  # = own + (sum of the others' own) / (S - 1)^2
+    mixing = np.eye(count) + (np.ones((count, count)) - np.eye(count)) / (count - 1) ** 2
+    own = np.clip(np.linalg.solve(mixing, observed), 0.0, None) if count > 2 else \
+        np.full(count, observed.mean() / 2)  # two strategies: their shares cannot be told apart
+    if count > 2 and np.all(np.ptp(left_out, axis=1) > 0):
+        p_value = float(stats.bartlett(*left_out).pvalue)
+    else:
+        p_value = float("nan")
     return {"variance": variance, "std": float(np.sqrt(variance)), "df": df,
-            "strategies": names, "own_std": dict(zip(names, np.sqrt(own).tolist(), strict=True)),
-            "bartlett_p": p_value, "alike": p_value >= level}  # fmt: skip
+            "strategies": names, "replicates": replicates,
+            "own_variance": dict(zip(names, own.tolist(), strict=True)),
+            "own_std": dict(zip(names, np.sqrt(own).tolist(), strict=True)),
+            "bartlett_p": p_value,
+            "alike": bool(np.isfinite(p_value) and p_value >= level)}  # fmt: skip
 
 
 def test_sampling_variance(labels, ours: list[list[int]], theirs: list[list[int]]) -> float:
     """The variance of the mean (over replicates) difference in balanced accuracy of two
     strategies' predictions (one list of predicted labels per replicate, the test set's
     order) over class-stratified bootstrap resamples of the test set, the same resample for
-    both: the test set's own sampling, which the replicates' spread leaves out.
+    both, less the part the replicates' own spread already holds: the test set's own
+    sampling, which the replicates' interval leaves out.
 
-    Exact, with no resampling: balanced accuracy is the mean over classes of each class's
-    mean correctness, linear in each image's bootstrap weight, so the variance is the sum
-    over classes of the within-class variance of each image's difference in correctness
-    (averaged over replicates) over the class's count, over the classes' count squared."""
+    No resampling: balanced accuracy is the mean over classes of each class's mean
+    correctness, linear in each image's bootstrap weight, so the bootstrap variance is the
+    sum over classes of the within-class variance of each image's difference in correctness
+    (averaged over the replicates) over the class's count, over the classes' count squared.
+    Each image's difference also varies between replicates; that part (its variance over
+    the replicates over R, averaged in the class) is taken out, as the replicates' interval
+    counts it (floored at zero)."""
     labels = np.asarray(labels)
     if np.shape(ours) != np.shape(theirs) or np.shape(ours)[-1] != len(labels):
         raise ValueError(
             f"the predictions must be one per test image ({len(labels)}) on both sides, got "
             f"shapes {np.shape(ours)} and {np.shape(theirs)}"
         )
-    delta = (np.asarray(ours) == labels).mean(axis=0) - (np.asarray(theirs) == labels).mean(axis=0)
+    gaps = (np.asarray(ours) == labels).astype(float) - (np.asarray(theirs) == labels)
+    delta, replicates = gaps.mean(axis=0), gaps.shape[0]
+    noise = gaps.var(axis=0, ddof=1) / replicates if replicates > 1 else np.zeros(len(labels))
     classes = np.unique(labels)
-    return float(sum(delta[labels == c].var() / np.sum(labels == c) for c in classes)
-                 / len(classes) ** 2)  # fmt: skip
+    within = [max(delta[labels == c].var() - noise[labels == c].mean(), 0.0)
+              / np.sum(labels == c) for c in classes]  # fmt: skip
+    return float(sum(within) / len(classes) ** 2)
 
 
 def replicates_for_power(difference: float, spread: float, df_of, power: float = 0.8,
-                         level: float = 0.95) -> int | None:  # fmt: skip
+                         level: float = 0.95, floor: float = 0.0) -> int | None:  # fmt: skip
     """The fewest replicates n (>= 2) whose two-sided t-test at ``level`` detects a true
     ``difference`` with ``power``, where one replicate's difference has standard deviation
-    ``spread`` and ``df_of(n)`` is the test's degrees of freedom at n replicates (n - 1 for a
-    paired test; (S - 1)(n - 1) pooled); None beyond 1,000 or when unknown."""
+    ``spread``, ``floor`` is a variance more replicates do not shrink (the test set's
+    sampling) and ``df_of(n)`` is the test's degrees of freedom at n replicates (n - 1 for a
+    paired test; (S - 1)(n - 1) pooled); None beyond 1,000, or when unknown."""
     if not (np.isfinite(difference) and np.isfinite(spread)) or difference == 0:
         return None
     for n in range(2, _MOST + 1):
         df = df_of(n)
         critical = stats.t.ppf((1 + level) / 2, df)
-        shift = abs(difference) * np.sqrt(n) / max(spread, 1e-12)
+        shift = abs(difference) / max(np.sqrt(spread**2 / n + floor), 1e-12)
         if stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift) >= power:
             return n
     return None

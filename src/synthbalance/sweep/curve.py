@@ -58,9 +58,14 @@ def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
                 "minority_f1_low": row["test_minority_f1_low"],
                 "minority_f1_high": row["test_minority_f1_high"],
                 "validation_mean": row.get(f"val_{metric}_mean"),
-                "best_simple": verdict.get("best_simple"),
+                "best_simple": baseline(verdict),
             })  # fmt: skip
     return pd.DataFrame(rows), verdicts
+
+
+def baseline(verdict: dict) -> str:
+    """The point's best simple strategy, or the ones validation could not tell apart."""
+    return str(verdict.get("best_simple") or " / ".join(verdict.get("tied") or []) or None)
 
 
 def outcomes(points: list[Point], verdicts: list[dict]) -> dict[str, list[tuple[Point, str]]]:
@@ -70,7 +75,8 @@ def outcomes(points: list[Point], verdicts: list[dict]) -> dict[str, list[tuple[
     interval's sign."""
     found: dict[str, list[tuple[Point, str]]] = {}
     for point, verdict in zip(points, verdicts, strict=True):
-        for comparison in verdict.get("comparisons", []):
+        # one outcome per strategy: the headline's (against every tied baseline at once)
+        for comparison in verdict.get("headline") or verdict.get("comparisons", []):
             low, high = comparison.get("low"), comparison.get("high")
             outcome = comparison.get("outcome")
             if outcome is None and (low is None or high is None or pd.isna(low) or pd.isna(high)):
@@ -211,14 +217,13 @@ def write(sweep, points: list[tuple[Point, Path]]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     rows, verdicts = table(points)
     key = next(iter(sweep.grid))
-    best_simple = {p.name: str(v.get("best_simple")) for (p, _), v in zip(points, verdicts,
-                                                                           strict=True)}
+    best_simple = {p.name: baseline(v) for (p, _), v in zip(points, verdicts, strict=True)}
     said = sentences(key, outcomes([p for p, _ in points], verdicts), best_simple)
     ranked = ranking(rows)
     rows.to_csv(folder / "curve.csv", index=False)
     ranked.to_csv(folder / "ranking.csv", index=False)
     figure(rows, key, folder / "curve.png")
-    best = ", ".join(f"{p.name}: {v.get('best_simple')}"
+    best = ", ".join(f"{p.name}: {baseline(v)}"
                      for (p, _), v in zip(points, verdicts, strict=True))  # fmt: skip
     (folder / "curve.html").write_text(_page(sweep, said, best, folder / "curve.png", ranked, rows))
     return [folder / n for n in ("curve.csv", "curve.png", "curve.html", "ranking.csv")]

@@ -1,6 +1,7 @@
 """The report's page: the verdict over replicates, its numbers, class shares, figures."""
 
 import re
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ def test_the_page_is_self_contained_and_holds_table_verdict_and_figures():
         quality_progress=pd.DataFrame({"step": [0, 10], "group": ["1", "1"], "fd": [9.0, 3.0]}),
         memorisation_grid=Image.new("L", (8, 8)),
     )
-    assert f'<p id="verdict">{found["sentence"]}</p>' in html
+    assert f'<p id="verdict">{escape(found["sentence"])}</p>' in html
     assert found["sentence"].startswith("GAN rebalancing (gan) beat the best simple strategy "
                                         "(augment) on balanced accuracy: better by at least "
                                         "5.00 points")  # fmt: skip

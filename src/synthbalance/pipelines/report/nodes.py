@@ -135,10 +135,16 @@ def _page(sections: list[str]) -> str:
 
 
 def _verdict_metrics(found: dict) -> dict:
+    """``<strategy>_minus_best_simple.<metric>.difference|low|high`` (with validation ties,
+    ``<strategy>_minus_<each tied one>``), and ``<gan>_minus_<rival>``."""
     rival = {c["against"] for c in found.get("against_rival", [])}
+    tied = found.get("best_simple") is None
+
+    def against(c: dict) -> str:
+        return c["against"] if c["against"] in rival or tied else "best_simple"
+
     return {
-        f"{c['strategy']}_minus_{c['against'] if c['against'] in rival else 'best_simple'}"
-        f".{found['metric']}.{key}": {"value": c[key], "step": 0}
+        f"{c['strategy']}_minus_{against(c)}.{found['metric']}.{key}": {"value": c[key], "step": 0}
         for c in found["comparisons"] + found.get("against_rival", [])
         for key in ("difference", "low", "high")
         if c[key] is not None

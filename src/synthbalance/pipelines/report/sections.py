@@ -31,7 +31,8 @@ def caveats(found: dict, comparison: pd.DataFrame) -> str:
     notes.append(chosen)
     if found.get("weak_validation"):
         notes.append(found["weak_validation"])
-    notes += [c["words"] for c in found["comparisons"][1:] + found.get("against_rival", [])]
+    headline = found.get("headline") or found["comparisons"]
+    notes += [c["words"] for c in headline[1:] + found.get("against_rival", [])]
     notes += [f["words"] for f in found.get("families", [])]
     if "oracle" in set(comparison["strategy"]):
         key = f"test_{found['metric']}_mean"
@@ -56,13 +57,18 @@ def _interval_note(found: dict, n: int) -> str:
     pool = found.get("pooled")
     if pool and pool["alike"]:
         said += (f" The spread is pooled over {', '.join(pool['strategies'])} (strategies × "
-                 f"replicates as blocks: {pool['df']} degrees of freedom instead of {n - 1}; "
-                 f"their spreads are alike, Bartlett p = {pool['bartlett_p']:.2f}).")
+                 f"replicates as blocks: {pool['df']} degrees of freedom instead of {n - 1}); "
+                 f"their spreads were not shown to differ (Bartlett p = "
+                 f"{pool['bartlett_p']:.2f}, pooled when 0.25 or more; at {n} replicates the "
+                 "check has little power).")  # fmt: skip
     elif pool:
         spreads = ", ".join(f"{k} {v:.4f}" for k, v in pool["own_std"].items())
-        said += (f" The spreads of {', '.join(pool['strategies'])} differ (Bartlett p = "
-                 f"{pool['bartlett_p']:.3f}; SD {spreads}), so they are not pooled: each "
-                 f"comparison uses its own pair's spread ({n - 1} degrees of freedom).")
+        why = ("cannot be compared" if pool["bartlett_p"] is None
+               or not pool["bartlett_p"] == pool["bartlett_p"]  # NaN
+               else f"differ (Bartlett p = {pool['bartlett_p']:.3f})")  # fmt: skip
+        said += (f" The spreads of {', '.join(pool['strategies'])} {why} (each strategy's own "
+                 f"SD: {spreads}), so they are not pooled: each comparison uses its two "
+                 "strategies' own spreads.")  # fmt: skip
     return said + (f" Words: better or worse by at least the interval's near end when it "
                    f"excludes zero; equivalent when it lies within ±{100 * found['margin']:.2f} "
                    "points (verdict.margin); otherwise inconclusive.")  # fmt: skip
