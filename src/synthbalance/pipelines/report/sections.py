@@ -27,7 +27,7 @@ def caveats(found: dict, comparison: pd.DataFrame) -> str:
               "each generative strategy is set against each of them.")  # fmt: skip
     if counts:
         chosen += " Rare images in the validation set: " + ", ".join(
-            f"{name} {count}" for name, count in counts.items()) + "."  # fmt: skip
+            f"{name}: {count}" for name, count in counts.items()) + " (replicate 0's)."
     notes.append(chosen)
     if found.get("weak_validation"):
         notes.append(found["weak_validation"])

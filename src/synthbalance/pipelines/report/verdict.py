@@ -75,7 +75,7 @@ def verdict(results: dict[str, StrategyResult], metric: str, margin: float = 0.0
                         "pairs": [], "families": [], "headline": []}  # fmt: skip
     test, val = f"test_{metric}", f"val_{metric}"
     chosen_by = {s: float(np.mean(results[s].scores(val))) for s in simple}
-    step = _one_rare_image(metric, classes, rare_validation)
+    step = _one_rare_image(metric, classes, rare_validation, replicates)
     tied = _tied(chosen_by, step)
     gate = _gate(results, classes)
     learned = gate is None or gate["learned"]
@@ -85,6 +85,7 @@ def verdict(results: dict[str, StrategyResult], metric: str, margin: float = 0.0
         result = comparer.compare(name, other)
         result["outcome"] = outcome(result, margin, learned)
         return {"strategy": name, "against": other, **result,
+                "metric_name": metric.replace("_", " "),
                 "words": words(metric, result, _who(name), who, margin, gate)}  # fmt: skip
 
     baseline = {s: (f"the best simple strategy ({s})" if len(tied) == 1 else
@@ -144,22 +145,35 @@ def _headline(name: str, rows: list[dict], margin: float) -> dict:
                "equivalent": f"equivalent to every one within ±{100 * margin:.2f} points",
                "inconclusive": "inconclusive against them taken together",
                "no conclusion": "no conclusion", "not learned": "no conclusion"}[found]
+    each = "; ".join(f"against {r['against']}: {_short(r)}" for r in rows)
     return {"strategy": name, "against": tied, "outcome": found,
-            "words": f"{_who(name)} against the tied best simple strategies "
-                     f"({', '.join(tied)}): {summary}. Each: "
-                     + " ".join(r["words"] for r in rows)}  # fmt: skip
+            "words": f"{_who(name)} against the tied best simple strategies on "
+                     f"{rows[0]['metric_name']}: {summary} ({each}).",
+            "each": [r["words"] for r in rows]}  # fmt: skip
 
 
-def _one_rare_image(metric: str, classes: int | None,
-                    rare_validation: dict[str, int] | None) -> float | None:  # fmt: skip
-    """How much one validation image of the rarest class moves ``metric``: its recall moves by
-    1/n, and the metric averages that over the classes (or, for the rare-class metrics, over
-    the rare classes); None without the counts."""
+def _short(row: dict) -> str:
+    """A comparison's outcome and interval in a few words, in points."""
+    low, high = row["low"], row["high"]
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "no interval"
+    span = f"{_points(low)} to {_points(high)} points"
+    return {"better": f"better by at least {100 * low:.2f} points ({span})",
+            "worse": f"worse by at least {-100 * high:.2f} points ({span})"}.get(
+        row["outcome"], f"{row['outcome']} ({span})")  # fmt: skip
+
+
+def _one_rare_image(metric: str, classes: int | None, rare_validation: dict[str, int] | None,
+                    replicates: int) -> float | None:  # fmt: skip
+    """How much one validation image of the rarest class, in one replicate, moves the mean
+    ``metric`` over the replicates: its recall moves by 1/n, the metric averages that over the
+    classes (or, for the rare-class metrics, over the rare classes), and the mean over the
+    replicates; None without the counts."""
     if not rare_validation or not classes:
         return None
     fewest = max(min(rare_validation.values()), 1)
     over = len(rare_validation) if metric.startswith("minority_") else classes
-    return 1 / (fewest * over)
+    return 1 / (fewest * over * max(replicates, 1))
 
 
 def _weak(rare_validation: dict[str, int] | None) -> str | None:
