@@ -85,6 +85,7 @@ def test_too_few_rare_validation_images_give_the_fallback_tau_not_a_choice(caplo
                                            train_set_0=train, validation=validation)
     assert metrics["replicate_0.tau"]["value"] == 1.5  # not the grid's only τ, 0
     assert metrics["replicate_0.tau_chosen_on_validation"]["value"] == 0.0
+    assert "replicate_0.val_balanced_accuracy" not in metrics  # no scores: no empty series
     prior = log_prior(train.class_counts())
     assert torch.allclose(logits(adjusted, 0, validation.images),
                           logits(none, 0, validation.images) - 1.5 * prior)

@@ -83,9 +83,10 @@ def move_thresholds(classifier: Classifier, training_history: pd.DataFrame,
         metrics[f"{replicate_name(r)}.tau"] = {"value": tau, "step": 0}
         metrics[f"{replicate_name(r)}.tau_chosen_on_validation"] = {"value": float(bool(scores)),
                                                                      "step": 0}  # fmt: skip
-        metrics[f"{replicate_name(r)}.val_{params.select_by}"] = [
-            {"value": value, "step": step} for step, value in enumerate(scores.values())
-        ]
+        if scores:  # each τ's validation score, in the grid's order (none without a choice)
+            metrics[f"{replicate_name(r)}.val_{params.select_by}"] = [
+                {"value": value, "step": step} for step, value in enumerate(scores.values())
+            ]
     return classifier.with_offsets(offsets), training_history, metrics
 
 
