@@ -44,6 +44,8 @@ from augmentation import per_image
 from balance_stages import run_balance, unreplicated
 from scipy import stats
 
+from synthbalance.statistics import replicates_for_power
+
 # main's settings before issue 30, whatever the defaults are now.
 OLD = {
     "classifier": {"architecture": "cnn", "width": 16, "steps": 1500, "batch_size": 128,
@@ -112,16 +114,10 @@ def interval(values: np.ndarray) -> tuple[float, float, float]:
     return float(mean), float(mean - half), float(mean + half)
 
 
-def replicates_needed(spread: float, margin: float = MARGIN, power: float = 0.8) -> int:
+def replicates_needed(spread: float, margin: float = MARGIN) -> int:
     """The fewest replicates whose two-sided paired t-test (alpha 0.05) detects ``margin`` with
-    ``power`` at a paired standard deviation of ``spread``."""
-    for n in range(2, 1000):
-        critical = stats.t.ppf(0.975, n - 1)
-        shift = margin * np.sqrt(n) / max(spread, 1e-12)
-        reached = stats.nct.sf(critical, n - 1, shift) + stats.nct.cdf(-critical, n - 1, shift)
-        if reached >= power:
-            return n
-    return 1000
+    80% power at a paired standard deviation of ``spread`` (1,000: more than that)."""
+    return replicates_for_power(margin, spread, lambda n: n - 1) or 1000
 
 
 def per_replicate_seconds(run: dict) -> tuple[dict[str, float], float]:
