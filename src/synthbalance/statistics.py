@@ -48,15 +48,14 @@ def bounded_interval(values: list[float], level: float = 0.95) -> dict[str, floa
 
 def pooled_spread(scores: dict[str, list[float]], level: float = 0.25) -> dict:
     """Strategies × replicates as blocks (a score = strategy effect + replicate effect +
-    noise of the strategy's own spread). Returned: the residual variance pooled over the
-    strategies, with (S - 1)(R - 1) degrees of freedom; each strategy's own noise variance
-    (``own_variance``: from each strategy's scores less the mean of the other strategies in
-    the same replicate, which takes the replicate effect out, solved for the part the others'
-    noise adds, R - 1 degrees of freedom each); and Bartlett's test that the spreads are alike,
-    on those leave-one-out scores. ``alike`` is False when Bartlett rejects at ``level`` (a
-    preliminary test for pooling, at 25% as is usual: at three replicates it has little power,
-    and a pooled spread would understate a noisier strategy's), or when it cannot be tested (a
-    strategy with no spread)."""
+    noise). Returned: the residual variance pooled over the strategies, with (S - 1)(R - 1)
+    degrees of freedom; each strategy's SD over the replicates (``std_each``, as read); and
+    Bartlett's test that the strategies' noise is alike, on each strategy's scores less the
+    mean of the other strategies in the same replicate (which takes the replicate effect out).
+    ``alike`` is False when Bartlett rejects at ``level`` (a preliminary test for pooling, at
+    25% as is usual: at three replicates it has little power, and a pooled spread would
+    understate a noisier strategy's), or when it cannot be tested (a strategy with no spread,
+    or only two strategies)."""
     names = list(scores)
     table = np.array([scores[name] for name in names], float)  # (S, R)
     count, replicates = table.shape
@@ -70,18 +69,13 @@ def pooled_spread(scores: dict[str, list[float]], level: float = 0.25) -> dict:
     variance = float((residual**2).sum() / df)
     others = (table.sum(axis=0, keepdims=True) - table) / (count - 1)
     left_out = table - others  # the replicate effect cancels
-    observed = left_out.var(axis=1, ddof=1)  # = own + (sum of the others' own) / (S - 1)^2
-    mixing = np.eye(count) + (np.ones((count, count)) - np.eye(count)) / (count - 1) ** 2
-    own = np.clip(np.linalg.solve(mixing, observed), 0.0, None) if count > 2 else \
-        np.full(count, observed.mean() / 2)  # two strategies: their shares cannot be told apart
     if count > 2 and np.all(np.ptp(left_out, axis=1) > 0):
         p_value = float(stats.bartlett(*left_out).pvalue)
     else:
         p_value = float("nan")
     return {"variance": variance, "std": float(np.sqrt(variance)), "df": df,
             "strategies": names, "replicates": replicates,
-            "own_variance": dict(zip(names, own.tolist(), strict=True)),
-            "own_std": dict(zip(names, np.sqrt(own).tolist(), strict=True)),
+            "std_each": dict(zip(names, table.std(axis=1, ddof=1).tolist(), strict=True)),
             "bartlett_p": p_value,
             "alike": bool(np.isfinite(p_value) and p_value >= level)}  # fmt: skip
 

@@ -1,10 +1,10 @@
 """One strategy against another over replicates: the difference, its interval, its outcome.
 
-The interval's spread is, in order of preference: the residual variance pooled over the
-verdict's strategies × replicates ((S - 1)(R - 1) degrees of freedom) when their spreads are
-alike; else the two strategies' own noise variances from the same two-way fit (Satterthwaite's
-degrees of freedom, between R - 1 and 2(R - 1)); else (two strategies only) the pair's own
-paired spread (R - 1). In balanced accuracy, with the test set's labels and the stored
+The interval's spread is the residual variance pooled over the verdict's strategies ×
+replicates ((S - 1)(R - 1) degrees of freedom) when their spreads are alike; else (spreads
+that differ, or a pair outside the pool) the pair's own paired spread (R - 1): exact for
+that pair whatever the others' noise, where splitting a two-way fit's residuals into each
+strategy's share, at three replicates, gives shares that go below zero. In balanced accuracy, with the test set's labels and the stored
 predictions, the test set's own sampling is added (``statistics.test_sampling_variance``).
 """
 
@@ -100,16 +100,11 @@ class Comparer:
         pool, n = self.pool, own["replicates"]
         if pool is None or not {name, other} <= set(pool["strategies"]) or n < 2:
             return {"interval": "paired", "spread": own["std"]}
-        if pool["alike"]:
-            spread = math.sqrt(2 * pool["variance"])  # one replicate's difference
-            return t_test(own["difference"], spread / math.sqrt(n), pool["df"]) | {
-                "interval": "pooled", "spread": spread, "pooled_over": len(pool["strategies"])}
-        a, b = pool["own_variance"][name], pool["own_variance"][other]
-        if a + b == 0:
+        if not pool["alike"]:
             return {"interval": "paired", "spread": own["std"]}
-        df = (a + b) ** 2 / ((a**2 + b**2) / (n - 1))  # Satterthwaite
-        return t_test(own["difference"], math.sqrt((a + b) / n), df) | {
-            "interval": "separate", "spread": math.sqrt(a + b)}  # fmt: skip
+        spread = math.sqrt(2 * pool["variance"])  # one replicate's difference
+        return t_test(own["difference"], spread / math.sqrt(n), pool["df"]) | {
+            "interval": "pooled", "spread": spread, "pooled_over": len(pool["strategies"])}
 
     def _test_sampling(self, name: str, other: str) -> float | None:
         predicted = [[r.predicted for r in sorted(self.results[s].runs,
@@ -126,8 +121,7 @@ class Comparer:
             strategies = len(self.pool["strategies"])
             return replicates_for_power(self.margin, spread, lambda n: (strategies - 1) * (n - 1),
                                         floor=floor)  # fmt: skip
-        ratio = result["df"] / max(result["replicates"] - 1, 1)  # separate: 1 to 2 per replicate
-        return replicates_for_power(self.margin, spread, lambda n: ratio * (n - 1), floor=floor)
+        return replicates_for_power(self.margin, spread, lambda n: n - 1, floor=floor)
 
 
 def outcome(result: dict, margin: float, learned: bool = True) -> str:

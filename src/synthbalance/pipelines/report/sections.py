@@ -62,13 +62,13 @@ def _interval_note(found: dict, n: int) -> str:
                  f"{pool['bartlett_p']:.2f}, pooled when 0.25 or more; at {n} replicates the "
                  "check has little power).")  # fmt: skip
     elif pool:
-        spreads = ", ".join(f"{k} {v:.4f}" for k, v in pool["own_std"].items())
+        spreads = ", ".join(f"{k} {v:.4f}" for k, v in pool["std_each"].items())
         why = ("cannot be compared" if pool["bartlett_p"] is None
                or not pool["bartlett_p"] == pool["bartlett_p"]  # NaN
                else f"differ (Bartlett p = {pool['bartlett_p']:.3f})")  # fmt: skip
-        said += (f" The spreads of {', '.join(pool['strategies'])} {why} (each strategy's own "
-                 f"SD: {spreads}), so they are not pooled: each comparison uses its two "
-                 "strategies' own spreads.")  # fmt: skip
+        said += (f" The spreads of {', '.join(pool['strategies'])} {why} (each strategy's SD "
+                 f"over the replicates: {spreads}), so they are not pooled: each comparison "
+                 "uses its own pair's paired spread.")  # fmt: skip
     return said + (f" Words: better or worse by at least the interval's near end when it "
                    f"excludes zero; equivalent when it lies within ±{100 * found['margin']:.2f} "
                    "points (verdict.margin); otherwise inconclusive.")  # fmt: skip

@@ -17,7 +17,9 @@ this data.
   the non-GAN rival) × replicates are blocks: the residual variance is pooled over them, so
   each difference's t-interval has (S - 1)(R - 1) degrees of freedom instead of R - 1. When
   Bartlett's test says their spreads differ, each comparison falls back on its own pair's
-  paired spread (R - 1), and the verdict says so.
+  paired spread (R - 1), and the verdict says so. The other simple strategies stay out of
+  the pool (a noisy one far from the headline would widen every interval): the families'
+  comparisons with them use their pair's paired spread.
 - **Words with a margin** (``verdict.margin``): "better by at least X" or "worse by at least
   X" when the interval excludes zero, "equivalent within ±margin" when it lies inside the
   margin, otherwise "inconclusive: somewhere between A and B", with the replicates that 80%
@@ -79,7 +81,7 @@ def verdict(results: dict[str, StrategyResult], metric: str, margin: float = 0.0
     tied = _tied(chosen_by, step)
     gate = _gate(results, classes)
     learned = gate is None or gate["learned"]
-    comparer = Comparer(results, test, simple + gans + rivals, margin, labels)
+    comparer = Comparer(results, test, tied + gans + rivals, margin, labels)
 
     def compare(name: str, other: str, who: str) -> dict:
         result = comparer.compare(name, other)
@@ -272,10 +274,8 @@ def words(metric: str, result: dict, who: str, rival: str, margin: float = 0.005
     if not (np.isfinite(low) and np.isfinite(high) and np.isfinite(gap)):
         return (f"No conclusion: {who} against {rival} on {what} has no interval (a score is "
                 "missing, or the replicates did not vary at all).")  # fmt: skip
-    how = {"pooled": f"the spread pooled over {result.get('pooled_over')} strategies × {n} "
-                     "replicates",
-           "separate": f"each strategy's own spread over {n} replicates"}.get(
-        result.get("interval"), f"the paired spread over {n} replicates")  # fmt: skip
+    how = (f"the spread pooled over {result.get('pooled_over')} strategies × {n} replicates"
+           if result.get("interval") == "pooled" else f"the paired spread over {n} replicates")
     if result.get("test_sampling_sd") is not None:
         how += " and the test set's sampling"
     interval = f"95% interval {_points(low)} to {_points(high)} points, {how}"
