@@ -31,7 +31,7 @@ from unittest import mock
 import numpy as np
 import torch
 from _common import PROJECT, print_table, project_parameters, save_json
-from classifier_settings import load
+from classifier_settings import drawn, load
 from torchvision.transforms import v2
 
 from synthbalance import strategies as registry
@@ -68,8 +68,8 @@ def main() -> None:
     params = StrategiesParams(**base["strategies"])
     classifier = ClassifierParams(**{**base["classifier"], "resume": False})
     data = Path(args.data)
-    train = load(data / "05_model_input/train_imbalanced.npz")
-    validation = load(data / "05_model_input/validation.npz")
+    trains = [drawn(data, "train_imbalanced", r) for r in range(args.replicates)]
+    validations = [drawn(data, "validation", r) for r in range(args.replicates)]
     test = load(data / "03_primary/test_set.npz")
     rows, saved_equal = [], []
     ways = {"batched (the project's)": augment_images, "per image (torchvision)": per_image,
@@ -82,13 +82,13 @@ def main() -> None:
                 synthetic = load(data / f"05_model_input/replicate_{r}/synthetic.npz")
                 started = time.perf_counter()
                 sets.append(build_train_set(params, replicate_seed(base["seed"], r), "augment",
-                                            train_imbalanced=train, synthetic=synthetic))
+                                            train_imbalanced=trains[r], synthetic=synthetic))
                 seconds += time.perf_counter() - started
                 if augment is augment_images:
                     kept = load(data / f"05_model_input/replicate_{r}/strategies/augment.npz")
                     saved_equal.append(bool(np.array_equal(kept.images, sets[-1].images)))
         rare = sorted(int(c) for c in np.flatnonzero(synthetic.class_counts()))
-        network, _ = train_replicates(sets, [validation] * len(sets), classifier, base["seed"])
+        network, _ = train_replicates(sets, validations, classifier, base["seed"])
         scores = [classification_metrics(test.labels, probabilities(network, r, test.images),
                                          list(test.class_names), rare) for r in range(len(sets))]
         rows.append({"augmentation": way, "build_s": seconds,

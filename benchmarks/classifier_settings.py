@@ -49,6 +49,13 @@ def load(path: Path):
                            ).load()  # fmt: skip
 
 
+def drawn(data: Path, name: str, r: int):
+    """Replicate ``r``'s own ``name`` (``train_imbalanced``, ``validation``) where each
+    replicate drew its imbalance (``redraw_imbalance: true``), else the one the run shared."""
+    own = data / f"05_model_input/replicate_{r}/{name}.npz"
+    return load(own if own.exists() else data / f"05_model_input/{name}.npz")
+
+
 def loss_of(name: str, strategies: StrategiesParams) -> Loss:
     kind = REGISTRY[name].loss
     block = getattr(strategies, kind, None)
@@ -74,7 +81,6 @@ def main() -> None:
     strategies = StrategiesParams(**base["strategies"])
     data = Path(args.data)
     test = load(data / "03_primary/test_set.npz")
-    validation = load(data / "05_model_input/validation.npz")
     rare = sorted(int(c) for c in np.flatnonzero(
         load(data / "05_model_input/replicate_0/synthetic.npz").class_counts()))  # fmt: skip
     names = [n for n in (args.strategies.split(",") if args.strategies else strategies.run)
@@ -83,11 +89,12 @@ def main() -> None:
     for name in names:
         trains = [load(data / f"05_model_input/replicate_{r}/strategies/{name}.npz")
                   for r in range(args.replicates)]  # fmt: skip
+        validations = [drawn(data, "validation", r) for r in range(args.replicates)]
         row = {"strategy": name}
         for which, params in settings.items():  # old, then new: drift between them is small
             started = time.perf_counter()
             classifier, history = train_replicates(
-                trains, [validation] * len(trains), params, base["seed"], loss_of(name, strategies))
+                trains, validations, params, base["seed"], loss_of(name, strategies))
             seconds = time.perf_counter() - started
             scores = [classification_metrics(test.labels, probabilities(classifier, r, test.images),
                                              list(test.class_names), rare)

@@ -177,7 +177,7 @@ def check_mirrors_pipeline(graph: dict, expected: dict) -> None:
             assert built == {f"{group}.build_train_set"}
     stages = {"ingest", "imbalance", "evaluate", "quality", "report"}
     per_replicate = {f"replicate_{r}{inner}" for r in range(REPLICATES)
-                     for inner in ("", ".gan", ".sample", ".deepsmote")}  # fmt: skip
+                     for inner in ("", ".imbalance", ".gan", ".sample", ".deepsmote")}  # fmt: skip
     places = ["", *(f"replicate_{r}." for r in range(REPLICATES))]
     strategy_groups = {f"{where}strategy.{name}" for name in expected["strategies"]
                        for where in places}  # fmt: skip

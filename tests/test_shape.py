@@ -63,8 +63,11 @@ def test_env_option_and_kedro_env_build_the_same_dag(project):
     smoke = nodes(project, "smoke", None)
     # every registered strategy: trained (or, threshold, adjusted), scored, reported
     assert len({n for n in smoke if n.startswith("strategy.")}) == 13 * 3
-    # per replicate (smoke: 2): its seed, the GAN's 5 nodes, sampling, DeepSMOTE's 2, 13 sets
-    assert len({n for n in smoke if n.startswith("replicate_")}) == 2 * (1 + 5 + 1 + 2 + 13)
+    # per replicate (smoke: 2): its seed, its imbalance's 4 nodes (redraw_imbalance), the
+    # GAN's 5, sampling, DeepSMOTE's 2, 13 sets
+    per_replicate = {n for n in smoke if n.startswith("replicate_")}
+    assert len({n for n in per_replicate if ".imbalance." in n}) == 2 * 4
+    assert len(per_replicate) == 2 * (1 + 4 + 5 + 1 + 2 + 13)
 
 
 @pytest.mark.slow

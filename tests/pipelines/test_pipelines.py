@@ -133,10 +133,12 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     # every strategy's network of each replicate but threshold's, which adjusts none's
     assert len(list((data / "06_models/classifier_checkpoints").glob("classifier-*.pt"))) == 24
 
-    validation = ImageSetDataset(
-        filepath=str(next((data / "05_model_input/validation.npz").iterdir()) / "validation.npz")
-    ).load()
-    assert set(validation.origin) == {"real"}  # model selection sees only real images
+    drawn = [data / f"05_model_input/replicate_{r}/validation.npz" for r in range(2)]
+    validations = [ImageSetDataset(filepath=str(next(p.iterdir()) / "validation.npz")).load()
+                   for p in drawn]  # redraw_imbalance: each replicate its own
+    for validation in validations:
+        assert set(validation.origin) == {"real"}  # model selection sees only real images
+    assert not np.array_equal(validations[0].images, validations[1].images)
     comparison = pd.read_csv(data / "08_reporting/comparison.csv")
     assert sorted(comparison["strategy"]) == sorted(REGISTRY)
     assert (comparison["replicates"] == 2).all()
@@ -287,7 +289,9 @@ def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
     assert {u.split(".")[-1] for u in users["test_set"]} == {"score_classifier", "build_report"}
     # the full split: the imbalance step, oracle's builder alone (each builder reads only what
     # its registry record needs), the quality metrics (real images the GAN never saw)
-    assert users["train_full"] == {"imbalance.summarise_imbalance", "imbalance.make_imbalanced",
-                                   "quality.score_synthetic", "quality.score_gan_progress",
-                                   *(f"replicate_{r}.strategy.oracle.build_train_set"
-                                     for r in range(3))}  # fmt: skip
+    # (redraw_imbalance: each replicate draws its own imbalance from it)
+    assert users["train_full"] == {"quality.score_synthetic", "quality.score_gan_progress",
+                                   *(f"replicate_{r}.{node}" for r in range(3) for node in
+                                     ("imbalance.summarise_imbalance",
+                                      "imbalance.make_imbalanced",
+                                      "strategy.oracle.build_train_set"))}  # fmt: skip

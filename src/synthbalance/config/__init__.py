@@ -37,11 +37,14 @@ PLAIN = {
     "samples, SMOTE's and the augmentation's draws, and each strategy's classifier (initial "
     "weights, batches, dropout). Replicate r's streams derive from the seed and r only "
     "(`synthbalance.seeding.replicate_seed`). The verdict's intervals are over replicates "
-    "(a t-interval, R - 1 degrees of freedom); with 1 there is none and the verdict draws no "
-    "conclusion. It shapes the DAG: one `replicate_<r>` namespace each",
-    "redraw_imbalance": "`true`: each replicate also draws again which images the imbalance "
-    "keeps, and its validation split (for a simulated imbalance); `false`: every replicate "
-    "trains on the one imbalanced set (a user's real data is given). It shapes the DAG",
+    "(pooled over the headline's strategies when their spreads are alike, (S - 1)(R - 1) "
+    "degrees of freedom; else each pair's own, R - 1); with 1 there is none and the verdict "
+    "draws no conclusion. It shapes the DAG: one `replicate_<r>` namespace each",
+    "redraw_imbalance": "`true` (the default): each replicate also draws again which images "
+    "the imbalance keeps, and its validation split (for a simulated imbalance: which 5% of "
+    "the fives survive is as random as the GAN's noise, and the verdict's intervals should "
+    "hold it); `false`: every replicate trains on the one imbalanced set (a user's real data "
+    "is given, or a registered generator is sampled, which needs it). It shapes the DAG",
 }
 
 __all__ = [
