@@ -26,32 +26,35 @@ def simulated(rng, replicates: int, spread: float, shared: float = 0.0,
             for name in names}  # fmt: skip
 
 
-def coverage(rng, spreads: dict[str, float], runs: int = 300) -> tuple[float, dict]:
-    """The share of simulated runs whose intervals hold the true zero difference, and how
-    often each kind of interval was used: strategies of one true score, a replicate effect
-    shared by all, each strategy its own noise."""
-    held, kinds = [], {}
+def coverage(rng, spreads: dict[str, float], runs: int = 300) -> tuple[float, dict, dict]:
+    """The share of simulated runs whose intervals hold the true zero difference (over every
+    comparison, and per generative strategy), and how often each kind of interval was used:
+    strategies of one true score, a replicate effect shared by all, each its own noise."""
+    held, kinds, each = [], {}, {}
     for _ in range(runs):
         effect = rng.normal(0, 0.02, 3)
         results = {name: result(name, list(0.9 + effect + rng.normal(0, sd, 3)))
                    for name, sd in spreads.items()}  # fmt: skip
         for c in verdict(results, "balanced_accuracy")["comparisons"]:
             held.append(c["low"] <= 0 <= c["high"])
+            each.setdefault(c["strategy"], []).append(held[-1])
             kinds[c["interval"]] = kinds.get(c["interval"], 0) + 1
-    return float(np.mean(held)), kinds
+    return float(np.mean(held)), kinds, {name: float(np.mean(h)) for name, h in each.items()}
 
 
 def test_the_interval_holds_a_true_zero_in_90_to_99_percent_of_simulated_runs():
     rng = np.random.default_rng(0)
     alike = {"augment": 0.01, "gan": 0.01, "gan_augment": 0.01, "deepsmote": 0.01}
-    held, kinds = coverage(rng, alike)
+    held, kinds, _ = coverage(rng, alike)
     assert 0.90 <= held <= 0.99
-    assert kinds["pooled"] > 0.6 * 900  # alike spreads: pooled mostly (Bartlett at 25%)
+    assert kinds["pooled"] > 0.5 * 900  # alike spreads: pooled mostly
     # a GAN twice and three times as noisy as the rest: the pool is refused more often, and
-    # each pair's own paired spread keeps the coverage
+    # each pair's own paired spread keeps the coverage, the noisy GAN's own pair's included
+    # (Bartlett's pre-test alone let it pool often enough to hold it in 88% at three times)
     for times in (2, 3):
-        held, kinds = coverage(rng, alike | {"gan": 0.01 * times})
+        held, kinds, each = coverage(rng, alike | {"gan": 0.01 * times})
         assert 0.90 <= held <= 0.99, (times, held, kinds)
+        assert 0.90 <= each["gan"] <= 0.99, (times, each, kinds)
 
 
 def test_pooling_narrows_the_interval_and_unlike_spreads_are_not_pooled():
@@ -75,8 +78,8 @@ def test_pooling_narrows_the_interval_and_unlike_spreads_are_not_pooled():
     assert (gan["low"], gan["high"]) == (gan["own_low"], gan["own_high"])
     steady_pair = unlike["comparisons"][1]  # gan_augment - augment: narrow, not widened by gan
     assert steady_pair["high"] - steady_pair["low"] < 0.01 < gan["high"] - gan["low"]
-    each = unlike["pooled"]["std_each"]
-    assert each["gan"] > 0.05 and each["augment"] < 0.01
+    each = unlike["pooled"]["std_each"]  # about the others' mean: a third of gan's in each
+    assert each["gan"] > 2 * max(each["augment"], each["gan_augment"], each["deepsmote"])
 
 
 def test_a_noisy_simple_strategy_outside_the_headline_stays_out_of_the_pool():
@@ -131,9 +134,9 @@ def test_a_saturated_validation_set_is_a_tie_not_a_pick():
                    rare_validation={"5": 28})["tied"] == ["oversample", "augment"]  # fmt: skip
 
 
-def _said(low: float, high: float, margin: float = 0.005) -> str:
+def _said(low: float, high: float, margin: float = 0.005, needed: int = 12) -> str:
     found = {"difference": (low + high) / 2, "low": low, "high": high, "replicates": 5, "df": 4,
-             "interval": "paired", "replicates_needed": 12}  # fmt: skip
+             "interval": "paired", "replicates_needed": needed}  # fmt: skip
     return words("balanced_accuracy", found, "GAN rebalancing (gan)", "augment", margin)
 
 
@@ -147,6 +150,9 @@ def test_the_words_say_better_worse_equivalent_or_inconclusive_with_the_margin()
     assert "about 12 replicates would detect a difference of ±0.50 points" in inconclusive
     assert "all of it within ±0.50 points" in _said(0.001, 0.004)  # better, but by little
     assert "equivalent" in _said(-0.008, 0.009, margin=0.01)
+    # power already reached: not "about 4 replicates would detect it" at 5
+    assert "5 replicates already have 80% power against a difference of ±0.50 points" in \
+        _said(-0.006, 0.003, needed=4)  # fmt: skip
 
 
 def test_one_replicate_draws_no_conclusion():

@@ -1,11 +1,13 @@
 """One strategy against another over replicates: the difference, its interval, its outcome.
 
 The interval's spread is the residual variance pooled over the verdict's strategies ×
-replicates ((S - 1)(R - 1) degrees of freedom) when their spreads are alike; else (spreads
-that differ, or a pair outside the pool) the pair's own paired spread (R - 1): exact for
-that pair whatever the others' noise, where splitting a two-way fit's residuals into each
-strategy's share, at three replicates, gives shares that go below zero. In balanced accuracy, with the test set's labels and the stored
-predictions, the test set's own sampling is added (``statistics.test_sampling_variance``).
+replicates ((S - 1)(R - 1) degrees of freedom) when their spreads are alike and the pair's
+own paired spread is not larger than the pool's (an F-test at 25%: Bartlett's pre-test on
+leave-one-out rows misses one noisy strategy often at three replicates); else (or for a pair
+outside the pool) the pair's own paired spread (R - 1): exact for that pair whatever the
+others' noise. In balanced accuracy, with the test set's labels and the stored predictions,
+the test set's own sampling is added (``statistics.test_sampling_variance``), with
+Welch-Satterthwaite's degrees of freedom (it is estimated from thousands of images).
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ import numpy as np
 from scipy import stats
 
 from synthbalance.results import StrategyResult
-from synthbalance.statistics import pooled_spread, replicates_for_power, test_sampling_variance
+from synthbalance.statistics import (
+    pooled_spread,
+    replicates_for_power,
+    satterthwaite,
+    test_sampling_variance,
+)
 
 LEVEL = 0.95
+POOL_CHECK = 0.25  # the F-test's level: a pair noisier than the pool keeps its own spread
 
 
 def paired(ours: list[float], theirs: list[float], level: float = LEVEL) -> dict:
@@ -66,13 +74,13 @@ def holm(p_values: list[float]) -> list[float]:
 
 
 class Comparer:
-    """Compares strategies of ``results`` on ``test`` (``test_<metric>``) over their first
-    ``replicates`` replicates, with the spread pooled over ``pooled`` strategies."""
+    """Compares strategies of ``results`` on ``test`` (``test_<metric>``) over the replicates
+    every strategy has, with the spread pooled over ``pooled`` strategies."""
 
     def __init__(self, results: dict[str, StrategyResult], test: str, pooled: list[str],
                  margin: float, labels=None) -> None:  # fmt: skip
         self.results, self.test, self.margin, self.labels = results, test, margin, labels
-        self.replicates = min(len(results[n].runs) for n in pooled)
+        self.replicates = min(len(r.runs) for r in results.values())
         names = list(dict.fromkeys(pooled))
         self.pool = (pooled_spread({n: self.scores(n) for n in names})
                      if len(names) > 1 and self.replicates > 1 else None)  # fmt: skip
@@ -91,7 +99,8 @@ class Comparer:
             floor = self._test_sampling(name, other)
             if floor is not None:
                 error = math.sqrt(result["error"] ** 2 + floor)
-                result |= t_test(own["difference"], error, result["df"])
+                df = satterthwaite(result["error"] ** 2, result["df"], floor)
+                result |= t_test(own["difference"], error, min(df, 1e6))
             result["test_sampling_sd"] = None if floor is None else math.sqrt(floor)
         result["replicates_needed"] = self._needed(result, floor or 0.0)
         return result
@@ -100,9 +109,10 @@ class Comparer:
         pool, n = self.pool, own["replicates"]
         if pool is None or not {name, other} <= set(pool["strategies"]) or n < 2:
             return {"interval": "paired", "spread": own["std"]}
-        if not pool["alike"]:
-            return {"interval": "paired", "spread": own["std"]}
         spread = math.sqrt(2 * pool["variance"])  # one replicate's difference
+        noisier = stats.f.ppf(1 - POOL_CHECK, n - 1, pool["df"]) * spread**2
+        if not pool["alike"] or not own["std"] ** 2 <= noisier:
+            return {"interval": "paired", "spread": own["std"]}
         return t_test(own["difference"], spread / math.sqrt(n), pool["df"]) | {
             "interval": "pooled", "spread": spread, "pooled_over": len(pool["strategies"])}
 

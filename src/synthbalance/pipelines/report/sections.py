@@ -67,7 +67,7 @@ def _interval_note(found: dict, n: int) -> str:
                or not pool["bartlett_p"] == pool["bartlett_p"]  # NaN
                else f"differ (Bartlett p = {pool['bartlett_p']:.3f})")  # fmt: skip
         said += (f" The spreads of {', '.join(pool['strategies'])} {why} (each strategy's SD "
-                 f"over the replicates: {spreads}), so they are not pooled: each comparison "
+                 f"about the others' mean in its replicate: {spreads}), so they are not pooled: each comparison "
                  "uses its own pair's paired spread.")  # fmt: skip
     return said + (f" Words: better or worse by at least the interval's near end when it "
                    f"excludes zero; equivalent when it lies within ±{100 * found['margin']:.2f} "

@@ -25,7 +25,7 @@ this data.
   margin, otherwise "inconclusive: somewhere between A and B", with the replicates that 80%
   power against the margin would need at this spread.
 - **Claims that match the question.** A generative strategy "beat the simple fixes" only when
-  it beat each simple strategy (an intersection-union test, each paired interval at 95%);
+  it beat each simple strategy (an intersection-union test, each comparison's interval at 95%);
   which simple strategies it did worse than is said after Holm's adjustment over the simple
   strategies, per generative strategy.
 
@@ -148,6 +148,7 @@ def _headline(name: str, rows: list[dict], margin: float) -> dict:
                "inconclusive": "inconclusive against them taken together",
                "no conclusion": "no conclusion", "not learned": "no conclusion"}[found]
     each = "; ".join(f"against {r['against']}: {_short(r)}" for r in rows)
+    each += f"; each interval unadjusted, the summary after Holm over the {len(rows)}"
     return {"strategy": name, "against": tied, "outcome": found,
             "words": f"{_who(name)} against the tied best simple strategies on "
                      f"{rows[0]['metric_name']}: {summary} ({each}).",
@@ -292,9 +293,15 @@ def words(metric: str, result: dict, who: str, rival: str, margin: float = 0.005
         return (f"{who} and {rival} are equivalent on {what} within {band}: {_points(gap)} "
                 f"({interval}).")  # fmt: skip
     needed = result.get("replicates_needed")
-    resolve = (f"about {needed} replicates would detect a difference of {band} at this spread "
-               "(80% power)" if needed else "no feasible number of replicates would detect a "
-               f"difference of {band} at this spread")  # fmt: skip
+    if not needed:
+        resolve = (f"no feasible number of replicates would detect a difference of {band} at "
+                   "this spread")  # fmt: skip
+    elif needed <= n:
+        resolve = (f"{n} replicates already have 80% power against a difference of {band} at "
+                   "this spread, so a true difference that large is unlikely, not ruled out")
+    else:
+        resolve = (f"about {needed} replicates would detect a difference of {band} at this "
+                   "spread (80% power)")  # fmt: skip
     return (f"Inconclusive at {n} replicates: {who} against {rival} on {what} is somewhere "
             f"between {_points(low)} and {_points(high)} points (mean {_points(gap)}; "
             f"{interval}); {resolve}.")  # fmt: skip
