@@ -5,7 +5,6 @@ from synthbalance.statistics import (
     bounded_interval,
     pooled_spread,
     replicates_for_power,
-    satterthwaite,
     t_interval,
 )
 
@@ -69,11 +68,3 @@ def test_the_test_sets_sampling_variance_is_the_stratified_bootstraps_less_repli
     with pytest.raises(ValueError, match=r"one per test image \(640\) on both sides"):
         test_sampling_variance(labels, ours, [t[:10] for t in theirs])
 
-
-def test_a_known_variance_adds_degrees_of_freedom_as_satterthwaite_says():
-    assert satterthwaite(1.0, 2, 0.0) == 2  # nothing known: the estimate's own
-    assert satterthwaite(1.0, 2, 1.0) == pytest.approx(8)  # (1 + 1)^2 / (1 / 2)
-    assert satterthwaite(0.0, 2, 1.0) == float("inf")  # all of it known
-    # the test set's floor makes the power calculation's t nearer normal, not farther
-    assert replicates_for_power(0.5, 1.0, lambda n: n - 1, floor=0.01) >= \
-        replicates_for_power(0.5, 1.0, lambda n: n - 1)  # fmt: skip

@@ -109,29 +109,17 @@ def test_sampling_variance(labels, ours: list[list[int]], theirs: list[list[int]
     return float(sum(within) / len(classes) ** 2)
 
 
-def satterthwaite(variance: float, df: float, known: float) -> float:
-    """The degrees of freedom of ``variance`` (estimated with ``df``) plus a ``known`` variance
-    (the test set's sampling, estimated from thousands of images: as good as known):
-    Welch-Satterthwaite, (v + k)^2 / (v^2 / df); ``df`` itself without a known part."""
-    if not known > 0 or not df > 0:
-        return df
-    if not variance > 0:
-        return float("inf")
-    return (variance + known) ** 2 / (variance**2 / df)
-
-
 def replicates_for_power(difference: float, spread: float, df_of, power: float = 0.8,
                          level: float = 0.95, floor: float = 0.0) -> int | None:  # fmt: skip
     """The fewest replicates n (>= 2) whose two-sided t-test at ``level`` detects a true
     ``difference`` with ``power``, where one replicate's difference has standard deviation
     ``spread``, ``floor`` is a variance more replicates do not shrink (the test set's
-    sampling) and ``df_of(n)`` is the replicates' degrees of freedom at n replicates (n - 1
-    for a paired test; (S - 1)(n - 1) pooled; with a floor, ``satterthwaite``'s); None
-    beyond 1,000, or when unknown."""
+    sampling) and ``df_of(n)`` is the test's degrees of freedom at n replicates (n - 1 for a
+    paired test; (S - 1)(n - 1) pooled); None beyond 1,000, or when unknown."""
     if not (np.isfinite(difference) and np.isfinite(spread)) or difference == 0:
         return None
     for n in range(2, _MOST + 1):
-        df = min(satterthwaite(spread**2 / n, df_of(n), floor), 1e6)
+        df = df_of(n)
         critical = stats.t.ppf((1 + level) / 2, df)
         shift = abs(difference) / max(np.sqrt(spread**2 / n + floor), 1e-12)
         if stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift) >= power:

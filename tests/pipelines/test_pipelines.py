@@ -264,7 +264,8 @@ def assert_children_are_real_runs(project: Path, children: list[str]) -> None:
                                                f"source_run_id = '{run_id}'")  # fmt: skip
         models[key] = model
     assert digests[("gan", "0")] != digests[("gan", "1")]  # each replicate its own samples
-    assert digests[("none", "0")] == digests[("none", "1")]  # the same real images
+    # redraw_imbalance: each replicate its own draw of the kept real images, too
+    assert digests[("none", "0")] != digests[("none", "1")]
     # Each child's classifier, loaded as MLflow loads it, labels the test set as the scoring
     # did: threshold's offsets (replicate 1's own) and ldam_drw's cosine head included.
     test_set = ImageSetDataset(filepath=str(project / "data/smoke/03_primary/test_set.npz")).load()

@@ -32,9 +32,10 @@ def compare_strategies(
     *results: StrategyResult, strategies: list[str]
 ) -> tuple[pd.DataFrame, str, Figure, dict]:
     """(table: a row per strategy, the mean, standard deviation and 95% interval over
-    replicates of each headline metric (a t-interval of the logits, inside [0, 1]), on the test and the validation set; the same as
-    Markdown; bar charts of balanced accuracy and rare-class F1 with their intervals; the
-    means and intervals as MLflow metrics ``<strategy>.<metric>.mean|low|high``)."""
+    replicates of each headline metric (a t-interval of the logits, inside [0, 1]), on the
+    test and the validation set; the same as Markdown; a chart of balanced accuracy and
+    rare-class F1, each strategy's mean and interval on the data's own range; the means and
+    intervals as MLflow metrics ``<strategy>.<metric>.mean|low|high``)."""
     rows, checked = [], checked_results(results, strategies)
     for result in checked:
         row = {"strategy": result.strategy, "replicates": len(result.runs),

@@ -228,8 +228,9 @@ def _comparison(comparison: pd.DataFrame, results: dict[str, StrategyResult]) ->
             f"<tbody>{''.join(body)}</tbody></table>"
             '<p class="note">The mean over replicates [its 95% interval, a t-interval on the '
             "logit scale, so it stays inside [0, 1]] (one replicate gives no interval; with "
-            "three or fewer, each replicate's value follows in brackets). Generative rows (the GAN strategies and deepsmote) are shaded; none "
-            "(the baseline) and oracle (the upper bound) are in italics.</p>")  # fmt: skip
+            "three or fewer, each replicate's value follows in brackets). Generative rows (the "
+            "GAN strategies and deepsmote) are shaded; none (the baseline) and oracle (the "
+            "upper bound) are in italics.</p>")  # fmt: skip
 
 
 def _quality(table, progress, memorisation) -> str:

@@ -60,15 +60,17 @@ def _interval_note(found: dict, n: int) -> str:
                  f"replicates as blocks: {pool['df']} degrees of freedom instead of {n - 1}); "
                  f"their spreads were not shown to differ (Bartlett p = "
                  f"{pool['bartlett_p']:.2f}, pooled when 0.25 or more; at {n} replicates the "
-                 "check has little power).")  # fmt: skip
+                 "check has little power), and a pair whose own paired spread is larger than "
+                 "the pool's (an F-test at 25%) keeps its own: the interval column of the "
+                 "verdict's numbers says which each row used.")  # fmt: skip
     elif pool:
         spreads = ", ".join(f"{k} {v:.4f}" for k, v in pool["std_each"].items())
         why = ("cannot be compared" if pool["bartlett_p"] is None
                or not pool["bartlett_p"] == pool["bartlett_p"]  # NaN
                else f"differ (Bartlett p = {pool['bartlett_p']:.3f})")  # fmt: skip
         said += (f" The spreads of {', '.join(pool['strategies'])} {why} (each strategy's SD "
-                 f"about the others' mean in its replicate: {spreads}), so they are not pooled: each comparison "
-                 "uses its own pair's paired spread.")  # fmt: skip
+                 f"about the others' mean in its replicate: {spreads}), so they are not "
+                 "pooled: each comparison uses its own pair's paired spread.")  # fmt: skip
     return said + (f" Words: better or worse by at least the interval's near end when it "
                    f"excludes zero; equivalent when it lies within ±{100 * found['margin']:.2f} "
                    "points (verdict.margin); otherwise inconclusive.")  # fmt: skip
