@@ -61,9 +61,9 @@ def verdict_chart(found: dict) -> Figure:
     metric = found.get("metric", "").replace("_", " ")
     axes.set_xlabel(f"difference in test {metric}, points (95% interval)")
     axes.set_ylim(-0.6, len(rows) - 0.4)
-    axes.set_title("Each comparison: blue better, red worse, green equivalent, grey inconclusive\n"
-                   f"(each row's own 95% interval, before Holm; the green band: equivalent, "
-                   f"within ±{margin:.2f} points)", fontsize=10)  # fmt: skip
+    axes.set_title("Blue better, red worse, green equivalent, grey inconclusive\n"
+                   f"(each row's 95% interval, before Holm; green: within ±{margin:.2f} points)",
+                   fontsize=10)  # fmt: skip
     return figure
 
 
