@@ -2,6 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Airflow 3, in a virtual environment of its own (its dependencies must not move the
+# project's): the test that has Airflow parse the exported DAG runs with it.
+AIRFLOW_VENV ?= .venv-airflow
+AIRFLOW ?= apache-airflow==3.3.2
+export SYNTHBALANCE_AIRFLOW_PYTHON ?= $(abspath $(AIRFLOW_VENV))/bin/python
 # Kedro's telemetry would try the network at every command; this project keeps it off.
 export KEDRO_DISABLE_TELEMETRY := 1
 
@@ -10,10 +15,15 @@ export KEDRO_DISABLE_TELEMETRY := 1
 run: $(VENV)/.installed
 	$(BIN)/kedro run --pipelines balance
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(AIRFLOW_VENV)/.installed
 	$(BIN)/python -m pytest
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(AIRFLOW_VENV)/.installed:
+	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet "$(AIRFLOW)"
 	touch $@
