@@ -141,6 +141,14 @@ def airflow_python() -> str | None:
     return named if named and Path(named).is_file() else None
 
 
+def require_airflow():
+    """Skip without Airflow 3; fail instead under SYNTHBALANCE_REQUIRE_AIRFLOW=1 (CI)."""
+    missing = "no Airflow 3 here; SYNTHBALANCE_AIRFLOW_PYTHON may name an interpreter"
+    if os.environ.get("SYNTHBALANCE_REQUIRE_AIRFLOW") == "1":
+        pytest.fail(missing + " (make test builds .venv-airflow)")
+    pytest.skip(missing)
+
+
 def read_with_airflow(path: Path, python: str, scratch: Path) -> dict:
     """The DAG as Airflow's DagBag loads it, in a subprocess (Airflow sets up its own
     logging and home folder)."""
@@ -215,10 +223,5 @@ def test_the_generated_dag_mirrors_the_pipeline(dag_file, expected):
 
 @pytest.mark.slow
 def test_airflow_parses_the_dag_as_the_pipeline(dag_file, expected, tmp_path):
-    python = airflow_python()
-    if python is None:
-        missing = "no Airflow 3 here; SYNTHBALANCE_AIRFLOW_PYTHON may name an interpreter"
-        if os.environ.get("SYNTHBALANCE_REQUIRE_AIRFLOW") == "1":  # CI: a failure
-            pytest.fail(missing + " (make test builds .venv-airflow)")
-        pytest.skip(missing)
+    python = airflow_python() or require_airflow()
     check_mirrors_pipeline(read_with_airflow(dag_file, python, tmp_path), expected)
