@@ -1,4 +1,4 @@
-# The two commands of the README. Each creates the virtual environment on first use.
+# The README's commands. Each creates the virtual environment on first use.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,13 +10,18 @@ export SYNTHBALANCE_AIRFLOW_PYTHON ?= $(abspath $(AIRFLOW_VENV))/bin/python
 # Kedro's telemetry would try the network at every command; this project keeps it off.
 export KEDRO_DISABLE_TELEMETRY := 1
 
-.PHONY: run test
+.PHONY: run test check
 
 run: $(VENV)/.installed
 	$(BIN)/kedro run --pipelines balance
 
 test: $(VENV)/.installed $(AIRFLOW_VENV)/.installed
 	$(BIN)/python -m pytest
+
+# The fast lane for a developer's loop: every test not marked slow (no full `kedro run`, no
+# Airflow, no browser).
+check: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "not slow"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
