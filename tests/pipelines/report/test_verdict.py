@@ -6,7 +6,8 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score
 
 from synthbalance.pipelines.report.comparison import holm, paired
-from synthbalance.pipelines.report.verdict import verdict, words
+from synthbalance.pipelines.report.verdict import verdict
+from synthbalance.pipelines.report.words import words
 from synthbalance.results import ReplicateRun, StrategyResult
 
 

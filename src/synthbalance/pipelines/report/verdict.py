@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthbalance.pipelines.report.comparison import LEVEL, Comparer, holm, outcome
+from synthbalance.pipelines.report.words import short, words
 from synthbalance.results import StrategyResult
 from synthbalance.statistics import bounded_interval
 from synthbalance.strategies import REGISTRY, of_family
@@ -147,23 +148,12 @@ def _headline(name: str, rows: list[dict], margin: float) -> dict:
                "equivalent": f"equivalent to every one within ±{100 * margin:.2f} points",
                "inconclusive": "inconclusive against them taken together",
                "no conclusion": "no conclusion", "not learned": "no conclusion"}[found]
-    each = "; ".join(f"against {r['against']}: {_short(r)}" for r in rows)
+    each = "; ".join(f"against {r['against']}: {short(r)}" for r in rows)
     each += f"; each interval unadjusted, the summary after Holm over the {len(rows)}"
     return {"strategy": name, "against": tied, "outcome": found,
             "words": f"{_who(name)} against the tied best simple strategies on "
                      f"{rows[0]['metric_name']}: {summary} ({each}).",
             "each": [r["words"] for r in rows]}  # fmt: skip
-
-
-def _short(row: dict) -> str:
-    """A comparison's outcome and interval in a few words, in points."""
-    low, high = row["low"], row["high"]
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return "no interval"
-    span = f"{_points(low)} to {_points(high)} points"
-    return {"better": f"better by at least {100 * low:.2f} points ({span})",
-            "worse": f"worse by at least {-100 * high:.2f} points ({span})"}.get(
-        row["outcome"], f"{row['outcome']} ({span})")  # fmt: skip
 
 
 def _one_rare_image(metric: str, classes: int | None, rare_validation: dict[str, int] | None,
@@ -247,61 +237,3 @@ def _family_words(name: str, rows: list[dict], beat_all: bool, worse: list[str],
 def _who(name: str) -> str:
     kind = "GAN" if name in GAN else "DeepSMOTE" if name == "deepsmote" else "generative"
     return f"{kind} rebalancing ({name})"
-
-
-def _points(value: float) -> str:
-    return f"{100 * value:+.2f}"
-
-
-def words(metric: str, result: dict, who: str, rival: str, margin: float = 0.005,
-          gate: dict | None = None) -> str:  # fmt: skip
-    """The comparison of ``who`` with ``rival`` in a sentence, in points (hundredths) of the
-    metric: better or worse "by at least" the interval's near end when it excludes zero,
-    "equivalent" when it lies within ±``margin``, otherwise "inconclusive"; and no words at
-    all when the classifier did not learn the task (``gate``)."""
-    gap, low, high, n = result["difference"], result["low"], result["high"], result["replicates"]
-    what = metric.replace("_", " ")
-    if gate is not None and not gate["learned"]:
-        return (f"No verdict: the classifier did not learn this task. {gate['reference']} "
-                f"reached test balanced accuracy {gate['mean']:.4f} (its 95% interval's lower "
-                f"end, or its one score: {gate['low']:.4f}), where chance is "
-                f"{gate['chance']:.4f}; below {gate['floor']:.4f} nothing here says whether "
-                "rebalancing helps. Train a stronger classifier (classifier.architecture, "
-                "classifier.width) or for longer (classifier.steps) first.")  # fmt: skip
-    if n < 2:
-        return (f"No conclusion: one replicate gives no interval over the training's "
-                f"randomness. {who} against {rival} on {what}: {gap:+.4f} in this one "
-                "replicate. Set replicates: 3 or more for a verdict.")  # fmt: skip
-    if not (np.isfinite(low) and np.isfinite(high) and np.isfinite(gap)):
-        return (f"No conclusion: {who} against {rival} on {what} has no interval (a score is "
-                "missing, or the replicates did not vary at all).")  # fmt: skip
-    how = (f"the spread pooled over {result.get('pooled_over')} strategies × {n} replicates"
-           if result.get("interval") == "pooled" else f"the paired spread over {n} replicates")
-    if result.get("test_sampling_sd") is not None:
-        how += " and the test set's sampling"
-    interval = f"95% interval {_points(low)} to {_points(high)} points, {how}"
-    band = f"±{100 * margin:.2f} points"
-    if low > 0:
-        inside = f"; all of it within {band}" if high <= margin else ""
-        return (f"{who} beat {rival} on {what}: better by at least {100 * low:.2f} points "
-                f"(mean {_points(gap)}; {interval}{inside}).")  # fmt: skip
-    if high < 0:
-        inside = f"; all of it within {band}" if low >= -margin else ""
-        return (f"{who} did worse than {rival} on {what}: worse by at least {-100 * high:.2f} "
-                f"points (mean {_points(gap)}; {interval}{inside}).")  # fmt: skip
-    if -margin <= low and high <= margin:
-        return (f"{who} and {rival} are equivalent on {what} within {band}: {_points(gap)} "
-                f"({interval}).")  # fmt: skip
-    needed = result.get("replicates_needed")
-    if not needed:
-        resolve = (f"no feasible number of replicates would detect a difference of {band} at "
-                   "this spread")  # fmt: skip
-    elif needed <= n:
-        resolve = (f"{n} replicates already have 80% power against a difference of {band} at "
-                   "this spread, so a true difference that large is unlikely, not ruled out")
-    else:
-        resolve = (f"about {needed} replicates would detect a difference of {band} at this "
-                   "spread (80% power)")  # fmt: skip
-    return (f"Inconclusive at {n} replicates: {who} against {rival} on {what} is somewhere "
-            f"between {_points(low)} and {_points(high)} points (mean {_points(gap)}; "
-            f"{interval}); {resolve}.")  # fmt: skip
