@@ -88,6 +88,11 @@ ENVIRONMENT = {
     "MLFLOW_RUN_ID": "MLflow's: the run a `kedro run` logs into instead of a new one. `kedro "
     "sweep` sets it to each point's child run, and so does each task of its Airflow DAG "
     "(`synthbalance/sweep/`); not set by hand",
+    "SYNTHBALANCE_DAG_RUN": "Set by each task of the project's Airflow DAGs (the template's and "
+    "the sweep's) to `<DAG id> <run id>`: the task's session shares the data folder with the "
+    "DAG run's other tasks, which run side by side, and logs into the DAG run's MLflow run "
+    "(`synthbalance/run_lock.py`, `synthbalance/hooks.py`); a `kedro run` without it holds the "
+    "folder alone. Not set by hand",
 }
 
 OTHER_ENVIRONMENT = {

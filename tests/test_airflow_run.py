@@ -71,3 +71,30 @@ def test_airflow_runs_the_dag_and_writes_what_kedro_run_writes(tmp_path):
     assert {status for _, status in runs} == {"FINISHED"}
     (top,) = [run for run, _ in runs if run not in parents]
     assert sorted(parents.values()) == [top] * 3 * 2
+
+
+@pytest.mark.slow
+def test_the_tasks_of_one_dag_run_log_into_one_mlflow_run(tmp_path):
+    """Tasks in processes of their own, as a scheduler runs them, that name one DAG run
+    (the template's SYNTHBALANCE_DAG_RUN) log into one MLflow run; a `kedro run` that names
+    none starts its own."""
+    project = copy_project(tmp_path / "project")
+    environment = kedro_environment(project)
+    environment.pop("KEDRO_ENV", None)
+    dag_run = "synthbalance_smoke_balance manual__2026-12-06T16:00:00+00:00"
+    task = {**environment, "SYNTHBALANCE_DAG_RUN": dag_run}
+    nodes = ("ingest.load_dataset", "imbalance.label_train_for_task",
+             "imbalance.label_test_for_task")  # fmt: skip
+    for node, env in zip(nodes, (task, task, environment), strict=True):
+        result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance", "--nodes",
+                                          node), cwd=project, env=env, capture_output=True,
+                                text=True, timeout=600)  # fmt: skip
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    with sqlite3.connect(project / "mlflow.db") as db:
+        runs = dict(db.execute("SELECT run_uuid, status FROM runs").fetchall())
+        (gathered,) = db.execute("SELECT run_uuid FROM tags WHERE key = 'synthbalance.dag_run' "
+                                 "AND value = ?", (dag_run,)).fetchall()  # fmt: skip
+        timed = db.execute("SELECT run_uuid, key FROM metrics WHERE key LIKE 'time.%'").fetchall()
+    assert len(runs) == 2 and set(runs.values()) == {"FINISHED"}
+    gathered_times = sorted(key for run, key in timed if run == gathered[0])
+    assert gathered_times == sorted(f"time.{n}" for n in nodes[:2])

@@ -14,17 +14,19 @@ from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
 
 from synthbalance import progress
 from synthbalance.child_runs import log_child_runs, run_parameters
 from synthbalance.results import RESULT_TAG, StrategyResult
-from synthbalance.run_lock import DataFolderLock, describe_run
+from synthbalance.run_lock import DataFolderLock, dag_run, describe_run
 from synthbalance.serving import ALIAS, MODEL_NAME, register_current
 from synthbalance.tracking import check_store, setup_lock, tracking_uri
 
 log = logging.getLogger(__name__)
 GENERATOR_MODEL = "replicate_0.generator_model"  # the one registered (synthbalance.serving)
+DAG_RUN_TAG = "synthbalance.dag_run"  # the MLflow run of an Airflow DAG run's tasks
 
 
 def _plain(value: Any) -> Any:
@@ -55,6 +57,13 @@ class ProjectMlflowHook(MlflowHook):
     memory, disk, network) are logged for the run unless MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING
     says otherwise.
 
+    One MLflow run per Airflow DAG run: a task of the project's DAG (a session that names its
+    DAG run, synthbalance.run_lock) logs into the run of the DAG run's earlier tasks, found
+    by its tag ``synthbalance.dag_run``, or starts it; so a DAG run's nodes, parameters and
+    strategies' child runs are one run in the UI, as with `kedro run`, however many workers
+    ran its tasks. An orchestrator that names the run itself (``MLFLOW_RUN_ID``, as the
+    sweep's DAG does) or has one active is left alone.
+
     A served generator: once a run that logged its first replicate's generator has
     finished, that generator becomes the newest version of the registered model
     ``synthbalance-generator``, alias ``current`` (synthbalance.serving).
@@ -77,7 +86,15 @@ class ProjectMlflowHook(MlflowHook):
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        gathered = dag_run()
+        if gathered and mlflow.active_run() is None and not os.environ.get("MLFLOW_RUN_ID"):
+            tracking = self.mlflow_config.tracking
+            tracking.run.id = tracking.run.id or _dag_run_mlflow_run(tracking.experiment.name,
+                                                                     gathered)  # fmt: skip
         super().before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+        if gathered and mlflow.active_run() is not None:
+            command = f"the tasks of Airflow DAG run {gathered}"
+            mlflow.set_tags({DAG_RUN_TAG: gathered, "kedro_command": command})
         self._monitor = _system_metrics(mlflow.active_run())
 
     def _stop_monitor(self) -> None:
@@ -133,6 +150,20 @@ def _system_metrics(run) -> Any:
     return monitor
 
 
+def _dag_run_mlflow_run(experiment: str, gathered: str) -> str | None:
+    """The MLflow run of an earlier task of the DAG run ``gathered`` in ``experiment`` (the
+    oldest, should two first tasks have started together), or None: this task starts it."""
+    client = MlflowClient()
+    known = client.get_experiment_by_name(experiment)
+    if known is None:  # kedro-mlflow creates it when it starts the run
+        return None
+    runs = client.search_runs(
+        [known.experiment_id], f"tags.`{DAG_RUN_TAG}` = '{gathered}'",
+        order_by=["attributes.start_time ASC"], max_results=1,
+    )  # fmt: skip
+    return runs[0].info.run_id if runs else None
+
+
 def _caused_by_mlflow(error: BaseException | None) -> bool:
     while error is not None:
         if isinstance(error, MlflowException):
@@ -158,8 +189,9 @@ def _mlflow_conf(context) -> dict:
 
 
 class RunLockHook:
-    """One run per data folder (`run_lock`): taken before kedro-mlflow starts the MLflow
-    run (``tryfirst``), given back after it ends it (``trylast``)."""
+    """One run per data folder (`run_lock`), shared by the tasks of one Airflow DAG run:
+    taken before kedro-mlflow starts the MLflow run (``tryfirst``), given back after it ends
+    it (``trylast``)."""
 
     def __init__(self) -> None:
         self._lock: DataFolderLock | None = None
@@ -173,7 +205,7 @@ class RunLockHook:
     @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
         self._lock = DataFolderLock(self._folder or Path(run_params["project_path"]) / "data")
-        self._lock.acquire(describe_run(run_params))
+        self._lock.acquire(describe_run(run_params), shared=dag_run() is not None)
 
     @hook_impl(trylast=True)
     def after_pipeline_run(self) -> None:

@@ -96,7 +96,8 @@ def test_each_point_is_a_task_group_with_its_own_pipelines_nodes_and_edges(swept
     # no edge between points
     assert all(a.split("/")[0] == b.split("/")[0] for a, b in edges if b != "curve")
     options = {k.arg: k.value for k in function.decorator_list[0].keywords}
-    assert ast.literal_eval(options["max_active_tasks"]) == len(sweep.points)
+    assert "max_active_tasks" not in options  # Airflow's slots decide: points and their tasks
+    assert ast.literal_eval(options["max_active_runs"]) == 1
 
 
 def test_the_runtime_parameters_are_the_points_values(swept):

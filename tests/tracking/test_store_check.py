@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from synthbalance.run_lock import DataFolderLock
+from synthbalance.hooks import RunLockHook
+from synthbalance.run_lock import DAG_RUN_VARIABLE, POLL_S, DataFolderLock
 from synthbalance.tracking import TrackingStoreError, check_store, setup_lock, sqlite_path
 
 
@@ -94,14 +95,23 @@ def test_a_server_that_accepts_but_never_replies_is_reported_after_the_wait():
             check_store(f"http://127.0.0.1:{silent.getsockname()[1]}", Path("."), wait_s=1)
 
 
-def _held_elsewhere(path: Path) -> bool:
-    with open(path) as other:  # another open file description, as another process has
+def _lockable(path: Path, mode: int) -> bool:
+    """Whether another open file description (as another process has) gets ``mode`` now."""
+    with open(path) as other:
         try:
-            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(other, mode | fcntl.LOCK_NB)
         except BlockingIOError:
-            return True
+            return False
         fcntl.flock(other, fcntl.LOCK_UN)
-        return False
+        return True
+
+
+def _held_elsewhere(path: Path) -> bool:
+    return not _lockable(path, fcntl.LOCK_EX)
+
+
+def _shareable(path: Path) -> bool:
+    return _lockable(path, fcntl.LOCK_SH)
 
 
 def test_setup_lock_holds_the_database_file_and_lets_go(tmp_path):
@@ -130,3 +140,51 @@ def test_data_folder_lock_makes_the_second_run_wait_and_says_who_holds_it(tmp_pa
     assert _held_elsewhere(tmp_path / "data/.kedro-run.lock")
     second.release()
     assert not _held_elsewhere(tmp_path / "data/.kedro-run.lock")
+
+
+def _acquiring(lock: DataFolderLock, shared: bool) -> threading.Thread:
+    """``lock.acquire`` in a thread, started."""
+    thread = threading.Thread(target=lock.acquire, args=({"pid": 7},), kwargs={"shared": shared})
+    thread.start()
+    return thread
+
+
+def test_the_tasks_of_a_dag_run_share_the_folder_and_a_whole_run_waits_for_them(tmp_path):
+    folder = tmp_path / "data"
+    tasks = [DataFolderLock(folder), DataFolderLock(folder)]
+    for task in tasks:  # two tasks side by side: neither waits
+        assert task.acquire({"pid": 1, "command": "a task"}, shared=True) < POLL_S
+    whole = DataFolderLock(folder)
+    waiter = _acquiring(whole, shared=False)
+    tasks[0].release()
+    waiter.join(timeout=1.5)
+    assert waiter.is_alive()  # one task still runs
+    tasks[1].release()
+    waiter.join(timeout=5)
+    assert not waiter.is_alive()
+    # and a task waits for the whole run
+    late = DataFolderLock(folder)
+    task_waiter = _acquiring(late, shared=True)
+    task_waiter.join(timeout=1.5)
+    assert task_waiter.is_alive()
+    whole.release()
+    task_waiter.join(timeout=5)
+    assert not task_waiter.is_alive()
+    late.release()
+
+
+def test_a_session_that_names_its_dag_run_takes_the_folder_shared(tmp_path, monkeypatch):
+    hook = RunLockHook()
+    hook._folder = tmp_path / "data"
+    monkeypatch.setenv(DAG_RUN_VARIABLE, "synthbalance_balance manual__2026-12-06")
+    hook.before_pipeline_run({"node_names": ["strategy.gan.train_classifier"]})
+    path = tmp_path / "data/.kedro-run.lock"
+    assert "of DAG run synthbalance_balance manual__2026-12-06" in path.read_text()
+    assert _held_elsewhere(path) and _shareable(path)  # a whole run waits, a task goes on
+    hook.after_pipeline_run()
+    assert not _held_elsewhere(path)
+    monkeypatch.delenv(DAG_RUN_VARIABLE)
+    hook.before_pipeline_run({"node_names": []})  # a whole run: alone
+    assert _held_elsewhere(path) and not _shareable(path)
+    hook.after_pipeline_run()
+

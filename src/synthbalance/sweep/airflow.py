@@ -5,8 +5,9 @@ point's group, every Kedro node is a task in a task group per level of its names
 templates/airflow_dag_template.j2 lays out one run (docs/orchestration.md), and the pipeline's
 dependencies are the edges. Each task is one Kedro session with the point's values and its
 own ``data_folder`` as runtime parameters, so points share no file and are free to run at
-once (``max_active_tasks`` is the number of points; a point's own tasks take its data folder
-in turn, synthbalance.run_lock). Each point's pipeline is built with its own parameters, so a
+once, and a point's own tasks share its data folder as those of `balance`'s DAG do
+(``SYNTHBALANCE_DAG_RUN``, synthbalance.run_lock): as many at once as Airflow's slots allow
+(``core.max_active_tasks_per_dag``). Each point's pipeline is built with its own parameters, so a
 grid over a parameter that shapes the DAG (``replicates``) gives each point its own tasks.
 
 MLflow: the DAG's first task, ``sweep_runs``, makes the sweep's parent run and a child run per
@@ -70,21 +71,25 @@ def sweep_runs():
 @task
 def kedro_run(node_names, runtime_params, run_id):
     """One Kedro session that runs ``node_names`` with the point's runtime parameters, logged
-    into the point's child run."""
+    into the point's child run; beside the DAG run's other tasks (synthbalance.run_lock)."""
     import os
 
+    from airflow.sdk import get_current_context
     from kedro.framework.project import configure_project
     from kedro.framework.session import KedroSession
 
     os.chdir(project_path)
     configure_project("synthbalance")
     os.environ["MLFLOW_RUN_ID"] = run_id
+    context = get_current_context()
+    os.environ["SYNTHBALANCE_DAG_RUN"] = f"{{context['dag'].dag_id}} {{context['run_id']}}"
     try:
         with KedroSession.create(project_path=project_path, env=env,
                                  runtime_params=runtime_params) as session:
             session.run(pipeline_names=[pipeline_name], node_names=node_names)
     finally:
         os.environ.pop("MLFLOW_RUN_ID", None)
+        os.environ.pop("SYNTHBALANCE_DAG_RUN", None)
 
 
 @task
@@ -108,7 +113,7 @@ def curve():
 @dag(
     dag_id={dag_id_json},
     start_date=datetime(2023, 1, 1),
-    max_active_tasks={count},  # the points are free to run at once
+    # points and their tasks side by side, as many as Airflow's slots allow
     max_active_runs=1,
     schedule=None,
     catchup=False,
