@@ -82,7 +82,7 @@ def test_a_second_run_in_the_same_data_folder_waits_then_both_are_recorded(tmp_p
     second = start(project, "second", "imbalance.profile.keep_fraction=0.2")
     finish(first, project, "first")
     log = finish(second, project, "second")
-    assert "Another `kedro run` is using" in log and "Waiting for it to finish" in log
+    assert "Another `kedro run` or a DAG run's task is using" in log and "Waiting for it to finish" in log
     assert "this one starts now" in log
     runs = recorded(project / "mlflow.db")
     assert len(runs) == 2
