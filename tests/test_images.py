@@ -69,3 +69,16 @@ def test_resize_and_channels():
     rgb = to_channels(images, 3)
     assert rgb.shape == (2, 3, 8, 8)
     assert np.array_equal(to_channels(rgb, 1), images)  # grey -> rgb -> grey is lossless
+
+
+def test_digest_is_of_every_image_and_label_and_nothing_else():
+    import hashlib
+
+    images = make_image_set([5, 3])
+    expected = hashlib.sha256(images.images.tobytes() + images.labels.tobytes()).hexdigest()
+    assert images.digest() == expected
+    strided = ImageSet(np.repeat(images.images, 2, axis=-1)[..., ::2], images.labels, ("x", "y"))
+    assert not strided.images.flags.c_contiguous
+    assert strided.digest() == expected  # the bytes, not the memory layout or class names
+    relabelled = ImageSet(images.images, images.labels[::-1].copy(), images.class_names)
+    assert relabelled.digest() != expected

@@ -13,17 +13,14 @@ digest of its images), so the UI's Dataset column is filled.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
 import mlflow
 import numpy as np
 from kedro.io.core import DatasetError
-from kedro_mlflow.framework.hooks.utils import _flatten_dict
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
-from pydantic import BaseModel
 
 from synthbalance.charts import confusion_figure
 from synthbalance.classifier_model import log_classifier
@@ -31,6 +28,7 @@ from synthbalance.images import ImageSet
 from synthbalance.results import StrategyResult
 from synthbalance.shape import replicate as replicate_name
 from synthbalance.strategies import REGISTRY
+from synthbalance.tracking import logged_parameters
 
 # The parameter blocks a child carries: those that make one run's strategies differ from
 # another run's (each a few dozen keys; MLflow takes 100 per batch). The child's ``seed`` is
@@ -41,9 +39,7 @@ BLOCKS = ("ingest", "imbalance", "gan", "sample", "classifier", "replicates")
 def run_parameters(parameters: dict[str, Any]) -> dict[str, str]:
     """The blocks of ``parameters`` a child carries (Kedro hands them over as the parameter
     models), flattened to dotted keys as the parent run has them."""
-    chosen = {k: v.model_dump(mode="json") if isinstance(v, BaseModel) else v
-              for k, v in parameters.items() if k in BLOCKS}  # fmt: skip
-    return {key: str(value) for key, value in _flatten_dict(chosen).items()}
+    return logged_parameters({k: v for k, v in parameters.items() if k in BLOCKS})
 
 
 def log_child_runs(result: StrategyResult, parameters: dict[str, str],
@@ -110,16 +106,8 @@ def _log_inputs(strategy: str, replicate: int, test_set: ImageSet, load) -> None
     for context, (images, name) in sets.items():
         if images is not None:
             dataset = mlflow.data.from_numpy(images.images, targets=images.labels, name=name,
-                                             digest=_digest(images))  # fmt: skip
+                                             digest=images.digest()[:8])  # fmt: skip
             mlflow.log_input(dataset, context=context)
-
-
-def _digest(images: ImageSet) -> str:
-    """A digest of every image and label (MLflow's own samples the first rows only, which
-    two replicates' training sets share)."""
-    digest = hashlib.sha256(np.ascontiguousarray(images.images).tobytes())
-    digest.update(np.ascontiguousarray(images.labels).tobytes())
-    return digest.hexdigest()[:8]
 
 
 def _validation(load, replicate: int) -> ImageSet | None:

@@ -28,7 +28,7 @@ from mlflow.types import ColSpec, Schema, TensorSpec
 from mlflow.types.schema import Array
 
 from synthbalance.models.classifier import Classifier
-from synthbalance.serving import log_pyfunc
+from synthbalance.serving import log_pyfunc, read_network
 from synthbalance.training.classifier import probabilities
 
 CODE = Path(__file__).with_name("classifier_code.py")
@@ -69,11 +69,7 @@ class ClassifierModel(mlflow.pyfunc.PythonModel):
     """The pyfunc: the network read from its artifact, ``classify`` as ``predict``."""
 
     def load_context(self, context) -> None:
-        saved = torch.load(context.artifacts["classifier"], map_location="cpu",
-                           weights_only=True)  # fmt: skip
-        self.classifier = Classifier(**saved["config"])
-        self.classifier.load_state_dict(saved["state_dict"])
-        self.classifier.eval()
+        self.classifier = read_network(context.artifacts["classifier"], Classifier)
 
     def predict(self, context, model_input: np.ndarray, params: dict | None = None):
         return classify(self.classifier, model_input)

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from synthbalance.sweep.grid import GridError, parse
-from synthbalance.sweep.run import PointFailed, Sweep, run_sweep
+from synthbalance.sweep.plan import Sweep
+from synthbalance.sweep.run import PointFailed, run_sweep
 
 
 @click.group(name="synthbalance")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 
@@ -72,6 +75,19 @@ class ImageSet:
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
+
+    def hash_into(self, digest) -> None:
+        """Feed every image and label to ``digest`` (a ``hashlib`` object): what the images
+        and their labels are, not their class names or origin."""
+        digest.update(np.ascontiguousarray(self.images).tobytes())
+        digest.update(np.ascontiguousarray(self.labels).tobytes())
+
+    def digest(self) -> str:
+        """The sha256 of every image and label, in hex: equal digests, equal contents (the
+        key of the caches and checkpoints made from a set, and of its MLflow dataset)."""
+        digest = hashlib.sha256()
+        self.hash_into(digest)
+        return digest.hexdigest()
 
     def class_counts(self) -> np.ndarray:
         """The number of images of each class, zeros included: shape (num_classes,)."""
@@ -173,3 +189,29 @@ def concat(parts: Sequence[ImageSet]) -> ImageSet:
         first.class_names,
         np.concatenate(origins),
     )
+
+
+def write_image_set(file: IO[bytes], image_set: ImageSet, level: int = 1) -> None:
+    """``image_set`` as an ``.npz`` (its images, labels, class names and origin; no pickled
+    objects) that ``np.load`` reads, deflated at ``level``: at 1 rather than
+    ``np.savez_compressed``'s 6, a 98k-image MNIST training set takes 0.56 s instead of 1.37 s
+    to write, 18.2 MB instead of 16.4 (``benchmarks/image_set_io.py``)."""
+    arrays = {
+        "images": image_set.images,
+        "labels": image_set.labels,
+        "class_names": np.asarray(image_set.class_names, dtype=str),
+    }
+    if image_set.origin is not None:
+        arrays["origin"] = image_set.origin
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
+def read_image_set(file: IO[bytes]) -> ImageSet:
+    """The ``ImageSet`` that ``write_image_set`` wrote; ``KeyError``, ``ValueError`` or
+    ``OSError`` for a file that is not one."""
+    with np.load(file, allow_pickle=False) as npz:
+        origin = npz["origin"] if "origin" in npz.files else None
+        return ImageSet(npz["images"], npz["labels"], tuple(npz["class_names"]), origin)

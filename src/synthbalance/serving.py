@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from unittest.mock import patch
 
 import mlflow
@@ -34,6 +34,7 @@ from mlflow.models import ModelSignature
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.types import ColSpec, Schema
 from mlflow.types.schema import Array
+from torch import nn
 
 from synthbalance.models.edge import to_uint8
 from synthbalance.models.gan import ImageGenerator
@@ -42,6 +43,7 @@ MODEL_NAME = "synthbalance-generator"
 ALIAS = "current"
 MAX_COUNT = 1024  # images in one request, all rows together
 CODE = Path(__file__).with_name("generator_code.py")
+Module = TypeVar("Module", bound=nn.Module)
 
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("string", "class"), ColSpec("long", "count"),
@@ -94,11 +96,7 @@ class GeneratorModel(mlflow.pyfunc.PythonModel):
     """The pyfunc: the generator read from its artifact, ``generate`` as ``predict``."""
 
     def load_context(self, context) -> None:
-        saved = torch.load(context.artifacts["generator"], map_location="cpu",
-                           weights_only=True)  # fmt: skip
-        self.generator = ImageGenerator(**saved["config"])
-        self.generator.load_state_dict(saved["state_dict"])
-        self.generator.eval()
+        self.generator = read_network(context.artifacts["generator"], ImageGenerator)
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
         return generate(self.generator, model_input)
@@ -112,6 +110,14 @@ def log_generator(generator: ImageGenerator, name: str) -> Any:
         weights = Path(folder) / "generator.pt"
         torch.save({"config": generator.config, "state_dict": generator.state_dict()}, weights)
         return log_pyfunc(name, CODE, {"generator": str(weights)}, SIGNATURE, example)
+
+
+def read_network(path: str, kind: type[Module]) -> Module:
+    """The network a pyfunc's artifact holds (``{"config", "state_dict"}``), in eval mode."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    network = kind(**saved["config"])
+    network.load_state_dict(saved["state_dict"])
+    return network.eval()
 
 
 def log_pyfunc(name: str, code: Path, artifacts: dict[str, str], signature: ModelSignature,

@@ -26,7 +26,6 @@ from imblearn.over_sampling import SMOTE, RandomOverSampler
 
 from synthbalance.augmentation import augment_images
 from synthbalance.images import ImageSet, concat
-from synthbalance.training.losses import Kind as LossKind
 
 # ``augment`` below is the ``strategies.augment`` block (``config.AugmentParams``): rotation,
 # translate, scale, brightness, horizontal_flip. Typed as Any so that this module, which the
@@ -43,7 +42,9 @@ class Strategy:
     name: str
     build: Callable[..., ImageSet]
     family: Family
-    loss: LossKind = "cross_entropy"  # the loss its classifier trains with (training.losses)
+    # the loss its classifier trains with: a training.losses.Kind (named, not imported: the
+    # registry sits below the training code, which the strategies' nodes call)
+    loss: str = "cross_entropy"
     adjusts: str | None = None  # the strategy whose networks it adjusts instead of training
     in_verdict: bool = True  # a generative strategy the verdict sets against the simple ones
     rival: bool = False  # a non-GAN generative strategy the GAN strategies are set against

@@ -22,7 +22,10 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
+
+from pydantic import BaseModel
 
 WAIT_S = 20.0  # as long as MLflow's own sessions wait for a locked SQLite file
 # The store when mlflow.yml's server.mlflow_tracking_uri is null and MLFLOW_TRACKING_URI is
@@ -154,3 +157,22 @@ def setup_lock(uri: str) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # releases the lock
+
+
+def logged_parameters(values: dict[str, Any]) -> dict[str, str]:
+    """``values`` as MLflow holds them once kedro-mlflow has logged them: each parameter model
+    as its dict, nested keys joined by dots (``imbalance.profile.keep_fraction``), every
+    value as text."""
+    plain = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+             for key, value in values.items()}  # fmt: skip
+    return {key: str(value) for key, value in _dotted(plain).items()}
+
+
+def _dotted(values: dict, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

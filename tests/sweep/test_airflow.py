@@ -11,7 +11,7 @@ from mlflow.tracking import MlflowClient
 
 from synthbalance.sweep import grid
 from synthbalance.sweep.airflow import point_pipeline, write_dag
-from synthbalance.sweep.run import Sweep
+from synthbalance.sweep.plan import Sweep
 from synthbalance.sweep.tracking import open_runs
 from tests.conftest import PROJECT, copy_project
 

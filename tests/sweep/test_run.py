@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from synthbalance.sweep import run, tracking
+from synthbalance.sweep import plan, run, tracking
 from synthbalance.sweep.grid import GridError
 from tests.conftest import copy_project
 
@@ -23,7 +23,7 @@ def project(tmp_path) -> Path:
 def test_conf_edited_during_a_point_stops_the_sweep_and_leaves_the_point_unfinished(
     project, monkeypatch
 ):
-    sweep = run.Sweep(project, GRID, env="smoke")
+    sweep = plan.Sweep(project, GRID, env="smoke")
     started = []
 
     def edits_conf(command, **_):  # the first point's run, during which conf/ is edited
@@ -37,14 +37,14 @@ def test_conf_edited_during_a_point_stops_the_sweep_and_leaves_the_point_unfinis
         run.run_sweep(sweep)
     assert "point keep_fraction=0.1 may have run with them" in str(stopped.value)
     assert len(started) == 1  # the second point never started
-    assert not (sweep.folder(sweep.points[0]) / run.MARKER).exists()
+    assert not (sweep.folder(sweep.points[0]) / plan.MARKER).exists()
     client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
     assert sorted(r.info.status for r in runs) == ["FAILED", "FAILED"]  # the point and parent
 
 
 def test_unchanged_conf_is_not_a_change(project):
-    sweep = run.Sweep(project, GRID, env="smoke")
+    sweep = plan.Sweep(project, GRID, env="smoke")
     assert sweep.changed_settings() == []
     (project / GAN).write_text((project / GAN).read_text() + "\n# a comment\n")
     assert sweep.changed_settings() == []
@@ -62,7 +62,7 @@ def test_the_sweeps_client_logs_in_with_the_credentials_mlflow_yml_names(project
         monkeypatch.setenv(name, "")  # put back as it was after the test
     login(project, "team_login:\n  MLFLOW_TRACKING_USERNAME: ada\n"
                    "  MLFLOW_TRACKING_PASSWORD: s3cret\n")  # fmt: skip
-    tracking.connect(run.Sweep(project, GRID, env="smoke"))
+    tracking.connect(plan.Sweep(project, GRID, env="smoke"))
     assert os.environ["MLFLOW_TRACKING_USERNAME"] == "ada"
     assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "s3cret"
 
@@ -70,4 +70,4 @@ def test_the_sweeps_client_logs_in_with_the_credentials_mlflow_yml_names(project
 def test_credentials_that_are_not_there_are_a_clear_error(project):
     login(project, "other_login:\n  MLFLOW_TRACKING_USERNAME: ada\n")
     with pytest.raises(GridError, match="server.credentials is 'team_login'.*no credentials.yml"):
-        tracking.connect(run.Sweep(project, GRID, env="smoke"))
+        tracking.connect(plan.Sweep(project, GRID, env="smoke"))

@@ -19,8 +19,8 @@ import torch
 import torch.distributed as dist
 from torch.distributed.elastic.multiprocessing.errors import record
 
-from synthbalance.datasets.image_set_dataset import ImageSetDataset
 from synthbalance.distributed.rank import Rank
+from synthbalance.images import read_image_set
 
 
 def task_of(job: dict):
@@ -53,8 +53,10 @@ def main(folder: Path) -> None:
     logging.basicConfig(level=logging.INFO if rank.rank == 0 else logging.ERROR, force=True,
                         format=f"rank {rank.rank}: %(name)s: %(message)s")  # fmt: skip
     try:
-        inputs = {name: ImageSetDataset(filepath=str(folder / f"{name}.npz")).load()
-                  for name in job["inputs"]}  # fmt: skip
+        inputs = {}
+        for name in job["inputs"]:
+            with (folder / f"{name}.npz").open("rb") as file:
+                inputs[name] = read_image_set(file)
         result = task(inputs, job, rank)
         digests = rank.gather(result.pop("digest"))
         if rank.rank == 0:

@@ -22,9 +22,8 @@ from pathlib import Path
 import torch
 
 import synthbalance
-from synthbalance.datasets.image_set_dataset import ImageSetDataset
 from synthbalance.distributed.rank import Rank
-from synthbalance.images import ImageSet
+from synthbalance.images import ImageSet, write_image_set
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +50,8 @@ def run_ranks(task: Callable[[dict, dict, Rank], dict], world_size: int, device:
     with tempfile.TemporaryDirectory(prefix=f"synthbalance-{name}-") as folder:
         job = Path(folder)
         for key, image_set in inputs.items():
-            ImageSetDataset(filepath=str(job / f"{key}.npz")).save(image_set)
+            with (job / f"{key}.npz").open("wb") as file:
+                write_image_set(file, image_set)
         job_file = {"task": [task.__module__, task.__qualname__], "device": device,
                     "inputs": list(inputs), **settings}  # fmt: skip
         (job / "job.json").write_text(json.dumps(job_file))

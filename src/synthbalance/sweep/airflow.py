@@ -29,7 +29,7 @@ from omegaconf import OmegaConf
 
 from synthbalance import shape
 from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
-from synthbalance.sweep.run import MARKER
+from synthbalance.sweep.plan import MARKER
 
 HEADER = '''"""Airflow DAG of `kedro sweep` {name}: pipeline `{pipeline}`, environment `{env}`,
 {count} points, one task group each (written by `kedro sweep --airflow`; regenerate it rather
@@ -53,7 +53,7 @@ def the_sweep():
     """The sweep, read from the project as `kedro sweep` reads it."""
     import os
 
-    from synthbalance.sweep.run import Sweep
+    from synthbalance.sweep.plan import Sweep
 
     os.chdir(project_path)
     return Sweep(project_path, grid, env=env, pipeline=pipeline_name, name=sweep_name)

@@ -22,7 +22,7 @@ from synthbalance.sweep.grid import Point
 from synthbalance.tracking import tracking_uri
 
 if TYPE_CHECKING:
-    from synthbalance.sweep.run import Sweep
+    from synthbalance.sweep.plan import Sweep
 
 
 @dataclass

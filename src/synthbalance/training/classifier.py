@@ -204,8 +204,7 @@ def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierPar
     """Same data, seed and training parameters -> same fingerprint -> the same network."""
     digest = hashlib.sha256()
     for image_set in (train_set, validation):
-        digest.update(np.ascontiguousarray(image_set.images).tobytes())
-        digest.update(image_set.labels.tobytes())
+        image_set.hash_into(digest)
         digest.update(json.dumps(list(image_set.class_names)).encode())
     # a constant schedule is left out, so the networks kept before schedules existed still match
     left_out = _NOT_IN_FINGERPRINT | ({"schedule"} if params.schedule == "constant" else set())

@@ -77,8 +77,7 @@ def device_of(choice: str) -> torch.device:
 def fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int]) -> str:
     """Same data, seed and training parameters -> same fingerprint -> the same checkpoint."""
     digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(train.images).tobytes())
-    digest.update(train.labels.tobytes())
+    train.hash_into(digest)
     alone = {"world_size"} if params.world_size == 1 else set()  # as before world_size existed
     settings = params.model_dump(mode="json", exclude=CADENCE | alone) | {
         "seed": seed,

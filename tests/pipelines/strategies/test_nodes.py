@@ -149,3 +149,11 @@ def test_the_strategies_that_run_are_a_parameter(tmp_path, monkeypatch):
     (tmp_path / "conf/base/parameters_strategies.yml").write_text("strategies:\n  run: [mixup]\n")
     with pytest.raises(ValueError, match=r"strategies.run lists \['mixup'\]; choose from"):
         strategies.create_pipeline()
+
+
+def test_every_strategy_trains_with_a_loss_the_training_code_knows():
+    from typing import get_args
+
+    from synthbalance.training.losses import Kind
+
+    assert {strategy.loss for strategy in REGISTRY.values()} <= set(get_args(Kind))

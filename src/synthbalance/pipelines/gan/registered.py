@@ -13,12 +13,11 @@ import logging
 from typing import Any
 
 import mlflow
-from kedro_mlflow.framework.hooks.utils import _flatten_dict
 from mlflow.exceptions import MlflowException
-from pydantic import BaseModel
 
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.serving import GeneratorModel
+from synthbalance.tracking import logged_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +51,7 @@ def load_registered_generator(uri: str, ingest: Any, imbalance: Any, seed: int) 
 
 
 def _flat(values: dict[str, Any]) -> dict[str, str]:
-    plain = {k: v.model_dump(mode="json") if isinstance(v, BaseModel) else v
-             for k, v in values.items()}  # fmt: skip
-    return {k: str(v) for k, v in _flatten_dict(plain).items() if k not in IGNORED}
+    return {k: v for k, v in logged_parameters(values).items() if k not in IGNORED}
 
 
 def _check_same_data(uri: str, run_id: str | None, wanted: dict[str, str]) -> None:

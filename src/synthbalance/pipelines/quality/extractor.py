@@ -4,7 +4,6 @@ embeds images."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from pathlib import Path
@@ -23,17 +22,11 @@ from synthbalance.training.classifier import train_classifier
 logger = logging.getLogger(__name__)
 
 
-def _digest(image_set: ImageSet) -> str:
-    digest = hashlib.sha256(np.ascontiguousarray(image_set.images).tobytes())
-    digest.update(image_set.labels.tobytes())
-    return digest.hexdigest()[:16]
-
-
 def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int) -> Classifier:
     """The measuring CNN, trained on the full real train split with the dataset's own labels
     (all ten digits, not the task's "5 vs the rest": richer features), once per split."""
     # Keyed by the split, the seed and the release: new code trains a new instrument.
-    path = Path(params.cache_dir) / f"extractor-{_digest(raw_train)}-{seed}-{__version__}.pt"
+    path = Path(params.cache_dir) / f"extractor-{raw_train.digest()[:16]}-{seed}-{__version__}.pt"
     config = params.extractor.model_dump(mode="json")
     if path.exists():
         saved = torch.load(path, map_location="cpu", weights_only=True)
