@@ -58,12 +58,14 @@ def test_kedro_run_on_digits_writes_the_outputs_and_one_mlflow_run(project):
     result = kedro(project, "--pipelines", "ingest,imbalance")
     assert result.returncode == 0, result.stdout + result.stderr
 
-    kept = ImageSetDataset(filepath=str(project / "data/smoke/03_primary/imbalanced.npz")).load()
-    full = ImageSetDataset(filepath=str(project / "data/smoke/03_primary/train_full.npz")).load()
+    # the stage alone is its slice of balance: replicate 0's draw (redraw_imbalance)
+    data = project / "data/smoke"
+    kept = ImageSetDataset(filepath=str(data / "03_primary/replicate_0/imbalanced.npz")).load()
+    full = ImageSetDataset(filepath=str(data / "03_primary/train_full.npz")).load()
     expected = np.round(full.class_counts() * np.where(np.isin(np.arange(10), [3, 5]), 0.1, 1))
     assert kept.class_counts().tolist() == expected.astype(int).tolist()
-    assert (project / "data/smoke/08_reporting/imbalance_chart.png").stat().st_size > 1000
-    assert len(list((project / "data/smoke/05_model_input/train_imbalanced.npz").iterdir())) == 1
+    assert (data / "08_reporting/replicate_0/imbalance_chart.png").stat().st_size > 1000
+    assert len(list((data / "05_model_input/replicate_0/train_imbalanced.npz").iterdir())) == 1
 
     with sqlite3.connect(project / "mlflow.db") as db:
         runs = db.execute("SELECT run_uuid, status FROM runs").fetchall()
@@ -74,8 +76,59 @@ def test_kedro_run_on_digits_writes_the_outputs_and_one_mlflow_run(project):
     assert params["imbalance.profile.keep_fraction"] == "0.1"
     assert params["seed"] == "42"
     ((run_id, _),) = runs
-    artifacts = {p.name for p in project.glob(f"mlruns/*/{run_id}/artifacts/imbalance/*")}
+    logged = project.glob(f"mlruns/*/{run_id}/artifacts/imbalance/replicate_0/*")
+    artifacts = {path.name for path in logged}
     assert artifacts == {"imbalance_chart.png", "imbalance_summary.csv"}
+
+
+OUTPUTS_KEPT = """
+import json, sys
+from pathlib import Path
+from kedro.framework.project import pipelines
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from kedro.io import MemoryDataset
+
+# outputs MLflow holds (metrics' histories, the pyfunc, the image slider), not data/
+IN_MLFLOW = ("MlflowMetricsHistoryDataset", "GeneratorModelDataset", "MlflowImageStepsDataset")
+bootstrap_project(Path.cwd())
+with KedroSession.create(project_path=Path.cwd(), env="smoke",
+                         runtime_params={"replicates": 1}) as session:
+    catalog = session.load_context().catalog
+    found = {}
+    for stage in sys.argv[1:]:
+        for name in sorted(pipelines[stage].all_outputs()):
+            dataset = catalog[name]
+            kind = type(dataset).__name__
+            if isinstance(dataset, MemoryDataset):
+                found[name] = "in memory"
+            elif kind not in IN_MLFLOW:  # a file, or a folder (versions, partitions)
+                path = getattr(dataset, "_filepath", None) or getattr(dataset, "_path", None)
+                if path is None or not Path(str(path)).exists():
+                    found[name] = f"no file ({kind})"
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.slow
+def test_each_stage_pipeline_runs_alone_and_keeps_what_it_makes(project):
+    """Stage by stage, as the README says any registered pipeline runs: each alone, in order
+    (one replicate, so that evaluate finds every training set it reads), and then every
+    output of every stage is on disk."""
+    from synthbalance.pipeline_registry import STAGES
+
+    stages = ["ingest", "imbalance", "gan", "sample", "deepsmote", "strategies", "evaluate",
+              "quality", "report"]  # fmt: skip
+    assert set(stages) == set(STAGES)
+    for stage in stages:
+        result = kedro(project, "--pipelines", stage, "--params", "replicates=1")
+        assert result.returncode == 0, stage + result.stdout[-3000:] + result.stderr[-3000:]
+    probe = subprocess.run([sys.executable, "-c", OUTPUTS_KEPT, *stages], cwd=project,
+                           env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    lost = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert lost == {}  # every output a file under data/, or held by MLflow
 
 
 @pytest.mark.slow
