@@ -165,14 +165,15 @@ def logged_parameters(values: dict[str, Any]) -> dict[str, str]:
     value as text."""
     plain = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
              for key, value in values.items()}  # fmt: skip
-    return {key: str(value) for key, value in _dotted(plain).items()}
+    return {key: str(value) for key, value in leaves(plain).items()}
 
 
-def _dotted(values: dict, prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
+def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Every value of ``tree`` that is not a mapping, by its dotted key."""
+    found = {}
+    for key, value in tree.items():
         if isinstance(value, dict):
-            flat.update(_dotted(value, f"{prefix}{key}."))
+            found.update(leaves(value, f"{prefix}{key}."))
         else:
-            flat[f"{prefix}{key}"] = value
-    return flat
+            found[f"{prefix}{key}"] = value
+    return found

@@ -140,15 +140,6 @@ def with_values(parameters: dict[str, Any], point: Point) -> dict[str, Any]:
     return merged
 
 
-def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Every value of ``tree`` that is not a mapping, by its dotted key."""
-    found = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            found.update(leaves(value, f"{prefix}{key}."))
-        else:
-            found[f"{prefix}{key}"] = value
-    return found
 
 
 def _paths(tree: dict[str, Any], prefix: str = "") -> list[str]:

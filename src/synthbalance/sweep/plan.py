@@ -24,6 +24,7 @@ from synthbalance.config import IngestParams
 from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
 from synthbalance.sweep import grid as grids
 from synthbalance.sweep.grid import Point
+from synthbalance.tracking import leaves
 
 MARKER = "sweep_point.json"
 
@@ -65,8 +66,8 @@ class Sweep:
 
     def changed_settings(self) -> list[str]:
         """The parameters whose value in conf/ now is not the one the sweep started with."""
-        now = grids.leaves(dict(self._loader()["parameters"]))
-        then = grids.leaves(self.parameters)
+        now = leaves(dict(self._loader()["parameters"]))
+        then = leaves(self.parameters)
         return sorted(k for k in now.keys() | then.keys() if now.get(k) != then.get(k))
 
     def folder(self, point: Point) -> Path:
