@@ -6,8 +6,9 @@ import torch
 
 from synthbalance.config import ClassifierParams
 from synthbalance.training import engine as engines
-from synthbalance.training.classifier import cosine, train_classifier
+from synthbalance.training.classifier import train_classifier
 from synthbalance.training.engine import Engine, resolve_device, resolve_precision
+from synthbalance.training.schedules import cosine
 from tests.conftest import separable
 
 CPU = torch.device("cpu")

@@ -14,9 +14,7 @@ import copy
 import hashlib
 import json
 import logging
-import math
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +34,7 @@ from synthbalance.seeding import make_rng, replicate_seed, torch_generator
 from synthbalance.training.checkpoints import save_checkpoint
 from synthbalance.training.engine import CPU_FP32, Engine
 from synthbalance.training.losses import PLAIN, Loss, criterion
+from synthbalance.training.schedules import lr_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -77,24 +76,6 @@ def validation_scores(classifier: Classifier, replicate: int, validation: ImageS
 _STREAM = "0"
 
 
-def lr_schedule(optimiser, params: NetworkParams):
-    """The learning-rate schedule of ``params.schedule`` (None: constant)."""
-    if params.schedule == "one_cycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimiser, params.lr, total_steps=params.steps)
-    if params.schedule == "cosine":
-        return torch.optim.lr_scheduler.LambdaLR(optimiser, partial(cosine, params.steps))
-    return None
-
-
-def cosine(steps: int, step: int) -> float:
-    """The factor of the rate at ``step`` (0-based): a linear warm-up over the first 5% of
-    ``steps``, then a cosine from 1 down to 0 at the last step."""
-    warmup = max(1, steps // 20)
-    if step < warmup:
-        return (step + 1) / warmup
-    return 0.5 * (1 + math.cos(math.pi * (step + 1 - warmup) / max(1, steps - warmup)))
-
-
 def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank = SINGLE):
     """Train the classifier's one network with ``loss``; keep the weights that score best on
     validation (``keep: best``) or the last ones. Under DDP every rank draws the same batch
@@ -104,7 +85,7 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
     net = classifier.nets["0"].to(engine.device)
     model = rank.wrap(net)  # DDP averages the ranks' gradients in backward
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
-    schedule = lr_schedule(optimiser, params)
+    schedule = lr_schedule(optimiser, params.schedule, params.lr, params.steps)
     rng = torch_generator(seed, f"classifier.{_STREAM}")
     images, labels = (torch.from_numpy(np.array(train_set.images)).to(engine.device),
                       torch.from_numpy(np.array(train_set.labels)).to(engine.device))  # fmt: skip
