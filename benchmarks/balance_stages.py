@@ -177,9 +177,14 @@ def run_balance(params: list[str], parameters: dict | None = None,
             "node_peak_mib": node_peaks(output, samples),
             "node_seconds": node_seconds(output),
             "comparison": (project / "data/08_reporting/comparison.md").read_text(),
+            "quality": _text_or_none(project / "data/08_reporting/quality.csv"),
             "strategy_results": {path.stem: json.loads(path.read_text()) for path in
                                  (project / "data/08_reporting/strategies").glob("*.json")},
         }  # fmt: skip
+
+
+def _text_or_none(path: Path) -> str | None:
+    return path.read_text() if path.exists() else None
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ runs once per run, not per replicate). It prints:
 
     .venv/bin/python benchmarks/honest_cost.py [--mnist data/01_raw/mnist] [--replicates 5]
         [--strategies none,oversample,augment,logit_adjust,gan,gan_augment,oracle] [--out DIR]
-        [--dry-run] [--old key=value,...] [--both key=value,...]
+        [--dry-run] [--old key=value,...] [--both key=value,...] [--quality] [--name NAME]
 
 ``--old`` compares any settings with today's defaults instead, e.g. DeepSMOTE's autoencoder
 in float32 against bf16: ``--old strategies.deepsmote.precision=fp32 --strategies
@@ -93,7 +93,7 @@ def dotted(pairs: str) -> dict:
 def settings(over: dict, args) -> dict:
     """The whole parameters of one run: conf/base's, ``over`` and the benchmark's own."""
     run = {"replicates": args.replicates, "strategies": {"run": args.strategies.split(",")},
-           "quality": {"in_balance": False},
+           "quality": {"in_balance": args.quality},
            "ingest": {"folder": str(Path(args.mnist).resolve()), "download": False}}  # fmt: skip
     run = merged(merged(run, DRY_RUN) if args.dry_run else run, dotted(args.both))
     return merged(merged(project_parameters("base"), over), run)
@@ -184,6 +184,9 @@ def main() -> None:
                         "strategies.deepsmote.precision=fp32")  # fmt: skip
     parser.add_argument("--both", default="", help="key=value pairs for both sides, e.g. "
                         "gan.steps=250,gan.stopping=null")  # fmt: skip
+    parser.add_argument("--quality", action="store_true", help="keep the quality stage on "
+                        "and print each side's quality table (every replicate's samples)")
+    parser.add_argument("--name", default="honest_cost", help="the JSON's name under --out")
     args = parser.parse_args()
 
     runs = {}
@@ -198,12 +201,16 @@ def main() -> None:
     rows, pooled = compare(runs["old"], runs["new"], names)
     print_table(rows)
     print(json.dumps(pooled, indent=2))
-    save_json(args.out, "honest_cost", {
+    for label, run in runs.items():
+        if run["quality"]:
+            print(f"quality, {label}:\n{run['quality']}")
+    save_json(args.out, args.name, {
         "rows": rows, "pooled": pooled,
         "wall_seconds": {k: r["wall_seconds"] for k, r in runs.items()},
         "peak_rss_mib": {k: r["peak_rss_mib"] for k, r in runs.items()},
         "scores": {k: {n: v.tolist() for n, v in scores(r).items()} for k, r in runs.items()},
         "node_seconds": {k: r["node_seconds"] for k, r in runs.items()},
+        "quality": {k: r["quality"] for k, r in runs.items()},
     })  # fmt: skip
 
 

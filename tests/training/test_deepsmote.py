@@ -100,3 +100,25 @@ def test_decoding_in_batches_gives_the_images_of_one_call(trained, monkeypatch):
     batched = deepsmote.oversample(model, train, {1: 23}, neighbours=3, seed=0)
     assert sizes == [5, 5, 5, 5, 3]
     assert np.array_equal(batched.images, whole.images)
+
+
+def test_under_cosine_the_rate_warms_up_and_ends_at_zero(monkeypatch):
+    rates = []
+    step = torch.optim.Adam.step
+
+    def recorded(optimiser, *args, **kwargs):
+        rates.append(optimiser.param_groups[0]["lr"])
+        return step(optimiser, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recorded)
+    params = PARAMS.model_copy(update={"steps": 40, "lr": 1e-3, "schedule": "cosine"})
+    deepsmote.train_autoencoder(make_image_set([20, 5], size=8, seed=0), params, seed=0)
+    assert len(rates) == 40
+    assert rates[0] == pytest.approx(5e-4)  # the first of 2 warm-up steps
+    assert max(rates) == pytest.approx(1e-3)
+    assert rates[-1] < 1e-5 and rates == sorted(rates[:2]) + sorted(rates[2:], reverse=True)
+
+
+def test_an_unknown_schedule_is_a_clear_error():
+    with pytest.raises(ValueError, match="schedule"):
+        DeepSmoteParams(schedule="linear")

@@ -73,7 +73,7 @@ class GanParams(BaseModel):
         "as many"
     )  # fmt: skip
     steps: PositiveInt = Field(
-        5000, description="The most training steps of each GAN (each class's pair, for dcgan); "
+        3000, description="The most training steps of each GAN (each class's pair, for dcgan); "
         "`stopping` ends it sooner. Raise it and the next run goes on from the checkpoint"
     )  # fmt: skip
     stopping: StoppingParams | None = Field(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from synthbalance.config.engine import DEVICE, PRECISION, Device, Precision
@@ -106,7 +108,7 @@ class DeepSmoteParams(BaseModel):
         "the GAN's default widths, so the two generative strategies have networks of one size"
     )  # fmt: skip
     steps: PositiveInt = Field(
-        2000, description="Optimiser steps of the autoencoder; each is one batch of the "
+        1200, description="Optimiser steps of the autoencoder; each is one batch of the "
         "training set plus the penalty on one class's images"
     )  # fmt: skip
     batch_size: PositiveInt = Field(100, description="Images per reconstruction batch")
@@ -114,7 +116,11 @@ class DeepSmoteParams(BaseModel):
         100, description="At most this many images of one class drawn at random each step for "
         "the penalty: their codes, shifted by one, decoded against the images shifted alike"
     )  # fmt: skip
-    lr: float = Field(2e-4, gt=0, description="Adam learning rate")
+    lr: float = Field(2e-3, gt=0, description="Adam learning rate (the peak, under `cosine`)")
+    schedule: Literal["constant", "cosine"] = Field(
+        "cosine", description="`constant`: `lr` at every step (the paper's); `cosine`: a "
+        "linear warm-up over the first 5% of the steps, then a cosine decay to zero at the last"
+    )  # fmt: skip
     device: Device = Field("auto", description=f"{DEVICE} (the autoencoder's training)")
     precision: Precision = Field("auto", description=PRECISION)
     neighbours: PositiveInt = Field(

@@ -26,6 +26,7 @@ from synthbalance.models.autoencoder import Autoencoder
 from synthbalance.models.edge import to_uint8, to_unit
 from synthbalance.seeding import make_rng, torch_generator
 from synthbalance.training.engine import Engine
+from synthbalance.training.schedules import lr_schedule
 
 logger = logging.getLogger(__name__)
 LOG_EVERY = 100  # steps per row of the training history
@@ -45,6 +46,7 @@ def train_autoencoder(train: ImageSet, params, seed: int) -> tuple[Autoencoder, 
     labels = torch.from_numpy(np.array(train.labels))
     members = [(labels == c).nonzero().squeeze(1) for c in torch.unique(labels)]
     optimiser = torch.optim.Adam(model.parameters(), params.lr)
+    schedule = lr_schedule(optimiser, params.schedule, params.lr, params.steps)
     history, running = [], torch.zeros(2, device=engine.device)
     for step in progress.bar(range(1, params.steps + 1), "deepsmote autoencoder", unit="step"):
         drawn = torch.randint(len(images), (params.batch_size,), generator=rng)
@@ -61,6 +63,8 @@ def train_autoencoder(train: ImageSet, params, seed: int) -> tuple[Autoencoder, 
         optimiser.zero_grad(set_to_none=True)
         (reconstruction + penalty).backward()
         optimiser.step()
+        if schedule is not None:
+            schedule.step()
         running += torch.stack([reconstruction.detach(), penalty.detach()])
         if step % LOG_EVERY == 0 or step == params.steps:
             mean = (running / (LOG_EVERY if step % LOG_EVERY == 0 else step % LOG_EVERY)).tolist()
