@@ -30,3 +30,22 @@ def test_an_untagged_node_and_a_result_outside_a_run_log_nothing():
     StrategyRunsHook().after_node_run(node=plain, catalog=None, outputs={"x": 1})
     # no active run
     StrategyRunsHook().after_node_run(node=tagged, catalog=None, outputs={"report": result})
+
+
+def test_each_parameter_block_is_logged_once_per_run_and_again_when_it_changes(monkeypatch):
+    from synthbalance import hooks
+
+    logged = []
+    monkeypatch.setattr(hooks.mlflow, "log_param", lambda k, v: logged.append((k, v)))
+    hook = hooks.ProjectMlflowHook()
+    hook.flatten = True
+    step = node(lambda *a: 1, ["x", "params:gan", "params:seed"], "y", name="n")
+    first = {"x": [1, 2], "params:gan": {"steps": 3, "lr": 0.1}, "params:seed": 42}
+    hook.before_node_run(node=step, catalog=None, inputs=first, is_async=False)
+    assert sorted(logged) == [("gan.lr", 0.1), ("gan.steps", 3), ("seed", 42)]
+    logged.clear()
+    hook.before_node_run(node=step, catalog=None, inputs=first, is_async=False)
+    assert logged == []  # the plugin alone would write all three again
+    changed = {**first, "params:gan": {"steps": 4, "lr": 0.1}}
+    hook.before_node_run(node=step, catalog=None, inputs=changed, is_async=False)
+    assert sorted(logged) == [("gan.lr", 0.1), ("gan.steps", 4)]

@@ -29,6 +29,9 @@ GENERATOR_MODEL = "replicate_0.generator_model"  # the one registered (synthbala
 DAG_RUN_TAG = "synthbalance.dag_run"  # the MLflow run of an Airflow DAG run's tasks
 
 
+_UNSET = object()
+
+
 def _plain(value: Any) -> Any:
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
@@ -42,7 +45,9 @@ class ProjectMlflowHook(MlflowHook):
     becomes its own MLflow parameter, comparable across runs in the UI.
 
     (The report's input ``parameters``, every parameter at once, is not logged: the nodes
-    that use each section log it already.)
+    that use each section log it already.) Each ``params:`` input is logged by the first node
+    that reads it; later nodes with the same value log nothing (the plugin logs every node's
+    parameters again, one ``log_param`` each: about 1,800 store writes in a default run).
 
     A checked store: before the plugin sets MLflow up, the store is checked (`tracking`):
     a read-only or locked SQLite file or a server that does not answer stops the session
@@ -69,6 +74,10 @@ class ProjectMlflowHook(MlflowHook):
     ``synthbalance-generator``, alias ``current`` (synthbalance.serving).
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._logged: dict[str, Any] = {}  # the params: inputs this run has logged, by name
+
     @hook_impl
     def after_context_created(self, context) -> None:
         uri = _mlflow_conf(context)["server"]["mlflow_tracking_uri"]
@@ -81,11 +90,15 @@ class ProjectMlflowHook(MlflowHook):
 
     @hook_impl
     def before_node_run(self, node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
-        plain = {name: _plain(value) for name, value in inputs.items() if name != "parameters"}
-        super().before_node_run(node=node, catalog=catalog, inputs=plain, is_async=is_async)
+        fresh = {}  # the plugin logs only params: inputs; those logged already are left out
+        for name, value in inputs.items():
+            if name.startswith("params:") and self._logged.get(name, _UNSET) != _plain(value):
+                fresh[name] = self._logged[name] = _plain(value)
+        super().before_node_run(node=node, catalog=catalog, inputs=fresh, is_async=is_async)
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        self._logged = {}
         gathered = dag_run()
         if gathered and mlflow.active_run() is None and not os.environ.get("MLFLOW_RUN_ID"):
             tracking = self.mlflow_config.tracking
