@@ -47,7 +47,7 @@ class ProjectMlflowHook(MlflowHook):
     (The report's input ``parameters``, every parameter at once, is not logged: the nodes
     that use each section log it already.) Each ``params:`` input is logged by the first node
     that reads it; later nodes with the same value log nothing (the plugin logs every node's
-    parameters again, one ``log_param`` each: about 1,800 store writes in a default run).
+    parameters again, one ``log_param`` each: 1,591 store writes in a default run, now 114).
 
     A checked store: before the plugin sets MLflow up, the store is checked (`tracking`):
     a read-only or locked SQLite file or a server that does not answer stops the session
@@ -90,10 +90,11 @@ class ProjectMlflowHook(MlflowHook):
 
     @hook_impl
     def before_node_run(self, node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
-        fresh = {}  # the plugin logs only params: inputs; those logged already are left out
-        for name, value in inputs.items():
-            if name.startswith("params:") and self._logged.get(name, _UNSET) != _plain(value):
-                fresh[name] = self._logged[name] = _plain(value)
+        # the plugin logs only params: inputs; those this run has logged already are left out
+        given = {k: _plain(v) for k, v in inputs.items() if k.startswith("params:")}
+        fresh = {name: value for name, value in given.items()
+                 if self._logged.get(name, _UNSET) != value}  # fmt: skip
+        self._logged.update(fresh)
         super().before_node_run(node=node, catalog=catalog, inputs=fresh, is_async=is_async)
 
     @hook_impl
