@@ -30,7 +30,8 @@ from synthbalance.models.edge import to_unit
 from synthbalance.pipelines.quality.nodes import score_synthetic
 from synthbalance.training import deepsmote
 
-VARIANTS = "2000:2e-4:constant,2000:1e-3:cosine,1000:1e-3:cosine,600:1e-3:cosine,600:2e-3:cosine"
+# the paper's budget (the old default), the default, and shorter ones
+VARIANTS = "2000:2e-4:constant,1200:2e-3:cosine,1000:1e-3:cosine,800:2e-3:cosine,600:2e-3:cosine"
 
 
 @torch.inference_mode()

@@ -1,5 +1,3 @@
-import itertools
-
 import numpy as np
 import pytest
 import torch
@@ -8,7 +6,6 @@ from synthbalance.config import ClassifierParams
 from synthbalance.training import engine as engines
 from synthbalance.training.classifier import train_classifier
 from synthbalance.training.engine import Engine, resolve_device, resolve_precision
-from synthbalance.training.schedules import cosine
 from tests.conftest import separable
 
 CPU = torch.device("cpu")
@@ -43,13 +40,6 @@ def test_bf16_autocast_computes_products_in_bf16_and_fp32_does_not():
         assert (x @ w).dtype == torch.float32
     assert "bf16" in Engine(CPU, "bf16").describe()
     assert Engine(CPU, "fp32").describe() == "cpu, fp32"
-
-
-def test_cosine_warms_up_then_decays_to_zero_at_the_last_step():
-    factors = [cosine(100, step) for step in range(100)]
-    assert factors[0] == pytest.approx(0.2) and max(factors) == pytest.approx(1.0)
-    assert factors[-1] == pytest.approx(0.0, abs=1e-12)
-    assert all(a >= b for a, b in itertools.pairwise(factors[5:]))
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
