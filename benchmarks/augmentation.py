@@ -3,7 +3,7 @@ per image through torchvision (the project's before; kept here as the reference)
 side: seconds to build each replicate's training set, and the test scores of the classifiers
 trained on them.
 
-The batched way (synthbalance/augmentation.py) draws each image's rotation, whole-pixel shift,
+The batched way (synthbalance/core/augmentation.py) draws each image's rotation, whole-pixel shift,
 scale and brightness from a numpy generator and applies them to the batch at once
 (``affine_grid`` + ``grid_sample``, nearest-neighbour, the inverse map torchvision's
 ``RandomAffine`` computes). Issue 18 measured it 20x faster and kept the per-image transforms
@@ -35,11 +35,11 @@ from classifier_settings import drawn, load
 from torchvision.transforms import v2
 
 from synthbalance import strategies as registry
-from synthbalance.augmentation import augment_images
 from synthbalance.config import ClassifierParams, StrategiesParams
-from synthbalance.metrics import classification_metrics
+from synthbalance.core.augmentation import augment_images
+from synthbalance.core.metrics import classification_metrics
+from synthbalance.core.seeding import replicate_seed
 from synthbalance.pipelines.strategies.nodes import build_train_set
-from synthbalance.seeding import replicate_seed
 from synthbalance.training.classifier import probabilities, train_replicates
 
 

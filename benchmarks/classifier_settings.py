@@ -27,8 +27,8 @@ from _common import PROJECT, print_table, project_parameters, save_json
 from kedro.io import Version
 
 from synthbalance.config import ClassifierParams, StrategiesParams
+from synthbalance.core.metrics import classification_metrics
 from synthbalance.datasets import ImageSetDataset
-from synthbalance.metrics import classification_metrics
 from synthbalance.strategies import REGISTRY
 from synthbalance.training.classifier import probabilities, train_replicates
 from synthbalance.training.losses import Loss

@@ -26,7 +26,7 @@ import torch
 from _common import data_arguments, print_table, save_json, scored_task
 
 from synthbalance.config.strategies import DeepSmoteParams
-from synthbalance.models.edge import to_unit
+from synthbalance.models.pixels import to_unit
 from synthbalance.pipelines.quality.nodes import score_synthetic
 from synthbalance.training import deepsmote
 

@@ -24,7 +24,7 @@ import torch
 from _common import print_table, project_parameters, save_json  # benchmarks/ is on sys.path
 
 from synthbalance.config import GanParams, IngestParams
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 from synthbalance.pipelines.gan.nodes import train_gan
 from synthbalance.pipelines.ingest.nodes import load_dataset
 

@@ -20,14 +20,14 @@ import torch.nn.functional as F
 from _common import PROJECT, print_table, project_parameters, save_json
 
 from synthbalance.config import GanParams
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import torch_generator
 from synthbalance.models.autoencoder import Autoencoder
 from synthbalance.models.classifier import Classifier
-from synthbalance.models.edge import to_unit
-from synthbalance.seeding import torch_generator
+from synthbalance.models.pixels import to_unit
 from synthbalance.training.engine import Engine
 from synthbalance.training.gan import setup
-from synthbalance.training.loop import gan_step
+from synthbalance.training.gan_loop import gan_step
 
 IMAGES = torch.randint(0, 256, (2000, 1, 28, 28), dtype=torch.uint8)
 LABELS = torch.from_numpy(np.r_[np.zeros(1757, np.int64), np.ones(243, np.int64)])

@@ -27,10 +27,10 @@ from _common import (  # benchmarks/ is on sys.path when a script runs
 from torch.utils.flop_counter import FlopCounterMode
 
 from synthbalance.config import GanParams
-from synthbalance.images import ImageSet
-from synthbalance.seeding import torch_generator
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import torch_generator
 from synthbalance.training.gan import setup
-from synthbalance.training.loop import gan_step
+from synthbalance.training.gan_loop import gan_step
 
 ARCHITECTURES = {
     "dcgan": ({"architecture": "dcgan"}, contextlib.nullcontext),

@@ -44,7 +44,7 @@ from augmentation import per_image
 from balance_stages import run_balance, unreplicated
 from scipy import stats
 
-from synthbalance.statistics import replicates_for_power
+from synthbalance.core.statistics import replicates_for_power
 
 # main's settings before issue 30, whatever the defaults are now.
 OLD = {
@@ -64,7 +64,7 @@ DRY_RUN = {"classifier": {"steps": 20, "eval_every": 10}, "gan": {"steps": 20, "
 def per_image_augmentation(project: Path) -> None:
     """The old run's augmentation: each image through torchvision's transforms (main's before
     issue 30), in place of the batched one, in the scratch copy's code."""
-    module = project / "src/synthbalance/augmentation.py"
+    module = project / "src/synthbalance/core/augmentation.py"
     module.write_text(f"{module.read_text()}\nfrom torchvision.transforms import v2\n\n\n"
                       f"{inspect.getsource(per_image)}\n\naugment_images = per_image\n")
 

@@ -33,13 +33,13 @@ from gan_throughput import flops, matmul_peak_gflops, timed
 
 from synthbalance.config import GanParams
 from synthbalance.config.strategies import DeepSmoteParams
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import torch_generator
 from synthbalance.models.autoencoder import Autoencoder
-from synthbalance.models.edge import to_unit
-from synthbalance.seeding import torch_generator
+from synthbalance.models.pixels import to_unit
 from synthbalance.strategies import REGISTRY
 from synthbalance.training.gan import setup
-from synthbalance.training.loop import gan_step
+from synthbalance.training.gan_loop import gan_step
 
 LOOPS = ("classifier", "gan", "autoencoder")
 

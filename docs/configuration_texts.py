@@ -15,7 +15,7 @@ SECTION_NOTES = {
     "[extending.md](extending.md#add-a-strategy).",
 }
 
-# The parameters that shape the DAG: their function in synthbalance/shape.py, and effect.
+# The parameters that shape the DAG: their function in synthbalance/framework/context.py, and effect.
 BUILD_EFFECTS = {
     "strategies.run": ("strategies_to_run", "one `strategy.<name>` namespace per listed name in "
                        "the strategies, evaluate and report pipelines, in this order; an unknown "
@@ -35,13 +35,13 @@ BUILD_EFFECTS = {
 GLOBALS_USES = {
     "data": "the folder of every catalog path (`${globals:data}/02_intermediate/…`), of "
     "`gan.checkpoint_dir` and `quality.cache_dir` in conf/base, and of the run lock "
-    "`<data>/.kedro-run.lock` (`synthbalance/hooks.py:RunLockHook`); one folder per "
+    "`<data>/.kedro-run.lock` (`synthbalance/tracking/hooks.py:RunLockHook`); one folder per "
     "environment, so that a smoke run never feeds a real one",
 }
 
 MLFLOW_KEYS = {
     "server.mlflow_tracking_uri": "The tracking store. Checked before any node runs "
-    "(`synthbalance/tracking.py:check_store`: a SQLite file must take a write lock, a server "
+    "(`synthbalance/tracking/store.py:check_store`: a SQLite file must take a write lock, a server "
     "must answer HTTP within 20 s, a folder must be writable); a SQLite file is locked while "
     "MLflow creates its tables. `null`: `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db` "
     "(MLflow 3.13 and later refuse an `mlruns` file store)",
@@ -72,13 +72,13 @@ MLFLOW_KEYS = {
 ENVIRONMENT = {
     "KEDRO_ENV": "Kedro's run environment when `--env` is not given; also the environment "
     "whose files shape a pipeline built outside a `kedro` command (a test, a script: "
-    "`synthbalance/shape.py`; unset: `local`)",
+    "`synthbalance/framework/context.py`; unset: `local`)",
     "MLFLOW_TRACKING_URI": "The tracking store when `server.mlflow_tracking_uri` is `null` "
-    "(`synthbalance/tracking.py`); unset too: `sqlite:///mlflow.db`, MLflow's own default (not "
+    "(`synthbalance/tracking/store.py`); unset too: `sqlite:///mlflow.db`, MLflow's own default (not "
     "kedro-mlflow's `mlruns`, a file store MLflow refuses). conf/base sets the URI, so it is not "
     "read",
     "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING": "MLflow's: `false` turns off the system metrics "
-    "(CPU, memory, disk, network) that every run logs (`synthbalance/hooks.py`)",
+    "(CPU, memory, disk, network) that every run logs (`synthbalance/tracking/hooks.py`)",
     "LOCAL_RANK": "Set by torchrun in each worker of a `world_size` > 1 training "
     "(`synthbalance/distributed/__main__.py`): which GPU of the machine the worker takes; "
     "never set by hand",
@@ -91,7 +91,7 @@ ENVIRONMENT = {
     "SYNTHBALANCE_DAG_RUN": "Set by each task of the project's Airflow DAGs (the template's and "
     "the sweep's) to `<DAG id> <run id>`: the task's session shares the data folder with the "
     "DAG run's other tasks, which run side by side, and logs into the DAG run's MLflow run "
-    "(`synthbalance/run_lock.py`, `synthbalance/hooks.py`); a `kedro run` without it holds the "
+    "(`synthbalance/framework/run_lock.py`, `synthbalance/tracking/hooks.py`); a `kedro run` without it holds the "
     "folder alone. Not set by hand",
 }
 
@@ -142,7 +142,7 @@ BUILD_INTRO = """
 ## Build-time parameters
 
 Four parameters decide which nodes exist. Kedro builds the pipelines as a run starts, after it
-has made the run's context, and `synthbalance/shape.py` reads them through that context's own
+has made the run's context, and `synthbalance/framework/context.py` reads them through that context's own
 config loader (`ProjectContext`, Kedro's `CONTEXT_CLASS` in `settings.py`): the same files,
 environment, interpolation, per-block merge and `--params` as every other parameter. So
 `kedro run --env <name>` and `KEDRO_ENV=<name> kedro run` build the same DAG. A pipeline built

@@ -167,13 +167,13 @@ def _sources_matching(pattern: str) -> dict[str, set]:
 
 
 def build_parameters_section() -> str:
-    from synthbalance import shape  # imports Kedro's project settings, which log
+    from synthbalance.framework import context  # imports Kedro's project settings, which log
 
     rows = ["| parameter | read by | effect |", "|---|---|---|"]
     for key, (function, effect) in BUILD_EFFECTS.items():
-        if not callable(getattr(shape, function, None)):
-            raise KeyError(f"synthbalance.shape has no {function}, which BUILD_EFFECTS names")
-        rows.append(table_row(f"`{key}`", f"`synthbalance/shape.py:{function}`", effect))
+        if not callable(getattr(context, function, None)):
+            raise KeyError(f"synthbalance.framework.context has no {function}, which BUILD_EFFECTS names")
+        rows.append(table_row(f"`{key}`", f"`synthbalance/framework/context.py:{function}`", effect))
     return BUILD_INTRO.strip() + "\n\n" + "\n".join(rows)
 
 
@@ -237,8 +237,8 @@ def render(conf: Path = Path("conf")) -> str:
     """The whole of docs/configuration.md."""
     files, base = block_files(conf), base_parameters(conf)
     found = parameter_blocks()
-    for name in [n for n in PLAIN if n not in found]:  # read only by synthbalance/shape.py
-        found[name] = (type(base[name]), "balance", [f"synthbalance.shape.{name}"])
+    for name in [n for n in PLAIN if n not in found]:  # read only by synthbalance/framework/context.py
+        found[name] = (type(base[name]), "balance", [f"synthbalance.framework.context.{name}"])
     blocks = sorted(found.items(), key=lambda item: is_model(item[1][0]))
     sections = [_section(name, *block, files, base) for name, block in blocks]
     parts = [INTRO, *sections, build_parameters_section(), globals_section(conf),

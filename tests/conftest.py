@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 
 # Kedro's telemetry would try the network at every session; the network is closed here.
 os.environ["KEDRO_DISABLE_TELEMETRY"] = "1"

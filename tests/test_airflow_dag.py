@@ -54,8 +54,8 @@ def dag_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def expected():
     """The Kedro pipeline the DAG must mirror: its nodes, namespaces and dependencies."""
+    from synthbalance.framework.context import strategies_to_run
     from synthbalance.pipelines.balance import create_pipeline
-    from synthbalance.shape import strategies_to_run
 
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(PROJECT)  # the pipeline's shape is read from ./conf, in smoke

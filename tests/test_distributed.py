@@ -18,12 +18,12 @@ from pydantic import ValidationError
 
 from synthbalance.config import ClassifierParams, GanParams
 from synthbalance.config.strategies import LdamDrwParams
+from synthbalance.core.seeding import torch_generator
 from synthbalance.distributed import DistributedTrainingError, Rank
 from synthbalance.pipelines.gan.nodes import train_gan
-from synthbalance.seeding import torch_generator
 from synthbalance.training import classifier as classifier_training
 from synthbalance.training import gan as gan_training
-from synthbalance.training.loop import Player
+from synthbalance.training.gan_loop import Player
 from synthbalance.training.losses import Loss
 from tests.conftest import make_image_set
 from tests.pipelines.gan.test_nodes import tiny

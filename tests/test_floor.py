@@ -1,13 +1,16 @@
-"""The floor (models, training, distributed, images) stands on its own: importing it brings
+"""The floor (core, models, training, distributed) stands on its own: importing it brings
 in no Kedro and no MLflow, so torchrun's workers and a notebook use it without them."""
 
 import subprocess
 import sys
 
-FLOOR = ("synthbalance.images", "synthbalance.models.classifier", "synthbalance.models.gan",
-         "synthbalance.models.autoencoder", "synthbalance.training.classifier",
-         "synthbalance.training.gan", "synthbalance.training.deepsmote",
-         "synthbalance.distributed.launch", "synthbalance.distributed.__main__")  # fmt: skip
+CORE = ("images", "augmentation", "seeding", "progress", "metrics", "statistics", "results",
+        "charts")  # fmt: skip
+FLOOR = (*(f"synthbalance.core.{name}" for name in CORE), "synthbalance.models.classifier",
+         "synthbalance.models.gan", "synthbalance.models.autoencoder",
+         "synthbalance.training.classifier", "synthbalance.training.gan",
+         "synthbalance.training.deepsmote", "synthbalance.distributed.launch",
+         "synthbalance.distributed.__main__")  # fmt: skip
 PROBE = """
 import importlib, sys
 for name in sys.argv[1:]:

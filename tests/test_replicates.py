@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from synthbalance.config import StrategiesParams
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import replicate_seed
 from synthbalance.datasets import ImageSetDataset
-from synthbalance.images import ImageSet
 from synthbalance.pipelines.strategies.nodes import build_train_set
-from synthbalance.seeding import replicate_seed
 from tests.conftest import copy_project, kedro_environment, kedro_run, make_image_set
 
 

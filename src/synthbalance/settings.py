@@ -2,9 +2,10 @@
 
 import warnings
 
-from synthbalance.hooks import NodeTimesHook, ProjectMlflowHook, RunLockHook, StrategyRunsHook
-from synthbalance.loader import ProjectConfigLoader
-from synthbalance.shape import ProjectContext
+from synthbalance.framework.config_loader import ProjectConfigLoader
+from synthbalance.framework.context import ProjectContext
+from synthbalance.framework.run_lock import RunLockHook
+from synthbalance.tracking.hooks import NodeTimesHook, ProjectMlflowHook, StrategyRunsHook
 
 # Kedro 1.7 and kedro-mlflow 2.0 call an OmegaConf function that OmegaConf now deprecates;
 # the warning repeats at every run and nothing in this project can act on it.
@@ -17,6 +18,6 @@ warnings.filterwarnings("ignore", message="One or more dataset names contain '.'
 HOOKS = (RunLockHook(), ProjectMlflowHook(), StrategyRunsHook(), NodeTimesHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # its distribution name
 
-# Its config loader shapes the DAG (which strategies, whether quality runs): synthbalance.shape.
+# Its config loader shapes the DAG (which strategies, whether quality runs): synthbalance.framework.context.
 CONTEXT_CLASS = ProjectContext
-CONFIG_LOADER_CLASS = ProjectConfigLoader  # `--params data_folder=PATH` (synthbalance.loader)
+CONFIG_LOADER_CLASS = ProjectConfigLoader  # `--params data_folder=PATH` (synthbalance.framework.config_loader)

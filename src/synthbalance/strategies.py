@@ -24,8 +24,8 @@ from typing import Any, Literal
 import numpy as np
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 
-from synthbalance.augmentation import augment_images
-from synthbalance.images import ImageSet, concat
+from synthbalance.core.augmentation import augment_images
+from synthbalance.core.images import ImageSet, concat
 
 # ``augment`` below is the ``strategies.augment`` block (``config.AugmentParams``): rotation,
 # translate, scale, brightness, horizontal_flip. Typed as Any so that this module, which the

@@ -6,8 +6,8 @@ import pytest
 from kedro.io.core import DatasetError, Version
 from PIL import Image
 
+from synthbalance.core.images import ImageSet
 from synthbalance.datasets import ImageSetDataset
-from synthbalance.images import ImageSet
 from tests.conftest import make_image_set
 
 

@@ -1,8 +1,8 @@
 import pytest
 from kedro.io.core import DatasetError
 
+from synthbalance.core.results import ReplicateRun, StrategyResult
 from synthbalance.datasets import StrategyResultDataset
-from synthbalance.results import ReplicateRun, StrategyResult
 
 
 def test_a_strategy_result_round_trips_and_anything_else_is_refused(tmp_path):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from synthbalance.config import ImbalanceParams, SampleParams
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.pipelines.imbalance.nodes import (
     label_for_task,

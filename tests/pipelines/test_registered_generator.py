@@ -14,13 +14,13 @@ import pytest
 from kedro.io.core import Version
 from pydantic import ValidationError
 
-from synthbalance import shape
 from synthbalance.config import ImbalanceParams, IngestParams, SampleParams
 from synthbalance.datasets import ImageSetDataset
+from synthbalance.framework import context
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.pipelines.balance import create_pipeline
 from synthbalance.pipelines.gan.registered import load_registered_generator
-from synthbalance.serving import ALIAS, MODEL_NAME, log_generator, register_current
+from synthbalance.tracking.serving import ALIAS, MODEL_NAME, log_generator, register_current
 from tests.conftest import kedro_environment, kedro_run
 
 REGISTERED = f"models:/{MODEL_NAME}@{ALIAS}"
@@ -35,21 +35,21 @@ def test_a_generator_that_is_no_model_uri_is_refused_saying_what_would_do():
 
 
 def test_a_registered_generator_with_a_redrawn_imbalance_is_refused(monkeypatch):
-    monkeypatch.setattr(shape, "_parameters", lambda: {"sample": {"generator": REGISTERED},
+    monkeypatch.setattr(context, "_parameters", lambda: {"sample": {"generator": REGISTERED},
                                                        "redraw_imbalance": True})  # fmt: skip
     with pytest.raises(ValueError, match="needs redraw_imbalance: false"):
-        shape.registered_generator()
+        context.registered_generator()
 
 
 def test_with_a_registered_generator_no_replicate_trains_a_gan(monkeypatch):
     parameters = {"sample": {"generator": REGISTERED}, "replicates": 2}
-    monkeypatch.setattr(shape, "_parameters", lambda: parameters)
+    monkeypatch.setattr(context, "_parameters", lambda: parameters)
     names = {node.name for node in create_pipeline().nodes}
     assert {"replicate_0.gan.load_registered_generator",
             "replicate_1.gan.load_registered_generator"} <= names  # fmt: skip
     assert not {n for n in names if n.endswith(("train_gan", "export_generator"))}
     assert "quality.score_gan_progress" not in names  # no GAN progress in this run
-    monkeypatch.setattr(shape, "_parameters", lambda: {"replicates": 2})
+    monkeypatch.setattr(context, "_parameters", lambda: {"replicates": 2})
     trained = {node.name for node in create_pipeline().nodes}
     assert "replicate_0.gan.train_gan" in trained and "quality.score_gan_progress" in trained
 

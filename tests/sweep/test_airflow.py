@@ -11,8 +11,8 @@ from mlflow.tracking import MlflowClient
 
 from synthbalance.sweep import grid
 from synthbalance.sweep.airflow import point_pipeline, write_dag
+from synthbalance.sweep.mlflow_runs import open_runs
 from synthbalance.sweep.plan import Sweep
-from synthbalance.sweep.tracking import open_runs
 from tests.conftest import PROJECT, copy_project
 
 

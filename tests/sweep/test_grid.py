@@ -3,7 +3,7 @@
 import pytest
 from kedro.config import OmegaConfigLoader
 
-from synthbalance.loader import ProjectConfigLoader
+from synthbalance.framework.config_loader import ProjectConfigLoader
 from synthbalance.sweep import grid
 from tests.conftest import PROJECT
 

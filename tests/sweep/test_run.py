@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from synthbalance.sweep import plan, run, tracking
+from synthbalance.sweep import mlflow_runs, plan, run
 from synthbalance.sweep.grid import GridError
 from tests.conftest import copy_project
 
@@ -62,7 +62,7 @@ def test_the_sweeps_client_logs_in_with_the_credentials_mlflow_yml_names(project
         monkeypatch.setenv(name, "")  # put back as it was after the test
     login(project, "team_login:\n  MLFLOW_TRACKING_USERNAME: ada\n"
                    "  MLFLOW_TRACKING_PASSWORD: s3cret\n")  # fmt: skip
-    tracking.connect(plan.Sweep(project, GRID, env="smoke"))
+    mlflow_runs.connect(plan.Sweep(project, GRID, env="smoke"))
     assert os.environ["MLFLOW_TRACKING_USERNAME"] == "ada"
     assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "s3cret"
 
@@ -70,4 +70,4 @@ def test_the_sweeps_client_logs_in_with_the_credentials_mlflow_yml_names(project
 def test_credentials_that_are_not_there_are_a_clear_error(project):
     login(project, "other_login:\n  MLFLOW_TRACKING_USERNAME: ada\n")
     with pytest.raises(GridError, match="server.credentials is 'team_login'.*no credentials.yml"):
-        tracking.connect(plan.Sweep(project, GRID, env="smoke"))
+        mlflow_runs.connect(plan.Sweep(project, GRID, env="smoke"))

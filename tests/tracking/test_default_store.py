@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
 
-from synthbalance import hooks
-from synthbalance.loader import ProjectConfigLoader
-from synthbalance.tracking import DEFAULT_URI, tracking_uri
+from synthbalance.framework.config_loader import ProjectConfigLoader
+from synthbalance.tracking import hooks
+from synthbalance.tracking.store import DEFAULT_URI, tracking_uri
 from tests.conftest import copy_project
 
 

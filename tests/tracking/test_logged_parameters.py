@@ -1,7 +1,7 @@
 """Parameters as MLflow holds them once kedro-mlflow has logged them."""
 
 from synthbalance.config import ImbalanceParams
-from synthbalance.tracking import logged_parameters
+from synthbalance.tracking.store import logged_parameters
 
 
 def test_models_and_nested_blocks_become_dotted_keys_with_text_values():

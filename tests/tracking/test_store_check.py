@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from synthbalance.hooks import RunLockHook
-from synthbalance.run_lock import DAG_RUN_VARIABLE, POLL_S, DataFolderLock
-from synthbalance.tracking import TrackingStoreError, check_store, setup_lock, sqlite_path
+from synthbalance.framework.run_lock import DAG_RUN_VARIABLE, POLL_S, DataFolderLock, RunLockHook
+from synthbalance.tracking.store import TrackingStoreError, check_store, setup_lock, sqlite_path
 
 
 def test_sqlite_paths_relative_and_absolute():
@@ -128,7 +127,7 @@ def test_data_folder_lock_makes_the_second_run_wait_and_says_who_holds_it(tmp_pa
     first.acquire({"pid": 1234, "started": "today", "command": "kedro run --env smoke"})
     waited = {}
     waiter = threading.Thread(target=lambda: waited.update(s=second.acquire({"pid": 5})))
-    with caplog.at_level("INFO", logger="synthbalance.run_lock"):
+    with caplog.at_level("INFO", logger="synthbalance.framework.run_lock"):
         waiter.start()
         waiter.join(timeout=1.5)
         assert waiter.is_alive()  # still waiting

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from synthbalance.config import ClassifierParams
-from synthbalance.seeding import replicate_seed
+from synthbalance.core.seeding import replicate_seed
 from synthbalance.training import classifier as training
 from synthbalance.training.classifier import (
     kept_classifier,

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from synthbalance.config.strategies import DeepSmoteParams
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 from synthbalance.pipelines import deepsmote as deepsmote_pipeline
 from synthbalance.training import deepsmote
 from tests.conftest import make_image_set

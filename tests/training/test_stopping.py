@@ -8,8 +8,8 @@ import torch
 
 from synthbalance.config import GanParams, StoppingParams
 from synthbalance.pipelines.gan.nodes import train_gan
-from synthbalance.training import ada, loop, stopping
-from synthbalance.training.loop import Record
+from synthbalance.training import ada, gan_loop, stopping
+from synthbalance.training.gan_loop import Record
 from tests.conftest import make_image_set
 from tests.pipelines.gan.test_nodes import same_weights, weights
 
@@ -80,14 +80,6 @@ def test_a_time_cap_stops_at_the_first_scoring_past_it():
     assert stopping.check(scripted, [], record, 2)
 
 
-def test_the_frechet_distance_is_the_closed_form_of_two_gaussians():
-    rng = torch.Generator().manual_seed(0)
-    a, b = torch.randn(4000, 3, generator=rng), torch.randn(4000, 3, generator=rng)
-    assert stopping.frechet_distance(a, a) == pytest.approx(0, abs=1e-9)
-    # N(0, I) against N(1, 4 I) in 3-d: 3 x 1^2 + 3 x (1 + 4 - 2 x 2) = 6
-    assert stopping.frechet_distance(a, 2 * b + 1) == pytest.approx(6, rel=0.05)
-
-
 def test_the_rule_reads_only_the_gan_training_images_and_the_validation_set(
     task, tmp_path, monkeypatch
 ):
@@ -140,7 +132,7 @@ def test_a_killed_training_resumes_to_the_uninterrupted_result(task, tmp_path, m
     patient = rule(patience=6)  # no stop in 12 steps: the kill falls inside training
     straight, _, _, _, straight_stop = train_gan(train, tiny(tmp_path / "a", stopping=patient),
                                                  0, validation)  # fmt: skip
-    real_step, calls = loop.gan_step, []
+    real_step, calls = gan_loop.gan_step, []
 
     def killed(*args, **kwargs):
         calls.append(1)
@@ -148,10 +140,10 @@ def test_a_killed_training_resumes_to_the_uninterrupted_result(task, tmp_path, m
             raise KeyboardInterrupt
         return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "gan_step", killed)
+    monkeypatch.setattr(gan_loop, "gan_step", killed)
     with pytest.raises(KeyboardInterrupt):
         train_gan(train, tiny(tmp_path / "b", stopping=patient), 0, validation)
-    monkeypatch.setattr(loop, "gan_step", real_step)
+    monkeypatch.setattr(gan_loop, "gan_step", real_step)
     resumed, _, _, _, resumed_stop = train_gan(train, tiny(tmp_path / "b", stopping=patient), 0,
                                                validation)  # fmt: skip
     assert same_weights(weights(straight), weights(resumed))
@@ -195,7 +187,7 @@ def test_adaptive_augmentation_moves_p_and_logs_it(task, tmp_path):
 
 
 def test_ada_raises_p_while_d_is_sure_of_the_real_images_and_lowers_it_after():
-    player = loop.Player("all", None, None, None, None, None, None, None, augment_p=0.5)
+    player = gan_loop.Player("all", None, None, None, None, None, None, None, augment_p=0.5)
     player.overfit = [4.0, 4]  # sign D(real) = 1 on every image of four steps: overfitting
     ada.adapt(player, 0.6, 64)
     assert player.augment_p == pytest.approx(0.5 + 4 * 64 / ada.ADA_IMAGES)
@@ -213,8 +205,8 @@ def test_conditional_samples_of_each_digit_are_read_as_that_digit(tmp_path):
     """A smoke test of the conditional GAN on scikit-learn's digits, three of them rare:
     a classifier trained on real digits labels most samples of class k as k, for every k."""
     from synthbalance.config import NetworkParams
-    from synthbalance.images import stratified_split
-    from synthbalance.seeding import make_rng
+    from synthbalance.core.images import stratified_split
+    from synthbalance.core.seeding import make_rng
     from synthbalance.sources.digits import read_digits
     from synthbalance.training.classifier import train_classifier
 

@@ -30,13 +30,13 @@ BLOCKS = {
 # Top-level parameters that are a plain value, not a block.
 PLAIN = {
     "seed": "The one seed every random generator of every stage derives from "
-    "(`synthbalance.seeding.make_rng(seed, stage)`, one stream per stage): the same seed gives "
+    "(`synthbalance.core.seeding.make_rng(seed, stage)`, one stream per stage): the same seed gives "
     "the same numbers on the same machine",
     "replicates": "How many times everything random after the data is given is drawn again: "
     "the GAN (its initial weights, noise and batches: one GAN per replicate), its synthetic "
     "samples, SMOTE's and the augmentation's draws, and each strategy's classifier (initial "
     "weights, batches, dropout). Replicate r's streams derive from the seed and r only "
-    "(`synthbalance.seeding.replicate_seed`). The verdict's intervals are over replicates "
+    "(`synthbalance.core.seeding.replicate_seed`). The verdict's intervals are over replicates "
     "(pooled over the headline's strategies when their spreads are alike, (S - 1)(R - 1) "
     "degrees of freedom; else each pair's own, R - 1); with 1 there is none and the verdict "
     "draws no conclusion. It shapes the DAG: one `replicate_<r>` namespace each",

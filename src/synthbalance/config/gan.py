@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from synthbalance.config.engine import DEVICE, PRECISION, Device, Precision
-from synthbalance.images import ClassRef
+from synthbalance.core.images import ClassRef
 
 
 class StoppingParams(BaseModel):

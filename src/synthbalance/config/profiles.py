@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from synthbalance.images import ClassRef, ImageSet
+from synthbalance.core.images import ClassRef, ImageSet
 
 Fraction = Annotated[float, Field(gt=0, le=1)]
 KIND = "Selects this profile"

@@ -13,7 +13,7 @@ from synthbalance.strategies import REGISTRY, known
 
 class AugmentParams(BaseModel):
     """Classical augmentation of real images: each its own random affine transform, brightness
-    and flip, a whole batch at a time (synthbalance/augmentation.py)."""
+    and flip, a whole batch at a time (synthbalance/core/augmentation.py)."""
 
     model_config = ConfigDict(extra="forbid")
 

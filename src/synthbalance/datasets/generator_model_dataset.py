@@ -1,5 +1,5 @@
 """``GeneratorModelDataset``: the generator logged into the active MLflow run as a pyfunc
-model that serves images (synthbalance.serving)."""
+model that serves images (synthbalance.tracking.serving)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class GeneratorModelDataset(AbstractDataset[ImageGenerator, Any]):
         self.metadata = metadata
 
     def save(self, data: ImageGenerator) -> None:
-        from synthbalance.serving import log_generator
+        from synthbalance.tracking.serving import log_generator
 
         if not isinstance(data, ImageGenerator):
             raise DatasetError(f"saves an ImageGenerator, not {type(data).__name__}")
@@ -37,7 +37,7 @@ class GeneratorModelDataset(AbstractDataset[ImageGenerator, Any]):
         log_generator(data, self._name)
 
     def load(self) -> Any:
-        from synthbalance.serving import logged_model
+        from synthbalance.tracking.serving import logged_model
 
         run = mlflow.active_run()
         model_id = run and logged_model(run.info.run_id, self._name)

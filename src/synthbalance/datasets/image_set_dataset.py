@@ -1,5 +1,5 @@
 """``ImageSetDataset``: an ``ImageSet`` as one compressed ``.npz`` file, optionally versioned
-(the file's format: ``synthbalance.images.write_image_set``)."""
+(the file's format: ``synthbalance.core.images.write_image_set``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import IO
 from kedro.io.core import DatasetError
 from kedro_datasets._typing import ImagePreview
 
+from synthbalance.core.images import ImageSet, read_image_set, write_image_set
 from synthbalance.datasets._file import FileDataset
-from synthbalance.images import ImageSet, read_image_set, write_image_set
 
 
 class ImageSetDataset(FileDataset[ImageSet]):
@@ -28,7 +28,7 @@ class ImageSetDataset(FileDataset[ImageSet]):
     def preview(self, per_class: int = 8) -> ImagePreview:
         """kedro-viz's preview: a row per class with its name, its count and a few of its
         images, as a base64 PNG."""
-        from synthbalance.charts import class_grid  # matplotlib and torchvision: only here
+        from synthbalance.core.charts import class_grid  # matplotlib and torchvision: only here
 
         buffer = io.BytesIO()
         class_grid(self.load(), per_class).save(buffer, format="PNG")

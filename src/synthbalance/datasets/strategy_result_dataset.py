@@ -7,8 +7,8 @@ from typing import IO
 
 from kedro.io.core import DatasetError
 
+from synthbalance.core.results import StrategyResult
 from synthbalance.datasets._file import FileDataset
-from synthbalance.results import StrategyResult
 
 
 class StrategyResultDataset(FileDataset[StrategyResult]):

@@ -19,8 +19,8 @@ import torch
 import torch.distributed as dist
 from torch.distributed.elastic.multiprocessing.errors import record
 
+from synthbalance.core.images import read_image_set
 from synthbalance.distributed.rank import Rank
-from synthbalance.images import read_image_set
 
 
 def task_of(job: dict):

@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 
 import synthbalance
+from synthbalance.core.images import ImageSet, write_image_set
 from synthbalance.distributed.rank import Rank
-from synthbalance.images import ImageSet, write_image_set
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 from synthbalance.sources.common import SourceError, download_into
 
 TRAIN_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 
 
 def read_digits() -> ImageSet:

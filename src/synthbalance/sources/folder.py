@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from synthbalance import progress
-from synthbalance.images import ImageSet
+from synthbalance.core import progress
+from synthbalance.core.images import ImageSet
 from synthbalance.sources.common import SourceError
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 from synthbalance.sources.common import SourceError, download_into
 
 # (images, labels) file names of each split, as LeCun's site and torchvision name them.

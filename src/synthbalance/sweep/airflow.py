@@ -6,7 +6,7 @@ templates/airflow_dag_template.j2 lays out one run (docs/orchestration.md), and 
 dependencies are the edges. Each task is one Kedro session with the point's values and its
 own ``data_folder`` as runtime parameters, so points share no file and are free to run at
 once, and a point's own tasks share its data folder as those of `balance`'s DAG do
-(``SYNTHBALANCE_DAG_RUN``, synthbalance.run_lock): as many at once as Airflow's slots allow
+(``SYNTHBALANCE_DAG_RUN``, synthbalance.framework.run_lock): as many at once as Airflow's slots allow
 (``core.max_active_tasks_per_dag``). Each point's pipeline is built with its own parameters, so a
 grid over a parameter that shapes the DAG (``replicates``) gives each point its own tasks.
 
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from synthbalance import shape
-from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
+from synthbalance.framework import context
+from synthbalance.framework.config_loader import DATA_FOLDER, ProjectConfigLoader
 from synthbalance.sweep.plan import MARKER
 
 HEADER = '''"""Airflow DAG of `kedro sweep` {name}: pipeline `{pipeline}`, environment `{env}`,
@@ -63,7 +63,7 @@ def the_sweep():
 def sweep_runs():
     """The sweep's MLflow parent run and a child run per point: {{point's id: child run id}}."""
     from synthbalance.sweep.airflow import slug
-    from synthbalance.sweep.tracking import open_runs
+    from synthbalance.sweep.mlflow_runs import open_runs
 
     return {{slug(point): run_id for point, run_id in open_runs(the_sweep()).items()}}
 
@@ -71,7 +71,7 @@ def sweep_runs():
 @task
 def kedro_run(node_names, runtime_params, run_id):
     """One Kedro session that runs ``node_names`` with the point's runtime parameters, logged
-    into the point's child run; beside the DAG run's other tasks (synthbalance.run_lock)."""
+    into the point's child run; beside the DAG run's other tasks (synthbalance.framework.run_lock)."""
     import os
 
     from airflow.sdk import get_current_context
@@ -137,11 +137,11 @@ def point_pipeline(sweep, point):
     loader = ProjectConfigLoader(conf_source=str(sweep.project / "conf"), base_env="base",
                                  default_run_env="local", env=sweep.env,
                                  runtime_params=runtime)  # fmt: skip
-    previous, shape._loader = shape._loader, loader
+    previous, context._loader = context._loader, loader
     try:
         return importlib.import_module(f"synthbalance.pipelines.{sweep.pipeline}").create_pipeline()
     finally:
-        shape._loader = previous
+        context._loader = previous
 
 
 def _literal(value) -> str:

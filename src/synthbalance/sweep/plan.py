@@ -5,7 +5,7 @@ A point's folder is ``<environment's data>/sweeps/<name>/<point>/``, so points s
 A finished point leaves ``<folder>/sweep_point.json`` (``MARKER``) with its fingerprint (the
 point's whole parameters, the environment, the pipeline and a digest of the raw images): a
 point whose file holds the same fingerprint is not run again. Running the points is
-synthbalance.sweep.run's; their MLflow runs, synthbalance.sweep.tracking's.
+synthbalance.sweep.run's; their MLflow runs, synthbalance.sweep.mlflow_runs's.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from synthbalance.config import IngestParams
-from synthbalance.loader import DATA_FOLDER, ProjectConfigLoader
+from synthbalance.framework.config_loader import DATA_FOLDER, ProjectConfigLoader
 from synthbalance.sweep import grid as grids
 from synthbalance.sweep.grid import Point
-from synthbalance.tracking import leaves
+from synthbalance.tracking.store import leaves
 
 MARKER = "sweep_point.json"
 

@@ -30,8 +30,8 @@ from mlflow.entities import RunStatus
 from tqdm.auto import tqdm
 
 from synthbalance.sweep.grid import Point
+from synthbalance.sweep.mlflow_runs import Tracking, adopt, child_run, connect, parent_run
 from synthbalance.sweep.plan import MARKER, Sweep
-from synthbalance.sweep.tracking import Tracking, adopt, child_run, connect, parent_run
 
 
 class PointFailed(RuntimeError):

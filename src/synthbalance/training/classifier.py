@@ -23,14 +23,15 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
-from synthbalance import __version__, progress
+from synthbalance import __version__
 from synthbalance.config import ClassifierParams, NetworkParams
+from synthbalance.core import progress
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import make_rng, replicate_seed, torch_generator
 from synthbalance.distributed.launch import run_ranks
 from synthbalance.distributed.rank import SINGLE, Rank, weights_digest
-from synthbalance.images import ImageSet
 from synthbalance.models.classifier import Classifier
-from synthbalance.models.edge import to_unit
-from synthbalance.seeding import make_rng, replicate_seed, torch_generator
+from synthbalance.models.pixels import to_unit
 from synthbalance.training.checkpoints import save_checkpoint
 from synthbalance.training.engine import CPU_FP32, Engine
 from synthbalance.training.losses import PLAIN, Loss, criterion

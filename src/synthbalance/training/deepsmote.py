@@ -20,11 +20,11 @@ import torch
 import torch.nn.functional as F
 from sklearn.neighbors import NearestNeighbors
 
-from synthbalance import progress
-from synthbalance.images import ImageSet
+from synthbalance.core import progress
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import make_rng, torch_generator
 from synthbalance.models.autoencoder import Autoencoder
-from synthbalance.models.edge import to_uint8, to_unit
-from synthbalance.seeding import make_rng, torch_generator
+from synthbalance.models.pixels import to_uint8, to_unit
 from synthbalance.training.engine import Engine
 from synthbalance.training.schedules import lr_schedule
 

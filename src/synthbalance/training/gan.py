@@ -19,14 +19,14 @@ import torch
 
 from synthbalance import __version__
 from synthbalance.config import GanParams
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import make_rng, torch_generator
 from synthbalance.distributed.launch import run_ranks
 from synthbalance.distributed.rank import Rank, weights_digest
-from synthbalance.images import ImageSet
 from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
-from synthbalance.seeding import make_rng, torch_generator
 from synthbalance.training.checkpoints import checkpoint_state, load_checkpoint, save_checkpoint
 from synthbalance.training.engine import Engine, resolve_device, resolve_precision
-from synthbalance.training.loop import GanRun, Player, Record, make_ema, train_steps
+from synthbalance.training.gan_loop import GanRun, Player, Record, make_ema, train_steps
 from synthbalance.training.stopping import make_stopping
 
 logger = logging.getLogger(__name__)

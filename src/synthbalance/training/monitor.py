@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from torchvision.utils import make_grid
 
-from synthbalance.models.edge import to_uint8
 from synthbalance.models.gan import ImageGenerator
+from synthbalance.models.pixels import to_uint8
 
 
 def progress_grid(

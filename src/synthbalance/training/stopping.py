@@ -24,24 +24,13 @@ import numpy as np
 import torch
 
 from synthbalance.config import GanParams, StoppingParams
-from synthbalance.images import ImageSet
-from synthbalance.models.edge import to_uint8
-from synthbalance.seeding import make_rng, torch_generator
+from synthbalance.core.frechet import frechet_distance
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import make_rng, torch_generator
+from synthbalance.models.pixels import to_uint8
 
 logger = logging.getLogger(__name__)
 BASIS_IMAGES = 10_000  # training images the principal components are fitted on, at most
-
-
-def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
-    """|mu_r - mu_f|^2 + tr(S_r + S_f - 2 (S_r S_f)^1/2) of Gaussians fitted to (n, d) rows;
-    the trace of the root from the eigenvalues of S_r^1/2 S_f S_r^1/2 (symmetric, PSD)."""
-    real, fake = real.double(), fake.double()
-    mu_r, mu_f = real.mean(0), fake.mean(0)
-    cov_r, cov_f = torch.cov(real.T), torch.cov(fake.T)
-    values, vectors = torch.linalg.eigh(cov_r)
-    root_r = vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T
-    cross = torch.linalg.eigvalsh(root_r @ cov_f @ root_r).clamp(min=0).sqrt().sum()
-    return float((mu_r - mu_f).square().sum() + cov_r.trace() + cov_f.trace() - 2 * cross)
 
 
 @dataclass

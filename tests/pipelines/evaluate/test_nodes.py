@@ -3,11 +3,11 @@ import pandas as pd
 import pytest
 
 from synthbalance.config import ClassifierParams
-from synthbalance.images import ImageSet
-from synthbalance.metrics import HEADLINE, classification_metrics
+from synthbalance.core.images import ImageSet
+from synthbalance.core.metrics import HEADLINE, classification_metrics
+from synthbalance.core.results import ReplicateRun, StrategyResult
 from synthbalance.pipelines.evaluate.compare import VALIDATION, compare_strategies
 from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier
-from synthbalance.results import ReplicateRun, StrategyResult
 from synthbalance.training.classifier import train_replicates
 from tests.conftest import make_image_set, separable
 

@@ -5,13 +5,13 @@ import pytest
 import torch
 
 from synthbalance.config import GanParams
-from synthbalance.models.edge import to_uint8
+from synthbalance.core.seeding import torch_generator
+from synthbalance.models.pixels import to_uint8
 from synthbalance.pipelines import gan
 from synthbalance.pipelines.gan.nodes import animate_progress, history_to_metrics, train_gan
-from synthbalance.seeding import torch_generator
-from synthbalance.training import loop
+from synthbalance.training import gan_loop
 from synthbalance.training.checkpoints import GanTrainingError
-from synthbalance.training.loop import Player
+from synthbalance.training.gan_loop import Player
 from tests.conftest import make_image_set
 
 
@@ -102,7 +102,7 @@ def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path,
         rare_set, tiny(tmp_path / "straight", steps=9), 0
     )
 
-    real_step, calls = loop.gan_step, []
+    real_step, calls = gan_loop.gan_step, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -110,10 +110,10 @@ def test_an_interrupted_training_resumes_to_the_same_weights(rare_set, tmp_path,
             raise KeyboardInterrupt
         return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "gan_step", interrupted)
+    monkeypatch.setattr(gan_loop, "gan_step", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train_gan(rare_set, params, 0)
-    monkeypatch.setattr(loop, "gan_step", real_step)
+    monkeypatch.setattr(gan_loop, "gan_step", real_step)
     resumed, resumed_history, _, resumed_samples, _ = train_gan(rare_set, params, 0)
     assert same_weights(weights(straight), weights(resumed))
     assert resumed_history.drop(columns="seconds").equals(straight_history.drop(columns="seconds"))
@@ -145,14 +145,14 @@ def test_a_checkpoint_of_other_parameters_is_refused_and_kept(rare_set, tmp_path
 def test_a_nan_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(
     rare_set, tmp_path, monkeypatch
 ):
-    real_step, calls = loop.gan_step, []
+    real_step, calls = gan_loop.gan_step, []
 
     def diverging(*args, **kwargs):
         calls.append(1)
         metrics = real_step(*args, **kwargs)
         return {**metrics, "loss_d": float("nan")} if len(calls) == 5 else metrics
 
-    monkeypatch.setattr(loop, "gan_step", diverging)
+    monkeypatch.setattr(gan_loop, "gan_step", diverging)
     with pytest.raises(GanTrainingError, match="diverged at step 5 .* step 3, is kept"):
         train_gan(rare_set, tiny(tmp_path), 0)
     (checkpoint,) = tmp_path.glob("gan-*.pt")

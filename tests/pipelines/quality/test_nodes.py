@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from synthbalance.config import NetworkParams, QualityParams
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 from synthbalance.pipelines.quality.extractor import fit_feature_extractor
 from synthbalance.pipelines.quality.nodes import score_progress, score_synthetic
 from tests.conftest import make_image_set

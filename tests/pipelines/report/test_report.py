@@ -8,10 +8,10 @@ import pandas as pd
 from PIL import Image
 
 from synthbalance.config import VerdictParams
-from synthbalance.metrics import HEADLINE
+from synthbalance.core.metrics import HEADLINE
+from synthbalance.core.results import ReplicateRun, StrategyResult
 from synthbalance.pipelines.evaluate.compare import VALIDATION, compare_strategies
 from synthbalance.pipelines.report.nodes import build_report
-from synthbalance.results import ReplicateRun, StrategyResult
 from tests.conftest import make_image_set
 
 # Per strategy, the test (and validation) balanced accuracy of three replicates.

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score
 
+from synthbalance.core.results import ReplicateRun, StrategyResult
 from synthbalance.pipelines.report.comparison import holm, paired
 from synthbalance.pipelines.report.verdict import verdict
 from synthbalance.pipelines.report.words import words
-from synthbalance.results import ReplicateRun, StrategyResult
 
 
 def result(strategy: str, test: list[float], val: list[float] | None = None) -> StrategyResult:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from synthbalance.config import AugmentParams, StrategiesParams
-from synthbalance.images import ImageSet, stratified_split
+from synthbalance.core.images import ImageSet, stratified_split
 from synthbalance.pipelines import strategies
 from synthbalance.pipelines.strategies.nodes import build_train_set
 from synthbalance.strategies import REGISTRY, augment_images

@@ -2,6 +2,15 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
+from synthbalance.core.seeding import replicate_seed
+from synthbalance.framework.context import (
+    quality_in_balance,
+    redraw_imbalance,
+    registered_generator,
+    replicate,
+    replicates,
+    strategies_to_run,
+)
 from synthbalance.pipelines import (
     deepsmote,
     evaluate,
@@ -12,15 +21,6 @@ from synthbalance.pipelines import (
     report,
     sample,
     strategies,
-)
-from synthbalance.seeding import replicate_seed
-from synthbalance.shape import (
-    quality_in_balance,
-    redraw_imbalance,
-    registered_generator,
-    replicate,
-    replicates,
-    strategies_to_run,
 )
 
 

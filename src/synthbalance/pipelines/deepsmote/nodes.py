@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 from PIL import Image
 
-from synthbalance.charts import real_and_generated_grid
 from synthbalance.config import StrategiesParams
-from synthbalance.images import ImageSet
+from synthbalance.core.charts import real_and_generated_grid
+from synthbalance.core.images import ImageSet
 from synthbalance.models.autoencoder import Autoencoder
 from synthbalance.training import deepsmote
 

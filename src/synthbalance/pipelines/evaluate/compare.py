@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synthbalance.charts import comparison_chart
-from synthbalance.metrics import HEADLINE
-from synthbalance.results import StrategyResult
-from synthbalance.statistics import bounded_interval, interval_text
+from synthbalance.core.charts import comparison_chart
+from synthbalance.core.metrics import HEADLINE
+from synthbalance.core.results import StrategyResult
+from synthbalance.core.statistics import bounded_interval, interval_text
+from synthbalance.strategies import of_family
 
 # The validation scores beside the test scores: what the verdict chooses a strategy by.
 VALIDATION = [f"val_{metric.removeprefix('test_')}" for metric in HEADLINE]
@@ -45,7 +46,7 @@ def compare_strategies(
             row |= {f"{metric}_{key}": value for key, value in summary.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
-    return table, _markdown(table, checked), comparison_chart(table), _metrics(table)
+    return table, _markdown(table, checked), comparison_chart(table, set(of_family("generative"))), _metrics(table)
 
 
 def _metrics(table: pd.DataFrame) -> dict:

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synthbalance.charts import confusion_figure
 from synthbalance.config import ClassifierParams, StrategiesParams
-from synthbalance.images import ImageSet
-from synthbalance.metrics import classification_metrics, rare_classes
+from synthbalance.core.charts import confusion_figure
+from synthbalance.core.images import ImageSet
+from synthbalance.core.metrics import classification_metrics, rare_classes
+from synthbalance.core.results import ReplicateRun, StrategyResult
+from synthbalance.core.seeding import replicate_seed
+from synthbalance.framework.context import replicate as replicate_name
 from synthbalance.models.classifier import Classifier
-from synthbalance.results import ReplicateRun, StrategyResult
-from synthbalance.seeding import replicate_seed
-from synthbalance.shape import replicate as replicate_name
 from synthbalance.training.classifier import logits as network_logits
 from synthbalance.training.classifier import probabilities as predict
 from synthbalance.training.classifier import train_replicates

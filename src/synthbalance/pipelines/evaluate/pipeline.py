@@ -3,6 +3,13 @@ from functools import partial, update_wrapper
 from kedro.pipeline import Pipeline, node
 
 from synthbalance.config import StrategiesParams
+from synthbalance.core.results import RESULT_TAG
+from synthbalance.framework.context import (
+    redraw_imbalance,
+    replicate,
+    replicates,
+    strategies_to_run,
+)
 from synthbalance.pipelines.evaluate.compare import compare_strategies
 from synthbalance.pipelines.evaluate.nodes import (
     move_thresholds,
@@ -10,8 +17,6 @@ from synthbalance.pipelines.evaluate.nodes import (
     score_classifier,
     train_strategy,
 )
-from synthbalance.results import RESULT_TAG
-from synthbalance.shape import redraw_imbalance, replicate, replicates, strategies_to_run
 from synthbalance.strategies import REGISTRY
 
 

@@ -6,8 +6,8 @@ import pandas as pd
 from PIL import Image
 
 from synthbalance.config import GanParams
+from synthbalance.core.images import ImageSet
 from synthbalance.datasets import loaded
-from synthbalance.images import ImageSet
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.training import gan
 
@@ -80,5 +80,5 @@ def progress_steps(gan_progress: dict) -> dict[str, Image.Image]:
 
 def export_generator(generator: ImageGenerator) -> ImageGenerator:
     """The generator again, to be logged as a pyfunc model that serves images
-    (``GeneratorModelDataset``, synthbalance.serving)."""
+    (``GeneratorModelDataset``, synthbalance.tracking.serving)."""
     return generator

@@ -16,8 +16,8 @@ import mlflow
 from mlflow.exceptions import MlflowException
 
 from synthbalance.models.gan import ImageGenerator
-from synthbalance.serving import GeneratorModel
-from synthbalance.tracking import logged_parameters
+from synthbalance.tracking.serving import GeneratorModel
+from synthbalance.tracking.store import logged_parameters
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 from synthbalance.config import ImbalanceParams
-from synthbalance.images import ImageSet, held_counts, stratified_split
-from synthbalance.seeding import make_rng
+from synthbalance.core.images import ImageSet, held_counts, stratified_split
+from synthbalance.core.seeding import make_rng
 
 
 def label_for_task(image_set: ImageSet, params: ImbalanceParams) -> ImageSet:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from synthbalance.config import IngestParams
-from synthbalance.images import ImageSet, resize, stratified_split, to_channels
-from synthbalance.seeding import make_rng
+from synthbalance.core.images import ImageSet, resize, stratified_split, to_channels
+from synthbalance.core.seeding import make_rng
 from synthbalance.sources import (
     read_cifar10,
     read_digits,

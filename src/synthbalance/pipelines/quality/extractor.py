@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from synthbalance import __version__, progress
+from synthbalance import __version__
 from synthbalance.config import QualityParams
-from synthbalance.images import ImageSet, stratified_split
+from synthbalance.core import progress
+from synthbalance.core.images import ImageSet, stratified_split
+from synthbalance.core.seeding import make_rng
 from synthbalance.models.classifier import Classifier
-from synthbalance.models.edge import to_unit
-from synthbalance.seeding import make_rng
+from synthbalance.models.pixels import to_unit
 from synthbalance.training.classifier import train_classifier
 
 logger = logging.getLogger(__name__)

@@ -18,8 +18,9 @@ import torch
 from torchmetrics.image.fid import NoTrainInceptionV3
 from torchmetrics.image.inception import InceptionScore
 
-from synthbalance import progress
-from synthbalance.pipelines.quality.measures import Precomputed, frechet_distance
+from synthbalance.core import progress
+from synthbalance.core.frechet import Precomputed
+from synthbalance.pipelines.quality.measures import frechet_distance
 
 WEIGHTS_URL = (
     "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"

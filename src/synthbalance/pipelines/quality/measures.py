@@ -1,5 +1,5 @@
 """Generative quality in a feature space, from well-kept libraries where they exist:
-torchmetrics (Fréchet distance, KID) and prdc (precision, recall, density, coverage).
+torchmetrics (the Fréchet distance, through core/frechet.py, and KID) and prdc (precision, recall, density, coverage).
 Each function takes (n, d) float arrays and returns plain floats."""
 
 from __future__ import annotations
@@ -11,20 +11,10 @@ import warnings
 import numpy as np
 import torch
 from prdc import compute_prdc
-from torch import nn
-from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.kid import KernelInceptionDistance
 
-
-class Precomputed(nn.Module):
-    """Hands features computed elsewhere to torchmetrics, which expects a feature network."""
-
-    def __init__(self, num_features: int) -> None:
-        super().__init__()
-        self.num_features = num_features
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return features
+from synthbalance.core import frechet
+from synthbalance.core.frechet import Precomputed
 
 
 def _check(real: np.ndarray, fake: np.ndarray, at_least: int, what: str) -> None:
@@ -38,10 +28,7 @@ def _check(real: np.ndarray, fake: np.ndarray, at_least: int, what: str) -> None
 def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to the two feature sets ("FD-domain")."""
     _check(real, fake, 2, "the Fréchet distance")
-    metric = FrechetInceptionDistance(feature=Precomputed(real.shape[1]))
-    metric.update(torch.from_numpy(real).double(), real=True)
-    metric.update(torch.from_numpy(fake).double(), real=False)
-    return max(float(metric.compute()), 0.0)  # rounding can leave -1e-9 for equal sets
+    return frechet.frechet_distance(real, fake)
 
 
 def kernel_distance(real: np.ndarray, fake: np.ndarray, subset_size: int = 1000) -> float:

@@ -21,8 +21,10 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from synthbalance.config import QualityParams
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import make_rng
+from synthbalance.core.statistics import t_interval
 from synthbalance.datasets import loaded
-from synthbalance.images import ImageSet
 from synthbalance.models.classifier import Classifier
 from synthbalance.pipelines.quality import measures
 from synthbalance.pipelines.quality.extractor import embed
@@ -31,8 +33,6 @@ from synthbalance.pipelines.quality.inception import (
     inception_features,
     load_inception,
 )
-from synthbalance.seeding import make_rng
-from synthbalance.statistics import t_interval
 
 logger = logging.getLogger(__name__)
 

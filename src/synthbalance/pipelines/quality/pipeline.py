@@ -1,8 +1,6 @@
 from kedro.pipeline import Pipeline, node
 
-from synthbalance.pipelines.quality.extractor import fit_feature_extractor
-from synthbalance.pipelines.quality.nodes import score_progress, score_synthetic
-from synthbalance.shape import (
+from synthbalance.framework.context import (
     drawn,
     redraw_imbalance,
     registered_generator,
@@ -10,6 +8,8 @@ from synthbalance.shape import (
     replicates,
     strategies_to_run,
 )
+from synthbalance.pipelines.quality.extractor import fit_feature_extractor
+from synthbalance.pipelines.quality.nodes import score_progress, score_synthetic
 
 
 def create_pipeline(**kwargs) -> Pipeline:

@@ -19,8 +19,8 @@ import math
 import numpy as np
 from scipy import stats
 
-from synthbalance.results import StrategyResult
-from synthbalance.statistics import pooled_spread, replicates_for_power, test_sampling_variance
+from synthbalance.core.results import StrategyResult
+from synthbalance.core.statistics import pooled_spread, replicates_for_power, test_sampling_variance
 
 LEVEL = 0.95
 POOL_CHECK = 0.25  # the F-test's level: a pair noisier than the pool keeps its own spread

@@ -1,13 +1,13 @@
 from kedro.pipeline import Pipeline, node
 
-from synthbalance.pipelines.report.nodes import REPORT, build_report
-from synthbalance.shape import (
+from synthbalance.framework.context import (
     drawn,
     quality_in_balance,
     registered_generator,
     replicate,
     strategies_to_run,
 )
+from synthbalance.pipelines.report.nodes import REPORT, build_report
 
 QUALITY = ("quality_table", "quality_progress", "memorisation_grid")
 

@@ -7,7 +7,7 @@ import html
 
 import pandas as pd
 
-from synthbalance.images import ImageSet
+from synthbalance.core.images import ImageSet
 
 
 def _e(text: object) -> str:

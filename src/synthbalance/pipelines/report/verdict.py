@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthbalance.core.results import StrategyResult
+from synthbalance.core.statistics import bounded_interval
 from synthbalance.pipelines.report.comparison import LEVEL, Comparer, holm, outcome
 from synthbalance.pipelines.report.words import short, words
-from synthbalance.results import StrategyResult
-from synthbalance.statistics import bounded_interval
 from synthbalance.strategies import REGISTRY, of_family
 
 # The candidates for "the best simple strategy", the GAN strategies set against it, and the

@@ -8,13 +8,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from synthbalance import progress
-from synthbalance.charts import real_and_generated_grid
 from synthbalance.config import SampleParams
-from synthbalance.images import ImageSet
-from synthbalance.models.edge import to_uint8, to_unit
+from synthbalance.core import progress
+from synthbalance.core.charts import real_and_generated_grid
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import torch_generator
 from synthbalance.models.gan import ImageGenerator
-from synthbalance.seeding import torch_generator
+from synthbalance.models.pixels import to_uint8, to_unit
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from synthbalance.config import StrategiesParams
-from synthbalance.images import ImageSet
-from synthbalance.seeding import make_rng
+from synthbalance.core.images import ImageSet
+from synthbalance.core.seeding import make_rng
 from synthbalance.strategies import REGISTRY, known
 
 

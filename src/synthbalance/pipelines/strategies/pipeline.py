@@ -2,8 +2,8 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
+from synthbalance.framework.context import strategies_to_run
 from synthbalance.pipelines.strategies.nodes import build_train_set
-from synthbalance.shape import strategies_to_run
 from synthbalance.strategies import REGISTRY
 
 

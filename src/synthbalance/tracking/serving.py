@@ -36,8 +36,8 @@ from mlflow.types import ColSpec, Schema
 from mlflow.types.schema import Array
 from torch import nn
 
-from synthbalance.models.edge import to_uint8
 from synthbalance.models.gan import ImageGenerator
+from synthbalance.models.pixels import to_uint8
 
 MODEL_NAME = "synthbalance-generator"
 ALIAS = "current"

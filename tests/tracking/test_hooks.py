@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from kedro.pipeline import node
 
-from synthbalance.hooks import StrategyRunsHook
+from synthbalance.core.results import RESULT_TAG, ReplicateRun, StrategyResult
 from synthbalance.pipelines.evaluate.pipeline import strategy_evaluation
-from synthbalance.results import RESULT_TAG, ReplicateRun, StrategyResult
+from synthbalance.tracking.hooks import StrategyRunsHook
 
 
 def test_each_strategy_s_result_node_carries_the_tag():
@@ -33,7 +33,7 @@ def test_an_untagged_node_and_a_result_outside_a_run_log_nothing():
 
 
 def test_each_parameter_block_is_logged_once_per_run_and_again_when_it_changes(monkeypatch):
-    from synthbalance import hooks
+    from synthbalance.tracking import hooks
 
     logged = []
     monkeypatch.setattr(hooks.mlflow, "log_param", lambda k, v: logged.append((k, v)))

@@ -20,10 +20,10 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel
 
-from synthbalance import progress
 from synthbalance.config import GanParams
-from synthbalance.models.edge import to_unit
+from synthbalance.core import progress
 from synthbalance.models.gan import ImageGenerator
+from synthbalance.models.pixels import to_unit
 from synthbalance.training import ada
 from synthbalance.training.checkpoints import GanTrainingError
 from synthbalance.training.engine import Engine, resolve_precision

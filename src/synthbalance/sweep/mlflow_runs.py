@@ -19,7 +19,7 @@ from mlflow.tracking import MlflowClient
 
 from synthbalance.sweep import grid as grids
 from synthbalance.sweep.grid import Point
-from synthbalance.tracking import tracking_uri
+from synthbalance.tracking.store import tracking_uri
 
 if TYPE_CHECKING:
     from synthbalance.sweep.plan import Sweep

@@ -1,5 +1,6 @@
-"""Project hooks: kedro-mlflow's, taught typed parameters and a checked store; one run per
-data folder at a time; and the strategies' child runs."""
+"""The project's MLflow hooks: kedro-mlflow's, taught typed parameters and a checked store;
+the strategies' child runs; each node's time. (The data folder's lock, the other hook that
+settings.py registers, is Kedro glue: synthbalance.framework.run_lock.)"""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from pydantic import BaseModel
 
-from synthbalance import progress
-from synthbalance.child_runs import log_child_runs, run_parameters
-from synthbalance.results import RESULT_TAG, StrategyResult
-from synthbalance.run_lock import DataFolderLock, dag_run, describe_run
-from synthbalance.serving import ALIAS, MODEL_NAME, register_current
-from synthbalance.tracking import check_store, setup_lock, tracking_uri
+from synthbalance.core import progress
+from synthbalance.core.results import RESULT_TAG, StrategyResult
+from synthbalance.framework.run_lock import dag_run
+from synthbalance.tracking.child_runs import log_child_runs, run_parameters
+from synthbalance.tracking.serving import ALIAS, MODEL_NAME, register_current
+from synthbalance.tracking.store import check_store, setup_lock, tracking_uri
 
 log = logging.getLogger(__name__)
-GENERATOR_MODEL = "replicate_0.generator_model"  # the one registered (synthbalance.serving)
+GENERATOR_MODEL = "replicate_0.generator_model"  # the one registered (synthbalance.tracking.serving)
 DAG_RUN_TAG = "synthbalance.dag_run"  # the MLflow run of an Airflow DAG run's tasks
 
 
@@ -63,7 +64,7 @@ class ProjectMlflowHook(MlflowHook):
     says otherwise.
 
     One MLflow run per Airflow DAG run: a task of the project's DAG (a session that names its
-    DAG run, synthbalance.run_lock) logs into the run of the DAG run's earlier tasks, found
+    DAG run, synthbalance.framework.run_lock) logs into the run of the DAG run's earlier tasks, found
     by its tag ``synthbalance.dag_run``, or starts it; so a DAG run's nodes, parameters and
     strategies' child runs are one run in the UI, as with `kedro run`, however many workers
     ran its tasks. An orchestrator that names the run itself (``MLFLOW_RUN_ID``, as the
@@ -71,7 +72,7 @@ class ProjectMlflowHook(MlflowHook):
 
     A served generator: once a run that logged its first replicate's generator has
     finished, that generator becomes the newest version of the registered model
-    ``synthbalance-generator``, alias ``current`` (synthbalance.serving).
+    ``synthbalance-generator``, alias ``current`` (synthbalance.tracking.serving).
     """
 
     def __init__(self) -> None:
@@ -202,42 +203,9 @@ def _mlflow_conf(context) -> dict:
     return conf
 
 
-class RunLockHook:
-    """One run per data folder (`run_lock`), shared by the tasks of one Airflow DAG run:
-    taken before kedro-mlflow starts the MLflow run (``tryfirst``), given back after it ends
-    it (``trylast``)."""
-
-    def __init__(self) -> None:
-        self._lock: DataFolderLock | None = None
-        self._folder: Path | None = None
-
-    @hook_impl
-    def after_context_created(self, context) -> None:
-        data = context.config_loader["globals"].get("data", "data")
-        self._folder = Path(context.project_path) / data
-
-    @hook_impl(tryfirst=True)
-    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
-        self._lock = DataFolderLock(self._folder or Path(run_params["project_path"]) / "data")
-        self._lock.acquire(describe_run(run_params), shared=dag_run() is not None)
-
-    @hook_impl(trylast=True)
-    def after_pipeline_run(self) -> None:
-        self._release()
-
-    @hook_impl(trylast=True)
-    def on_pipeline_error(self) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
-
-
 class StrategyRunsHook:
     """One nested MLflow run per strategy and replicate, under the run of `kedro run`
-    (synthbalance.child_runs).
+    (synthbalance.tracking.child_runs).
 
     After each node tagged ``strategy_result`` (every strategy's ``report_strategy``), it
     logs the node's ``StrategyResult`` as one child run per replicate, spanning the
@@ -278,7 +246,7 @@ class NodeTimesHook:
     """Each node's wall-clock time: logged, and a metric ``time.<node name>`` (seconds) of the
     run of `kedro run`, so that the MLflow UI shows where a run's time went and what each
     strategy costs (``benchmarks/strategy_times.py`` sums them per strategy). The node's name
-    also starts the label of every progress bar it shows (synthbalance.progress)."""
+    also starts the label of every progress bar it shows (synthbalance.core.progress)."""
 
     def __init__(self) -> None:
         self._started: dict[str, float] = {}

@@ -6,7 +6,7 @@ is logged, after the scoring. It carries the parameters that tell runs apart (th
 imbalance, the GAN, sampling, the classifier, the seed, the replicate), the strategy's
 test_* and val_* metrics, its validation curve as metric histories (``curve.*``), its own
 confusion matrix on the real test set (``confusion.png``), its replicate's network as an
-MLflow pyfunc model ``classifier`` (synthbalance.classifier_model), and the datasets it used
+MLflow pyfunc model ``classifier`` (synthbalance.tracking.classifier_model), and the datasets it used
 as MLflow inputs (its training set, its validation set and the test set, each with MLflow's
 digest of its images), so the UI's Dataset column is filled.
 """
@@ -22,13 +22,13 @@ from kedro.io.core import DatasetError
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
-from synthbalance.charts import confusion_figure
-from synthbalance.classifier_model import log_classifier
-from synthbalance.images import ImageSet
-from synthbalance.results import StrategyResult
-from synthbalance.shape import replicate as replicate_name
+from synthbalance.core.charts import confusion_figure
+from synthbalance.core.images import ImageSet
+from synthbalance.core.results import StrategyResult
+from synthbalance.framework.context import replicate as replicate_name
 from synthbalance.strategies import REGISTRY
-from synthbalance.tracking import logged_parameters
+from synthbalance.tracking.classifier_model import log_classifier
+from synthbalance.tracking.store import logged_parameters
 
 # The parameter blocks a child carries: those that make one run's strategies differ from
 # another run's (each a few dozen keys; MLflow takes 100 per batch). The child's ``seed`` is

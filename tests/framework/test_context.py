@@ -88,16 +88,16 @@ def test_kedro_run_env_runs_the_environment_s_strategies(project):
 
 @pytest.mark.parametrize("value", [0, -1, 2.5, "three", True])
 def test_a_bad_replicate_count_stops_the_build_naming_it(monkeypatch, value):
-    from synthbalance import shape
+    from synthbalance.framework import context
 
-    monkeypatch.setattr(shape, "_parameters", lambda: {"replicates": value})
+    monkeypatch.setattr(context, "_parameters", lambda: {"replicates": value})
     with pytest.raises(ValueError, match=r"replicates must be a whole number of at least 1"):
-        shape.replicates()
+        context.replicates()
 
 
 def test_a_bad_redraw_flag_stops_the_build_naming_it(monkeypatch):
-    from synthbalance import shape
+    from synthbalance.framework import context
 
-    monkeypatch.setattr(shape, "_parameters", lambda: {"redraw_imbalance": "yes"})
+    monkeypatch.setattr(context, "_parameters", lambda: {"redraw_imbalance": "yes"})
     with pytest.raises(ValueError, match=r"redraw_imbalance must be true or false"):
-        shape.redraw_imbalance()
+        context.redraw_imbalance()

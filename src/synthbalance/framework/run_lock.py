@@ -17,7 +17,7 @@ whole (the project's datasets write a temporary file and rename it), and the DAG
 reader only after its writer has finished; the files outside the catalog — the GAN's and
 the classifiers' checkpoints, the quality stage's extractor cache — are named by the
 content they hold and also renamed into place; and the MLflow store takes concurrent
-writers (synthbalance.tracking). Two DAG runs on one folder are kept apart by the DAG's
+writers (synthbalance.tracking.store). Two DAG runs on one folder are kept apart by the DAG's
 ``max_active_runs=1``, not by this lock.
 
 The kernel drops a ``flock`` when its process dies, so a killed run leaves nothing to
@@ -33,6 +33,9 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +118,36 @@ def _holder(path: Path) -> str:
     if not held:
         return "holder unknown"
     return f"pid {held.get('pid')}, started {held.get('started')}: {held.get('command')}"
+
+
+class RunLockHook:
+    """One run per data folder (`run_lock`), shared by the tasks of one Airflow DAG run:
+    taken before kedro-mlflow starts the MLflow run (``tryfirst``), given back after it ends
+    it (``trylast``)."""
+
+    def __init__(self) -> None:
+        self._lock: DataFolderLock | None = None
+        self._folder: Path | None = None
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        data = context.config_loader["globals"].get("data", "data")
+        self._folder = Path(context.project_path) / data
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
+        self._lock = DataFolderLock(self._folder or Path(run_params["project_path"]) / "data")
+        self._lock.acquire(describe_run(run_params), shared=dag_run() is not None)
+
+    @hook_impl(trylast=True)
+    def after_pipeline_run(self) -> None:
+        self._release()
+
+    @hook_impl(trylast=True)
+    def on_pipeline_error(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from synthbalance.statistics import (
+from synthbalance.core.statistics import (
     bounded_interval,
     pooled_spread,
     replicates_for_power,
@@ -42,7 +42,7 @@ def test_replicates_for_power_matches_the_paired_t_tests_table():
 def test_the_test_sets_sampling_variance_is_the_stratified_bootstraps_less_replicate_noise():
     from sklearn.metrics import balanced_accuracy_score
 
-    from synthbalance.statistics import test_sampling_variance
+    from synthbalance.core.statistics import test_sampling_variance
 
     rng = np.random.default_rng(2)
     labels = np.repeat([0, 1, 2], [500, 100, 40])

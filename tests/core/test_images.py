@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from synthbalance.images import ImageSet, resize, stratified_split, to_channels
+from synthbalance.core.images import ImageSet, resize, stratified_split, to_channels
 from tests.conftest import make_image_set
 
 

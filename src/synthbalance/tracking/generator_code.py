@@ -1,8 +1,8 @@
 """The generator's pyfunc "from code": MLflow keeps this file with the model and runs it to
-load the model, so that nothing is unpickled (synthbalance.serving)."""
+load the model, so that nothing is unpickled (synthbalance.tracking.serving)."""
 
 import mlflow
 
-from synthbalance.serving import GeneratorModel
+from synthbalance.tracking.serving import GeneratorModel
 
 mlflow.models.set_model(GeneratorModel())

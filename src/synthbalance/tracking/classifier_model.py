@@ -28,7 +28,7 @@ from mlflow.types import ColSpec, Schema, TensorSpec
 from mlflow.types.schema import Array
 
 from synthbalance.models.classifier import Classifier
-from synthbalance.serving import log_pyfunc, read_network
+from synthbalance.tracking.serving import log_pyfunc, read_network
 from synthbalance.training.classifier import probabilities
 
 CODE = Path(__file__).with_name("classifier_code.py")

@@ -2,11 +2,11 @@
 
 import logging
 
-from synthbalance import progress
+from synthbalance.core import progress
 
 
 def test_off_a_terminal_a_line_at_each_tenth_says_where_it_is(caplog):
-    caplog.set_level(logging.INFO, logger="synthbalance.progress")
+    caplog.set_level(logging.INFO, logger="synthbalance.core.progress")
     progress.set_node("strategy.gan.train_classifier")
     try:
         with progress.labelled("replicate 1"):
@@ -24,7 +24,7 @@ def test_off_a_terminal_a_line_at_each_tenth_says_where_it_is(caplog):
 
 
 def test_a_resumed_loop_counts_from_where_it_was_and_a_label_ends_with_its_block(caplog):
-    caplog.set_level(logging.INFO, logger="synthbalance.progress")
+    caplog.set_level(logging.INFO, logger="synthbalance.core.progress")
     with progress.labelled("replicate 0"):
         pass
     list(progress.bar(range(50, 100), "gan", total=100, initial=50, unit="step"))

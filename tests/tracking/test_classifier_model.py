@@ -6,8 +6,8 @@ import pytest
 import torch
 from mlflow.exceptions import MlflowException
 
-from synthbalance.classifier_model import classify, one_replicate
 from synthbalance.models.classifier import Classifier
+from synthbalance.tracking.classifier_model import classify, one_replicate
 from synthbalance.training.classifier import probabilities
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (6, 1, 8, 8), dtype=np.uint8)

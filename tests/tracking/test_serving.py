@@ -15,7 +15,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from synthbalance.models.gan import ImageGenerator
-from synthbalance.serving import ALIAS, MAX_COUNT, MODEL_NAME, generate
+from synthbalance.tracking.serving import ALIAS, MAX_COUNT, MODEL_NAME, generate
 from tests.conftest import free_port, serve
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from synthbalance.augmentation import augment_images, draw, transform
 from synthbalance.config.strategies import AugmentParams
+from synthbalance.core.augmentation import augment_images, draw, transform
 
 
 def _digit(size=16) -> np.ndarray:
