@@ -10,7 +10,7 @@ export SYNTHBALANCE_AIRFLOW_PYTHON ?= $(abspath $(AIRFLOW_VENV))/bin/python
 # Kedro's telemetry would try the network at every command; this project keeps it off.
 export KEDRO_DISABLE_TELEMETRY := 1
 
-.PHONY: run test check
+.PHONY: run test check format
 
 run: $(VENV)/.installed
 	$(BIN)/kedro run --pipelines balance
@@ -22,6 +22,11 @@ test: $(VENV)/.installed $(AIRFLOW_VENV)/.installed
 # Airflow, no browser).
 check: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "not slow"
+
+# One formatter and one linter (pyproject.toml's [tool.ruff]); tests/test_style.py checks both.
+format: $(VENV)/.installed
+	$(BIN)/ruff format src tests benchmarks docs
+	$(BIN)/ruff check --fix src tests benchmarks docs
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

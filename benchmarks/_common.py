@@ -42,8 +42,7 @@ def scratch_project(folder: Path) -> Path:
     """A copy of the project's conf/, src/ and pyproject.toml in ``folder`` (its own data/ and
     mlflow.db), logging with timestamps (`LOGGING`) to logging.yml."""
     for name in ("conf", "src"):
-        shutil.copytree(PROJECT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        shutil.copytree(PROJECT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(PROJECT / "pyproject.toml", folder)
     (folder / "logging.yml").write_text(LOGGING)
     return folder
@@ -81,8 +80,9 @@ def task(env: str, folders: dict[str, str]):
     read from ``folders[source]`` when given (never downloaded)."""
     params = project_parameters(env)
     folder = folders.get(params["ingest"]["source"])
-    ingest = IngestParams(**{**params["ingest"], "download": False,
-                             **({"folder": folder} if folder else {})})  # fmt: skip
+    ingest = IngestParams(
+        **{**params["ingest"], "download": False, **({"folder": folder} if folder else {})}
+    )
     imbalance = ImbalanceParams(**params["imbalance"])
     raw_train, _ = load_dataset(ingest, params["seed"])
     full = label_for_task(raw_train, imbalance)
@@ -102,8 +102,9 @@ def scored_task(env: str, args):
     """(params, train_full, train_imbalanced, validation, quality params, feature extractor)
     of an environment's task: the quality pipeline's extractor, trained on the full train split
     once and cached under data/06_models/feature_extractors."""
-    params, raw, full, train, validation = task(env, {"mnist": args.mnist,
-                                                      "fashion_mnist": args.fashion})
+    params, raw, full, train, validation = task(
+        env, {"mnist": args.mnist, "fashion_mnist": args.fashion}
+    )
     cache = str(PROJECT / "data/06_models/feature_extractors")
     quality = QualityParams(**{**params["quality"], "cache_dir": cache})
     extractor = fit_feature_extractor(raw, quality, params["seed"])
@@ -117,16 +118,22 @@ class SeedsGenerator(nn.Module):
     def __init__(self, z_dim: int = 100) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(z_dim, 7 * 7 * 128, bias=False), nn.Unflatten(1, (128, 7, 7)),
-            nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-            nn.ConvTranspose2d(128, 128, 5, 1, 2, bias=False), nn.BatchNorm2d(128),
+            nn.Linear(z_dim, 7 * 7 * 128, bias=False),
+            nn.Unflatten(1, (128, 7, 7)),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(128, 128, 5, 1, 2, bias=False),
+            nn.BatchNorm2d(128),
             nn.LeakyReLU(0.2),
             nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False),  # 14x14
-            nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+            nn.BatchNorm2d(64),
+            nn.LeakyReLU(0.2),
             nn.ConvTranspose2d(64, 32, 5, 2, 2, output_padding=1, bias=False),  # 28x28
-            nn.BatchNorm2d(32), nn.LeakyReLU(0.2),
-            nn.ConvTranspose2d(32, 1, 5, 1, 2), nn.Tanh(),
-        )  # fmt: skip
+            nn.BatchNorm2d(32),
+            nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(32, 1, 5, 1, 2),
+            nn.Tanh(),
+        )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(z)

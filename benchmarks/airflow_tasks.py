@@ -45,8 +45,10 @@ from _common import PROJECT, print_table, save_json, scratch_project  # benchmar
 
 OUTPUTS = ("comparison.csv", "verdict.json")
 # Airflow's packages first, the project's after them (as tests/test_airflow_run.py).
-LAUNCHER = ("import site, sys; site.addsitedir(sys.argv.pop(1)); sys.argv[0] = 'airflow'; "
-            "from airflow.__main__ import main; main()")  # fmt: skip
+LAUNCHER = (
+    "import site, sys; site.addsitedir(sys.argv.pop(1)); sys.argv[0] = 'airflow'; "
+    "from airflow.__main__ import main; main()"
+)
 KEDRO = Path(sys.executable).parent / "kedro"
 
 
@@ -67,8 +69,9 @@ def free_port() -> int:
 def run(command: list, cwd: Path, env: dict, timeout: float = 1800) -> float:
     """Run to the end; its wall seconds. A failure stops the benchmark with its output."""
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)  # fmt: skip
+    done = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode:
         said = done.stdout[-3000:] + done.stderr[-3000:]
         sys.exit(f"{' '.join(map(str, command))} failed:\n{said}")
@@ -85,8 +88,11 @@ def mlflow_runs(project: Path) -> str:
     """'top-level runs / child runs', and their statuses when not all FINISHED."""
     with sqlite3.connect(project / "mlflow.db") as db:
         runs = dict(db.execute("SELECT run_uuid, status FROM runs").fetchall())
-        parents = dict(db.execute("SELECT run_uuid, value FROM tags "
-                                  "WHERE key = 'mlflow.parentRunId'").fetchall())  # fmt: skip
+        parents = dict(
+            db.execute(
+                "SELECT run_uuid, value FROM tags WHERE key = 'mlflow.parentRunId'"
+            ).fetchall()
+        )
     statuses = sorted(set(runs.values()))
     said = f"{sum(run not in parents for run in runs)} / {len(parents)}"
     return said if statuses == ["FINISHED"] else f"{said} ({', '.join(statuses)})"
@@ -96,51 +102,88 @@ def outputs(project: Path) -> dict[str, bytes]:
     return {name: (project / "data/smoke/08_reporting" / name).read_bytes() for name in OUTPUTS}
 
 
-def airflow_dag_run(project: Path, env: str, slots: int, scratch: Path, python: str,
-                    kedro_env: dict) -> dict:  # fmt: skip
+def airflow_dag_run(
+    project: Path, env: str, slots: int, scratch: Path, python: str, kedro_env: dict
+) -> dict:
     """One DAG run under a scheduler with ``slots`` tasks at once; its figures."""
     dag_id = f"synthbalance_{env}_balance"
     dags, home = scratch / "dags", scratch / "airflow_home"
     shutil.rmtree(dags, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
-    run([KEDRO, "airflow", "create", "--pipelines", "balance", "--env", env, "--target-dir",
-         dags, "--jinja-file", PROJECT / "templates/airflow_dag_template.j2", "--params",
-         f"project_path={project},max_active_tasks={slots}"], project, kedro_env)  # fmt: skip
+    run(
+        [
+            KEDRO,
+            "airflow",
+            "create",
+            "--pipelines",
+            "balance",
+            "--env",
+            env,
+            "--target-dir",
+            dags,
+            "--jinja-file",
+            PROJECT / "templates/airflow_dag_template.j2",
+            "--params",
+            f"project_path={project},max_active_tasks={slots}",
+        ],
+        project,
+        kedro_env,
+    )
     port = free_port()
     environment = {
-        **kedro_env, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        **kedro_env,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": str(slots),
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": "synthbalance-benchmark",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-    }  # fmt: skip
+    }
     airflow = [python, "-c", LAUNCHER, sysconfig.get_paths()["purelib"]]
     run([*airflow, "db", "migrate"], project, environment)
     logs = scratch / f"logs_{slots}"
     logs.mkdir(exist_ok=True)
     components = {"api-server": ["--port", str(port)], "dag-processor": [], "scheduler": []}
     servers = [
-        subprocess.Popen([*airflow, name, *extra], cwd=project, env=environment,
-                         stdout=(logs / f"{name}.log").open("w"), stderr=subprocess.STDOUT,
-                         start_new_session=True)
+        subprocess.Popen(
+            [*airflow, name, *extra],
+            cwd=project,
+            env=environment,
+            stdout=(logs / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         for name, extra in components.items()
-    ]  # fmt: skip
+    ]
     db = home / "airflow.db"
     try:
-        wait_for(lambda: query(db, "SELECT 1 FROM dag WHERE dag_id = ?", dag_id), 300,
-                 "the DAG processor to parse the DAG", logs)  # fmt: skip
+        wait_for(
+            lambda: query(db, "SELECT 1 FROM dag WHERE dag_id = ?", dag_id),
+            300,
+            "the DAG processor to parse the DAG",
+            logs,
+        )
         run([*airflow, "dags", "unpause", dag_id], project, environment)
         run([*airflow, "dags", "trigger", dag_id], project, environment)
         state = lambda: query(db, "SELECT state FROM dag_run WHERE dag_id = ?", dag_id)  # noqa: E731
-        wait_for(lambda: state() and state()[0][0] in ("success", "failed"), 3600,
-                 "the DAG run to finish", logs)  # fmt: skip
+        wait_for(
+            lambda: state() and state()[0][0] in ("success", "failed"),
+            3600,
+            "the DAG run to finish",
+            logs,
+        )
         ((final, started, ended),) = query(
-            db, "SELECT state, start_date, end_date FROM dag_run WHERE dag_id = ?", dag_id)
-        tasks = query(db, "SELECT task_id, state, start_date, end_date FROM task_instance "
-                          "WHERE dag_id = ?", dag_id)  # fmt: skip
+            db, "SELECT state, start_date, end_date FROM dag_run WHERE dag_id = ?", dag_id
+        )
+        tasks = query(
+            db,
+            "SELECT task_id, state, start_date, end_date FROM task_instance WHERE dag_id = ?",
+            dag_id,
+        )
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
@@ -190,8 +233,9 @@ def when(stamp: str) -> float:
 def edges(dag_file: Path) -> list[tuple[str, str]]:
     """The DAG's dependencies, ``tasks["a"] >> tasks["b"]``: a task's key is its node's name,
     which is also its full Airflow id (group.task)."""
-    return re.findall(r'^    tasks\["([^"]+)"\] >> tasks\["([^"]+)"\]$', dag_file.read_text(),
-                      flags=re.MULTILINE)  # fmt: skip
+    return re.findall(
+        r'^    tasks\["([^"]+)"\] >> tasks\["([^"]+)"\]$', dag_file.read_text(), flags=re.MULTILINE
+    )
 
 
 def critical_path(spans: dict[str, tuple[float, float]], links: list) -> float:
@@ -239,18 +283,29 @@ def most_at_once(spans: dict[str, tuple[float, float]]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, nargs="+", default=[1, 2],
-                        help="tasks at once, one DAG run each (default 1 2)")
+    parser.add_argument(
+        "--tasks",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="tasks at once, one DAG run each (default 1 2)",
+    )
     parser.add_argument("--env", default="small", help="the scratch environment's name")
     parser.add_argument("--airflow-python", default=str(PROJECT / ".venv-airflow/bin/python"))
     parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
     parser.add_argument("--from-json", help="only print the tables of a saved airflow_tasks.json")
-    parser.add_argument("--node-times", help="an MLflow SQLite store: only the estimate for the "
-                        "node times of its newest run")  # fmt: skip
+    parser.add_argument(
+        "--node-times",
+        help="an MLflow SQLite store: only the estimate for the node times of its newest run",
+    )
     parser.add_argument("--node-env", default="local", help="--node-times's environment")
     parser.add_argument("--run-id", default="", help="--node-times's run (its id or a prefix)")
-    parser.add_argument("--start-up", type=float, default=9.5,
-                        help="seconds a task spends outside its node (--node-times)")
+    parser.add_argument(
+        "--start-up",
+        type=float,
+        default=9.5,
+        help="seconds a task spends outside its node (--node-times)",
+    )
     args = parser.parse_args()
     if args.from_json:
         report(json.loads(Path(args.from_json).read_text()))
@@ -263,14 +318,25 @@ def main() -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="airflow_tasks_"))
     project = small_project(scratch / "project", args.env)
-    kedro_env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
-                 "KEDRO_LOGGING_CONFIG": str(project / "logging.yml")}  # fmt: skip
+    kedro_env = {
+        **os.environ,
+        "KEDRO_DISABLE_TELEMETRY": "1",
+        "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"),
+    }
     kedro_env.pop("KEDRO_ENV", None)
     seconds = run([KEDRO, "run", "--env", args.env, "--pipelines", "balance"], project, kedro_env)
     reference = outputs(project)
-    rows = [{"how": "kedro run", "wall s": round(seconds, 1), "task s, sum": "—",
-             "critical path s": "—", "most at once": "—", "same tables": "—",
-             "MLflow runs / children": mlflow_runs(project)}]  # fmt: skip
+    rows = [
+        {
+            "how": "kedro run",
+            "wall s": round(seconds, 1),
+            "task s, sum": "—",
+            "critical path s": "—",
+            "most at once": "—",
+            "same tables": "—",
+            "MLflow runs / children": mlflow_runs(project),
+        }
+    ]
     results = {}
     for slots in args.tasks:
         reset(project)
@@ -278,15 +344,25 @@ def main() -> None:
         result["same_tables"] = outputs(project) == reference
         result["mlflow"] = mlflow_runs(project)
         results[slots] = result
-        rows.append({"how": f"Airflow, {slots} at once", "wall s": result["wall_seconds"],
-                     "task s, sum": result["task_seconds_sum"],
-                     "critical path s": result["critical_path_seconds"],
-                     "most at once": result["most_at_once"],
-                     "same tables": "yes" if result["same_tables"] else "NO",
-                     "MLflow runs / children": result["mlflow"]})  # fmt: skip
+        rows.append(
+            {
+                "how": f"Airflow, {slots} at once",
+                "wall s": result["wall_seconds"],
+                "task s, sum": result["task_seconds_sum"],
+                "critical path s": result["critical_path_seconds"],
+                "most at once": result["most_at_once"],
+                "same tables": "yes" if result["same_tables"] else "NO",
+                "MLflow runs / children": result["mlflow"],
+            }
+        )
         print(f"{slots} at once: {result['wall_seconds']} s", flush=True)
-    saved = {"env": args.env, "cpus": os.cpu_count(), "kedro_run_seconds": seconds,
-             "runs": results, "rows": rows}  # fmt: skip
+    saved = {
+        "env": args.env,
+        "cpus": os.cpu_count(),
+        "kedro_run_seconds": seconds,
+        "runs": results,
+        "rows": rows,
+    }
     save_json(args.out, "airflow_tasks", saved)
     shutil.rmtree(scratch, ignore_errors=True)
     report(saved)
@@ -302,27 +378,36 @@ def estimate(store: Path, env: str, start_up: float, prefix: str = "") -> None:
     os.chdir(PROJECT)  # the pipeline's shape is read from ./conf, in ``env``
     os.environ["KEDRO_ENV"] = env
     pipeline = create_pipeline()
-    links = [(parent.name, child.name) for child, parents in pipeline.node_dependencies.items()
-             for parent in parents]  # fmt: skip
+    links = [
+        (parent.name, child.name)
+        for child, parents in pipeline.node_dependencies.items()
+        for parent in parents
+    ]
     names = {node.name for node in pipeline.nodes}
     with sqlite3.connect(store) as db:
-        runs = db.execute("SELECT run_uuid FROM runs WHERE run_uuid NOT IN (SELECT run_uuid "
-                          "FROM tags WHERE key = 'mlflow.parentRunId') "
-                          "ORDER BY start_time DESC").fetchall()  # fmt: skip
+        runs = db.execute(
+            "SELECT run_uuid FROM runs WHERE run_uuid NOT IN (SELECT run_uuid "
+            "FROM tags WHERE key = 'mlflow.parentRunId') "
+            "ORDER BY start_time DESC"
+        ).fetchall()
         for (run,) in runs:  # the newest run of every node of this pipeline
             times = dict(db.execute(TIMES, (run,)).fetchall())
             if names <= times.keys() and run.startswith(prefix):
                 break
         else:
-            sys.exit(f"no run {prefix}… in {store} has a time.<node> metric for every node "
-                     f"of balance in {env}")  # fmt: skip
+            sys.exit(
+                f"no run {prefix}… in {store} has a time.<node> metric for every node "
+                f"of balance in {env}"
+            )
     spans = {node.name: (0.0, times[node.name] + start_up) for node in pipeline.nodes}
-    print(f"run {run} of {store}: {len(spans)} nodes, {sum(times.values()):.0f} s in nodes; "
-          f"each task {start_up} s more")  # fmt: skip
-    print_table([{"workers": n, "wall s": round(scheduled(spans, links, n), 1)}
-                 for n in (1, 2, 4, 8, 16)]
-                + [{"workers": "∞ (critical path)",
-                    "wall s": round(critical_path(spans, links), 1)}])  # fmt: skip
+    print(
+        f"run {run} of {store}: {len(spans)} nodes, {sum(times.values()):.0f} s in nodes; "
+        f"each task {start_up} s more"
+    )
+    print_table(
+        [{"workers": n, "wall s": round(scheduled(spans, links, n), 1)} for n in (1, 2, 4, 8, 16)]
+        + [{"workers": "∞ (critical path)", "wall s": round(critical_path(spans, links), 1)}]
+    )
 
 
 def report(saved: dict) -> None:
@@ -330,17 +415,21 @@ def report(saved: dict) -> None:
     print()
     print_table(saved["rows"])
     runs = saved["runs"]
-    print(f"\n{next(iter(runs.values()))['tasks']} tasks; each DAG run's comparison.csv and "
-          f"verdict.json against `kedro run --env {saved['env']}`'s, byte for byte; "
-          f"{saved['cpus']} CPUs")  # fmt: skip
+    print(
+        f"\n{next(iter(runs.values()))['tasks']} tasks; each DAG run's comparison.csv and "
+        f"verdict.json against `kedro run --env {saved['env']}`'s, byte for byte; "
+        f"{saved['cpus']} CPUs"
+    )
     alone = runs[min(runs, key=int)]  # the fewest at once: task times least slowed by others
     spans, links = alone["spans"], alone["edges"]
-    print(f"\nWith the task times of {min(runs, key=int)} at once and N workers with cores of "
-          "their own (no scheduler gaps):")  # fmt: skip
-    print_table([{"workers": n, "wall s": round(scheduled(spans, links, n), 1)}
-                 for n in (1, 2, 4, 8, 16)]
-                + [{"workers": "∞ (critical path)",
-                    "wall s": round(critical_path(spans, links), 1)}])  # fmt: skip
+    print(
+        f"\nWith the task times of {min(runs, key=int)} at once and N workers with cores of "
+        "their own (no scheduler gaps):"
+    )
+    print_table(
+        [{"workers": n, "wall s": round(scheduled(spans, links, n), 1)} for n in (1, 2, 4, 8, 16)]
+        + [{"workers": "∞ (critical path)", "wall s": round(critical_path(spans, links), 1)}]
+    )
 
 
 if __name__ == "__main__":

@@ -46,15 +46,18 @@ from synthbalance.training.classifier import probabilities, train_replicates
 def per_image(images: np.ndarray, params, seed: int) -> np.ndarray:
     """uint8 (N, C, H, W) -> the same, each image through torchvision's transforms v2 (the
     project's augmentation before issue 30)."""
-    transform = v2.Compose([
-        v2.RandomAffine(params.rotation, (params.translate,) * 2, params.scale),
-        v2.ColorJitter(brightness=params.brightness),
-        v2.RandomHorizontalFlip(0.5 if params.horizontal_flip else 0.0),
-    ])  # fmt: skip
+    transform = v2.Compose(
+        [
+            v2.RandomAffine(params.rotation, (params.translate,) * 2, params.scale),
+            v2.ColorJitter(brightness=params.brightness),
+            v2.RandomHorizontalFlip(0.5 if params.horizontal_flip else 0.0),
+        ]
+    )
     with torch.random.fork_rng(devices=[]):  # v2 draws from torch's global generator
         torch.manual_seed(seed)
-        return torch.stack([transform(image) for image in torch.from_numpy(np.array(images))]
-                           ).numpy()  # fmt: skip
+        return torch.stack(
+            [transform(image) for image in torch.from_numpy(np.array(images))]
+        ).numpy()
 
 
 def main() -> None:
@@ -72,8 +75,11 @@ def main() -> None:
     validations = [drawn(data, "validation", r) for r in range(args.replicates)]
     test = load(data / "03_primary/test_set.npz")
     rows, saved_equal = [], []
-    ways = {"batched (the project's)": augment_images, "per image (torchvision)": per_image,
-            "batched, next seed": lambda images, p, seed: augment_images(images, p, seed + 1)}
+    ways = {
+        "batched (the project's)": augment_images,
+        "per image (torchvision)": per_image,
+        "batched, next seed": lambda images, p, seed: augment_images(images, p, seed + 1),
+    }
     for way, augment in ways.items():
         patch = mock.patch.object(registry, "augment_images", augment)
         sets, seconds = [], 0.0
@@ -81,23 +87,40 @@ def main() -> None:
             for r in range(args.replicates):
                 synthetic = load(data / f"05_model_input/replicate_{r}/synthetic.npz")
                 started = time.perf_counter()
-                sets.append(build_train_set(params, replicate_seed(base["seed"], r), "augment",
-                                            train_imbalanced=trains[r], synthetic=synthetic))
+                sets.append(
+                    build_train_set(
+                        params,
+                        replicate_seed(base["seed"], r),
+                        "augment",
+                        train_imbalanced=trains[r],
+                        synthetic=synthetic,
+                    )
+                )
                 seconds += time.perf_counter() - started
                 if augment is augment_images:
                     kept = load(data / f"05_model_input/replicate_{r}/strategies/augment.npz")
                     saved_equal.append(bool(np.array_equal(kept.images, sets[-1].images)))
         rare = sorted(int(c) for c in np.flatnonzero(synthetic.class_counts()))
         network, _ = train_replicates(sets, validations, classifier, base["seed"])
-        scores = [classification_metrics(test.labels, probabilities(network, r, test.images),
-                                         list(test.class_names), rare) for r in range(len(sets))]
-        rows.append({"augmentation": way, "build_s": seconds,
-                     "bal_acc": np.mean([s["test_balanced_accuracy"] for s in scores]),
-                     "minority_f1": np.mean([s["test_minority_f1"] for s in scores]),
-                     "per_replicate": " ".join(f"{s['test_balanced_accuracy']:.4f}"
-                                               for s in scores)})  # fmt: skip
-    print(f"{args.replicates} replicates; build_s: all of them; the project's way equals the "
-          f"run's saved sets: {saved_equal}")  # fmt: skip
+        scores = [
+            classification_metrics(
+                test.labels, probabilities(network, r, test.images), list(test.class_names), rare
+            )
+            for r in range(len(sets))
+        ]
+        rows.append(
+            {
+                "augmentation": way,
+                "build_s": seconds,
+                "bal_acc": np.mean([s["test_balanced_accuracy"] for s in scores]),
+                "minority_f1": np.mean([s["test_minority_f1"] for s in scores]),
+                "per_replicate": " ".join(f"{s['test_balanced_accuracy']:.4f}" for s in scores),
+            }
+        )
+    print(
+        f"{args.replicates} replicates; build_s: all of them; the project's way equals the "
+        f"run's saved sets: {saved_equal}"
+    )
     print_table(rows)
     save_json(args.out, "augmentation", {"rows": rows, "project_equals_saved": saved_equal})
 

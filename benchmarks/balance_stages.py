@@ -42,9 +42,17 @@ from synthbalance.pipelines import (
 )
 
 PROJECT = Path(__file__).parents[1]
-STAGES = {"ingest": ingest, "imbalance": imbalance, "gan": gan, "sample": sample,
-          "deepsmote": deepsmote, "strategies": strategies, "evaluate": evaluate,
-          "quality": quality, "report": report}  # fmt: skip
+STAGES = {
+    "ingest": ingest,
+    "imbalance": imbalance,
+    "gan": gan,
+    "sample": sample,
+    "deepsmote": deepsmote,
+    "strategies": strategies,
+    "evaluate": evaluate,
+    "quality": quality,
+    "report": report,
+}
 PER_REPLICATE = {"gan", "sample", "deepsmote", "strategies", "evaluate"}
 EVENT = re.compile(r"^(\S+ \S+)\|(Running|Completed) node: ([\w.]+)")
 
@@ -52,8 +60,9 @@ EVENT = re.compile(r"^(\S+ \S+)\|(Running|Completed) node: ([\w.]+)")
 def stage_of() -> dict[str, str]:
     """{node name: its stage}; a replicate's nodes (``replicate_<r>.gan.train_gan``) are
     named here without their replicate (see ``unreplicated``)."""
-    found = {n.name: stage for stage, module in STAGES.items()
-             for n in module.create_pipeline().nodes}  # fmt: skip
+    found = {
+        n.name: stage for stage, module in STAGES.items() for n in module.create_pipeline().nodes
+    }
     return found | {"replicate_seed": "gan"}  # the replicate's seed: counted with its GAN
 
 
@@ -88,8 +97,13 @@ def _rss_mib(pid: int) -> float:
             status = Path(f"/proc/{child}/status").read_text()
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines()
-                       if line.startswith("VmRSS:")), 0) / 1024  # fmt: skip
+        total += (
+            next(
+                (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")),
+                0,
+            )
+            / 1024
+        )
     return total
 
 
@@ -109,9 +123,14 @@ def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
 def node_peaks(log: str, samples: list) -> dict[str, float]:
     """{node: the highest RSS sampled while it ran, MiB}; between nodes counts as its own row.
     The log's events are read once; each sample finds its node by bisection."""
-    events = [(datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S.%f").timestamp(),
-               m[3] if m[2] == "Running" else "(between nodes)")
-              for m in map(EVENT.match, log.splitlines()) if m]  # fmt: skip
+    events = [
+        (
+            datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S.%f").timestamp(),
+            m[3] if m[2] == "Running" else "(between nodes)",
+        )
+        for m in map(EVENT.match, log.splitlines())
+        if m
+    ]
     times, peaks = [when for when, _ in events], {}
     for when, mib in samples:
         index = bisect.bisect_right(times, when) - 1
@@ -134,8 +153,9 @@ def node_at(log: str, when: float) -> str:
     return running
 
 
-def run_balance(params: list[str], parameters: dict | None = None,
-                prepare: Callable[[Path], None] | None = None) -> dict:
+def run_balance(
+    params: list[str], parameters: dict | None = None, prepare: Callable[[Path], None] | None = None
+) -> dict:
     """`kedro run --pipelines balance --params ...` in a scratch copy of the project (its own
     data/ and mlflow.db, so nothing is resumed): wall seconds, this run's peak RSS, per-node
     seconds from the log, the comparison table, each strategy's result (its replicates'
@@ -148,17 +168,27 @@ def run_balance(params: list[str], parameters: dict | None = None,
         if parameters is not None:
             (project / "conf/local").mkdir(exist_ok=True)
             (project / "conf/local/parameters.yml").write_text(json.dumps(parameters))
-        env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
-               "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"),
-               # the copy's code, not the installed one (kedro imports the project's CLI
-               # plugin before it puts the project's src/ on the path)
-               "PYTHONPATH": str(project / "src")}  # fmt: skip
-        command = [str(Path(sys.executable).parent / "kedro"), "run", "--pipelines", "balance",
-                   "--params", ",".join(params)]  # fmt: skip
+        env = {
+            **os.environ,
+            "KEDRO_DISABLE_TELEMETRY": "1",
+            "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"),
+            # the copy's code, not the installed one (kedro imports the project's CLI
+            # plugin before it puts the project's src/ on the path)
+            "PYTHONPATH": str(project / "src"),
+        }
+        command = [
+            str(Path(sys.executable).parent / "kedro"),
+            "run",
+            "--pipelines",
+            "balance",
+            "--params",
+            ",".join(params),
+        ]
         with open(project / "stdout.log", "w") as log:
             started = time.perf_counter()
-            child = subprocess.Popen(command, cwd=project, env=env, stdout=log,
-                                     stderr=subprocess.STDOUT)  # fmt: skip
+            child = subprocess.Popen(
+                command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
             samples, stop = [], threading.Event()
             sampler = threading.Thread(target=_sample_memory, args=(child.pid, samples, stop))
             sampler.start()
@@ -178,9 +208,11 @@ def run_balance(params: list[str], parameters: dict | None = None,
             "node_seconds": node_seconds(output),
             "comparison": (project / "data/08_reporting/comparison.md").read_text(),
             "quality": _text_or_none(project / "data/08_reporting/quality.csv"),
-            "strategy_results": {path.stem: json.loads(path.read_text()) for path in
-                                 (project / "data/08_reporting/strategies").glob("*.json")},
-        }  # fmt: skip
+            "strategy_results": {
+                path.stem: json.loads(path.read_text())
+                for path in (project / "data/08_reporting/strategies").glob("*.json")
+            },
+        }
 
 
 def _text_or_none(path: Path) -> str | None:
@@ -210,8 +242,11 @@ def main() -> None:
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(peak_mib),
         "peak_node": run["peak_node"],
-        "node_peak_mib": dict(sorted(((k, round(v)) for k, v in run["node_peak_mib"].items()),
-                                     key=lambda item: -item[1])),
+        "node_peak_mib": dict(
+            sorted(
+                ((k, round(v)) for k, v in run["node_peak_mib"].items()), key=lambda item: -item[1]
+            )
+        ),
         "stage_seconds": {stage: round(stages[stage], 1) for stage in STAGES},
         "per_strategy_seconds": {k: round(v, 1) for k, v in strategy_seconds.items()},
         "replicates": count,
@@ -222,10 +257,12 @@ def main() -> None:
         # gan, sample, strategies and evaluate run once per replicate; the others once
         each = f"{seconds / count:.1f}" if stage in PER_REPLICATE else "-"
         print(f"{stage:<12}{seconds:>9.1f}{seconds / max(total, 1e-9):>8.0%}{each:>15}")
-    print(f"{'nodes':<12}{total:>9.1f}\n{'outside':<12}{wall - total:>9.1f}"
-          f"{(wall - total) / wall:>8.0%}   loading and saving datasets, MLflow, Kedro"
-          f"\n{'wall':<12}{wall:>9.1f}\npeak RSS {peak_mib:.0f} MiB, "
-          f"while {run['peak_node']} ran\n")  # fmt: skip
+    print(
+        f"{'nodes':<12}{total:>9.1f}\n{'outside':<12}{wall - total:>9.1f}"
+        f"{(wall - total) / wall:>8.0%}   loading and saving datasets, MLflow, Kedro"
+        f"\n{'wall':<12}{wall:>9.1f}\npeak RSS {peak_mib:.0f} MiB, "
+        f"while {run['peak_node']} ran\n"
+    )
     print("the nodes with the highest RSS while they ran (MiB):")
     for node, mib in list(results["node_peak_mib"].items())[:12]:
         print(f"  {node:<48}{mib:>7}")

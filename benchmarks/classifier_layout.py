@@ -60,22 +60,29 @@ def main() -> None:
     for _ in range(args.rounds):
         for name, layout in LAYOUTS.items():
             net = Classifier("cnn", 1, 28, ["a", "b"], 16, [0]).nets["0"].to(memory_format=layout)
-            times[name]["train"].append(step_ms(net, batch.contiguous(memory_format=layout),
-                                                labels))  # fmt: skip
+            times[name]["train"].append(
+                step_ms(net, batch.contiguous(memory_format=layout), labels)
+            )
             times[name]["infer"].append(images_per_s(net, many.contiguous(memory_format=layout)))
     rows = [
-        {"layout": name, "train_ms_per_step": statistics.median(t["train"]),
-         "inference_images_per_s": statistics.median(t["infer"])}
+        {
+            "layout": name,
+            "train_ms_per_step": statistics.median(t["train"]),
+            "inference_images_per_s": statistics.median(t["infer"]),
+        }
         for name, t in times.items()
-    ]  # fmt: skip
+    ]
     ratio = {
         "train_speedup": rows[0]["train_ms_per_step"] / rows[1]["train_ms_per_step"],
         "inference_speedup": rows[1]["inference_images_per_s"] / rows[0]["inference_images_per_s"],
     }
     print_table(rows)
     print({k: round(v, 2) for k, v in ratio.items()})
-    save_json(args.out, "classifier_layout", {"rows": rows, **ratio, "rounds": args.rounds,
-                                              "threads": torch.get_num_threads()})  # fmt: skip
+    save_json(
+        args.out,
+        "classifier_layout",
+        {"rows": rows, **ratio, "rounds": args.rounds, "threads": torch.get_num_threads()},
+    )
 
 
 if __name__ == "__main__":

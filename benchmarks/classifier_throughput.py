@@ -49,8 +49,9 @@ def vmapped(count: int, batch: int, width: int):
     nets = [small_cnn(1, 28, 10, width) for _ in range(count)]
     params, buffers = stack_module_state(nets)
     skeleton = copy.deepcopy(nets[0]).to("meta")
-    run = torch.vmap(lambda p, b, x: functional_call(skeleton, (p, b), (x,)),
-                     randomness="different")  # fmt: skip
+    run = torch.vmap(
+        lambda p, b, x: functional_call(skeleton, (p, b), (x,)), randomness="different"
+    )
     optimiser = torch.optim.Adam(list(params.values()), 1e-3)
     images, labels = torch.randn(count, batch, 1, 28, 28), torch.randint(0, 10, (count, batch))
 
@@ -75,8 +76,13 @@ def grouped(count: int, batch: int, width: int):
         for layers in zip(*nets, strict=True):
             first = layers[0]
             if isinstance(first, nn.Conv2d):
-                h = F.conv2d(h, torch.cat([m.weight for m in layers]),
-                             torch.cat([m.bias for m in layers]), padding=1, groups=count)
+                h = F.conv2d(
+                    h,
+                    torch.cat([m.weight for m in layers]),
+                    torch.cat([m.bias for m in layers]),
+                    padding=1,
+                    groups=count,
+                )
             elif isinstance(first, nn.MaxPool2d):
                 h = F.max_pool2d(h, 2)
             elif isinstance(first, nn.ReLU):
@@ -84,8 +90,11 @@ def grouped(count: int, batch: int, width: int):
             elif isinstance(first, nn.Flatten):
                 h = h.reshape(batch, count, -1).transpose(0, 1)
             elif isinstance(first, nn.Linear):
-                h = torch.baddbmm(torch.stack([m.bias for m in layers])[:, None],
-                                  h, torch.stack([m.weight for m in layers]).transpose(1, 2))
+                h = torch.baddbmm(
+                    torch.stack([m.bias for m in layers])[:, None],
+                    h,
+                    torch.stack([m.weight for m in layers]).transpose(1, 2),
+                )
             elif isinstance(first, nn.Dropout):
                 h = F.dropout(h, first.p)
         return h
@@ -110,21 +119,32 @@ def main() -> None:
     peak_before = matmul_peak_gflops()
     per_network = {batch: flops(alone(batch, width)) for batch in (128, 256)}
     cases = [("alone", 1, 128, alone(128, width)), ("alone", 1, 256, alone(256, width))]
-    cases += [(kind, count, 128, build(count, 128, width))
-              for kind, build in (("vmap", vmapped), ("grouped", grouped))
-              for count in (2, 3, 6)]  # fmt: skip
+    cases += [
+        (kind, count, 128, build(count, 128, width))
+        for kind, build in (("vmap", vmapped), ("grouped", grouped))
+        for count in (2, 3, 6)
+    ]
     rows = []
     for kind, count, batch, step in cases:
         seconds = timed(step, args.seconds)
         total = count * per_network[batch]
-        rows.append({"step": kind, "networks": count, "batch": batch,
-                     "ms_per_step": 1000 * seconds, "ms_per_network": 1000 * seconds / count,
-                     "mflop_per_network": per_network[batch] / 1e6,
-                     "gflop_per_s": total / seconds / 1e9,
-                     "pct_of_peak": 100 * total / seconds / 1e9 / peak_before})  # fmt: skip
+        rows.append(
+            {
+                "step": kind,
+                "networks": count,
+                "batch": batch,
+                "ms_per_step": 1000 * seconds,
+                "ms_per_network": 1000 * seconds / count,
+                "mflop_per_network": per_network[batch] / 1e6,
+                "gflop_per_s": total / seconds / 1e9,
+                "pct_of_peak": 100 * total / seconds / 1e9 / peak_before,
+            }
+        )
     peak_after = matmul_peak_gflops()
-    print(f"matrix-multiply peak: {peak_before:.1f} GFLOP/s before, {peak_after:.1f} after "
-          f"({torch.get_num_threads()} threads, float32)")  # fmt: skip
+    print(
+        f"matrix-multiply peak: {peak_before:.1f} GFLOP/s before, {peak_after:.1f} after "
+        f"({torch.get_num_threads()} threads, float32)"
+    )
     print_table(rows)
     step = alone(128, width)
     for _ in range(10):
@@ -134,10 +154,15 @@ def main() -> None:
             step()
     print("\nwhere one step alone (batch 128) spends its time, 50 steps:")
     print(profile.key_averages().table(sort_by="self_cpu_time_total", row_limit=14))
-    save_json(args.out, "classifier_throughput", {
-        "matmul_peak_gflops": [round(peak_before, 1), round(peak_after, 1)],
-        "threads": torch.get_num_threads(), "rows": rows,
-    })  # fmt: skip
+    save_json(
+        args.out,
+        "classifier_throughput",
+        {
+            "matmul_peak_gflops": [round(peak_before, 1), round(peak_after, 1)],
+            "threads": torch.get_num_threads(),
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,7 @@ CHILDREN = 18  # conf/smoke: nine strategies, two replicates
 
 def copy(folder: Path, db: Path) -> Path:
     for name in ("conf", "src"):
-        shutil.copytree(PROJECT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        shutil.copytree(PROJECT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(PROJECT / "pyproject.toml", folder)
     mlflow_yml = (folder / "conf/base/mlflow.yml").read_text()
     (folder / "conf/smoke/mlflow.yml").write_text(
@@ -41,10 +40,23 @@ def copy(folder: Path, db: Path) -> Path:
 
 def start(project: Path, keep: float, log: Path) -> subprocess.Popen:
     kedro = str(Path(sys.executable).parent / "kedro")
-    command = [kedro, "run", "--env", "smoke", "--pipelines", "balance",
-               "--params", f"imbalance.profile.keep_fraction={keep}"]  # fmt: skip
-    return subprocess.Popen(command, cwd=project, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"})  # fmt: skip
+    command = [
+        kedro,
+        "run",
+        "--env",
+        "smoke",
+        "--pipelines",
+        "balance",
+        "--params",
+        f"imbalance.profile.keep_fraction={keep}",
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=project,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
+    )
 
 
 def whole(client: MlflowClient, experiment: str) -> tuple[int, int]:
@@ -53,8 +65,7 @@ def whole(client: MlflowClient, experiment: str) -> tuple[int, int]:
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     complete = 0
     for parent in parents:
-        children = [r for r in runs
-                    if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]  # fmt: skip
+        children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
         artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "comparison")}
         complete += (
             parent.info.status == "FINISHED"
@@ -80,10 +91,18 @@ def round_(runs: int, scratch: Path) -> dict:
     (experiment,) = client.search_experiments(filter_string="name = 'synthbalance'")
     parents, complete = whole(client, experiment.experiment_id)
     # one of the two runs in the first copy waited for the other (whichever started second)
-    waited = any("Waiting for it to finish" in (projects[0] / log).read_text()
-                 for log in ("run.log", "second.log"))  # fmt: skip
-    return {"runs": len(children), "exit 0": sum(c == 0 for c in codes), "parents": parents,
-            "recorded whole": complete, "one waited": waited, "wall s": seconds}  # fmt: skip
+    waited = any(
+        "Waiting for it to finish" in (projects[0] / log).read_text()
+        for log in ("run.log", "second.log")
+    )
+    return {
+        "runs": len(children),
+        "exit 0": sum(c == 0 for c in codes),
+        "parents": parents,
+        "recorded whole": complete,
+        "one waited": waited,
+        "wall s": seconds,
+    }
 
 
 def main() -> None:

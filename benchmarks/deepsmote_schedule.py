@@ -45,30 +45,35 @@ def run(variant: str, scored, params) -> dict:
     steps, lr, schedule = variant.split(":")
     _, full, train, validation, quality, extractor = scored
     seed = scored[0]["seed"]
-    settings = DeepSmoteParams(**{**params, "steps": int(steps), "lr": float(lr),
-                                  "schedule": schedule})  # fmt: skip
+    settings = DeepSmoteParams(
+        **{**params, "steps": int(steps), "lr": float(lr), "schedule": schedule}
+    )
     started = time.perf_counter()
     model, history = deepsmote.train_autoencoder(train, settings, seed)
     seconds = time.perf_counter() - started
     counts = train.class_counts()
     rare = int(np.argmin(counts))
-    samples = deepsmote.oversample(model, train, {rare: int(counts.max() - counts[rare])},
-                                   settings.neighbours, seed)  # fmt: skip
+    samples = deepsmote.oversample(
+        model, train, {rare: int(counts.max() - counts[rare])}, settings.neighbours, seed
+    )
     table, _, _ = score_synthetic(extractor, full, train, quality, seed, synthetic_0=samples)
     row = table[table["set"] == "synthetic"].iloc[0]
     held = table[table["set"] == "held_back"].iloc[0]
     is_rare = validation.labels == rare
     last = history.iloc[-1]
-    return {"variant": variant, "seconds": round(seconds, 1),
-            "train_reconstruction": round(float(last["reconstruction"]), 5),
-            "train_penalty": round(float(last["penalty"]), 5),
-            "val_error_rare": round(reconstruction_error(model, validation.images[is_rare]), 5),
-            "val_error_rest": round(reconstruction_error(model, validation.images[~is_rare][:2000]),
-                                    5),
-            "fd_domain": round(float(row["fd"]), 2), "recall": round(float(row["recall"]), 3),
-            "coverage": round(float(row["coverage"]), 3),
-            "label_fidelity": round(float(row["label_fidelity"]), 3),
-            "held_back_fd": round(float(held["fd"]), 2)}  # fmt: skip
+    return {
+        "variant": variant,
+        "seconds": round(seconds, 1),
+        "train_reconstruction": round(float(last["reconstruction"]), 5),
+        "train_penalty": round(float(last["penalty"]), 5),
+        "val_error_rare": round(reconstruction_error(model, validation.images[is_rare]), 5),
+        "val_error_rest": round(reconstruction_error(model, validation.images[~is_rare][:2000]), 5),
+        "fd_domain": round(float(row["fd"]), 2),
+        "recall": round(float(row["recall"]), 3),
+        "coverage": round(float(row["coverage"]), 3),
+        "label_fidelity": round(float(row["label_fidelity"]), 3),
+        "held_back_fd": round(float(held["fd"]), 2),
+    }
 
 
 def main() -> None:

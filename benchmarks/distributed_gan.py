@@ -41,16 +41,23 @@ def tasks() -> dict[str, ImageSet]:
 def run(train: ImageSet, world_size: int, steps: int) -> dict:
     base = project_parameters()["gan"]
     with tempfile.TemporaryDirectory() as folder:
-        params = GanParams(**{**base, "classes": list(range(train.num_classes)),
-                              "steps": steps, "checkpoint_dir": folder, "resume": False,
-                              "monitor_images": 0, "device": "cpu",
-                              "world_size": world_size})  # fmt: skip
+        params = GanParams(
+            **{
+                **base,
+                "classes": list(range(train.num_classes)),
+                "steps": steps,
+                "checkpoint_dir": folder,
+                "resume": False,
+                "monitor_images": 0,
+                "device": "cpu",
+                "world_size": world_size,
+            }
+        )
         started = time.perf_counter()
         _, history, _, _, _ = train_gan(train, params, 0)
         wall = time.perf_counter() - started
     seconds = float(history["seconds"].iloc[-1])
-    return {"world_size": world_size, "steps/s": steps / seconds,
-            "loop s": seconds, "wall s": wall}  # fmt: skip
+    return {"world_size": world_size, "steps/s": steps / seconds, "loop s": seconds, "wall s": wall}
 
 
 def main() -> None:
@@ -67,14 +74,23 @@ def main() -> None:
                 measured[world_size].append(run(train, world_size, args.steps))
         for world_size, results in measured.items():
             runs += [{"task": name, **r} for r in results]
-            rows.append({"task": name, "world_size": world_size} | {
-                key: statistics.median(r[key] for r in results)
-                for key in ("steps/s", "loop s", "wall s")})  # fmt: skip
-    print(f"{torch.get_num_threads()} threads in this process, load average {load:.2f}; "
-          f"{args.steps} steps, median of {args.rounds} rounds")  # fmt: skip
+            rows.append(
+                {"task": name, "world_size": world_size}
+                | {
+                    key: statistics.median(r[key] for r in results)
+                    for key in ("steps/s", "loop s", "wall s")
+                }
+            )
+    print(
+        f"{torch.get_num_threads()} threads in this process, load average {load:.2f}; "
+        f"{args.steps} steps, median of {args.rounds} rounds"
+    )
     print_table(rows)
-    save_json(args.out, "distributed_gan", {"steps": args.steps, "load_average": load,
-                                            "rows": rows, "runs": runs})  # fmt: skip
+    save_json(
+        args.out,
+        "distributed_gan",
+        {"steps": args.steps, "load_average": load, "rows": rows, "runs": runs},
+    )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,9 @@ def gan_training_step(engine: Engine, parameters: dict):
     train = ImageSet(IMAGES.numpy(), LABELS.numpy(), ("not 5", "5"))
     _, _, players = setup(train, params, 0, engine.device)
     player, rng = players[0], torch_generator(0, "benchmark", engine.device)
-    return lambda: gan_step(player, params.batch_size, params.z_dim, params.loss, [], rng,
-                            engine.autocast())  # fmt: skip
+    return lambda: gan_step(
+        player, params.batch_size, params.z_dim, params.loss, [], rng, engine.autocast()
+    )
 
 
 def autoencoder_step(engine: Engine, parameters: dict):
@@ -103,11 +104,15 @@ def main() -> None:
     loops = {
         "classifier, batch 128": (lambda e: classifier_step(e, 128, 16), 128),
         "classifier, batch 256": (lambda e: classifier_step(e, 256, 16), 256),
-        "gan (one player)": (lambda e: gan_training_step(e, parameters),
-                             parameters["gan"]["batch_size"]),
-        "autoencoder": (lambda e: autoencoder_step(e, parameters),
-                        parameters["strategies"]["deepsmote"]["batch_size"]),
-    }  # fmt: skip
+        "gan (one player)": (
+            lambda e: gan_training_step(e, parameters),
+            parameters["gan"]["batch_size"],
+        ),
+        "autoencoder": (
+            lambda e: autoencoder_step(e, parameters),
+            parameters["strategies"]["deepsmote"]["batch_size"],
+        ),
+    }
     best: dict[tuple[str, str], float] = {}
     for _ in range(args.rounds):
         for name, (make, _) in loops.items():
@@ -116,11 +121,17 @@ def main() -> None:
                 seconds = seconds_per_step(make(engine), args.steps, engine.device)
                 key = (name, precision)
                 best[key] = min(best.get(key, float("inf")), seconds)
-    rows = [{"loop": name, "fp32 ms": 1000 * best[name, "fp32"],
-             "bf16 ms": 1000 * best[name, "bf16"],
-             "fp32 img/s": batch / best[name, "fp32"], "bf16 img/s": batch / best[name, "bf16"],
-             "speed-up": best[name, "fp32"] / best[name, "bf16"]}
-            for name, (_, batch) in loops.items()]  # fmt: skip
+    rows = [
+        {
+            "loop": name,
+            "fp32 ms": 1000 * best[name, "fp32"],
+            "bf16 ms": 1000 * best[name, "bf16"],
+            "fp32 img/s": batch / best[name, "fp32"],
+            "bf16 img/s": batch / best[name, "bf16"],
+            "speed-up": best[name, "fp32"] / best[name, "bf16"],
+        }
+        for name, (_, batch) in loops.items()
+    ]
     print(f"{Engine.of(args.device, 'bf16').describe()}, {torch.get_num_threads()} threads")
     print_table(rows)
     save_json(args.out, "engine_steps", {"rows": rows, "threads": torch.get_num_threads()})

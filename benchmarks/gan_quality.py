@@ -33,8 +33,14 @@ from synthbalance.pipelines.sample.nodes import sample_synthetic
 # (Adam 2e-4 with betas (0.5, 0.999), plain batch norms, a fixed 2,000 steps, the last
 # weights); `new`: the defaults.
 VARIANTS = {
-    "old": {"lr_generator": 2e-4, "lr_discriminator": 2e-4, "betas": [0.5, 0.999],
-            "class_norm": False, "stopping": None, "steps": 2000},
+    "old": {
+        "lr_generator": 2e-4,
+        "lr_discriminator": 2e-4,
+        "betas": [0.5, 0.999],
+        "class_norm": False,
+        "stopping": None,
+        "steps": 2000,
+    },
     "new": {},
     "new_dcgan": {"architecture": "dcgan"},
     "new_class_norm": {"class_norm": True},
@@ -50,8 +56,9 @@ def run(env: str, variant: str, scored) -> tuple[list[dict], list[dict]]:
     params, full, train, validation, quality, extractor = scored
     seed = params["seed"]
     with tempfile.TemporaryDirectory() as checkpoints:
-        gan = GanParams(**{**params["gan"], "checkpoint_dir": checkpoints, "resume": False,
-                           **VARIANTS[variant]})  # fmt: skip
+        gan = GanParams(
+            **{**params["gan"], "checkpoint_dir": checkpoints, "resume": False, **VARIANTS[variant]}
+        )
         started = time.perf_counter()
         generator, history, _, samples, stopping = train_gan(train, gan, seed, validation)
         seconds = time.perf_counter() - started
@@ -61,19 +68,35 @@ def run(env: str, variant: str, scored) -> tuple[list[dict], list[dict]]:
     stopped = stopping.get("stopped_at", [{"value": history["step"].max()}])[0]["value"]
     best = stopping.get("best_step", [{"value": stopped}])[0]["value"]
     rows = [
-        {"env": env, "variant": variant, "class": r.group, "set": r.set,
-         "train_images": int(counts[train.class_names.index(r.group)])
-         if r.group in train.class_names else int(sum(counts[generator.classes])),
-         **{m: round(float(getattr(r, m)), 4) for m in METRICS},
-         "seconds": round(seconds, 1), "stopped_at": int(stopped), "best_step": int(best)}
+        {
+            "env": env,
+            "variant": variant,
+            "class": r.group,
+            "set": r.set,
+            "train_images": int(counts[train.class_names.index(r.group)])
+            if r.group in train.class_names
+            else int(sum(counts[generator.classes])),
+            **{m: round(float(getattr(r, m)), 4) for m in METRICS},
+            "seconds": round(seconds, 1),
+            "stopped_at": int(stopped),
+            "best_step": int(best),
+        }
         for r in table.itertuples()
-    ]  # fmt: skip
+    ]
     curve, _ = score_progress(extractor, samples, full, train, quality, seed)
     at = dict(zip(history["step"], history["seconds"], strict=False)) | {0: 0.0}
-    progress = [{"env": env, "variant": variant, "step": int(r.step), "class": r.group,
-                 "seconds": round(float(at.get(r.step, np.nan)), 1), "fd": round(float(r.fd), 2),
-                 "label_fidelity": round(float(r.label_fidelity), 3)}
-                for r in curve.itertuples()]  # fmt: skip
+    progress = [
+        {
+            "env": env,
+            "variant": variant,
+            "step": int(r.step),
+            "class": r.group,
+            "seconds": round(float(at.get(r.step, np.nan)), 1),
+            "fd": round(float(r.fd), 2),
+            "label_fidelity": round(float(r.label_fidelity), 3),
+        }
+        for r in curve.itertuples()
+    ]
     return rows, progress
 
 

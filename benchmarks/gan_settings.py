@@ -59,9 +59,18 @@ def main() -> None:
     rows = []
     for name in args.variants.split(","):
         with tempfile.TemporaryDirectory() as checkpoints:
-            gan = GanParams(**{**params["gan"], "checkpoint_dir": checkpoints, "resume": False,
-                               "stopping": None, "steps": args.steps, "monitor_images": 500,
-                               "progress_every": 500, **VARIANTS[name]})  # fmt: skip
+            gan = GanParams(
+                **{
+                    **params["gan"],
+                    "checkpoint_dir": checkpoints,
+                    "resume": False,
+                    "stopping": None,
+                    "steps": args.steps,
+                    "monitor_images": 500,
+                    "progress_every": 500,
+                    **VARIANTS[name],
+                }
+            )
             started = time.perf_counter()
             _, _, _, samples, _ = train_gan(train, gan, seed, validation)
             seconds = time.perf_counter() - started

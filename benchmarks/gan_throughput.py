@@ -79,8 +79,9 @@ def measure(name: str, overrides: dict, context, base: dict, seconds: float, pea
     autocast = torch.autocast("cpu", enabled=False)
 
     def step():
-        gan_step(player, params.batch_size, params.z_dim, params.loss, params.augment, rng,
-                 autocast)  # fmt: skip
+        gan_step(
+            player, params.batch_size, params.z_dim, params.loss, params.augment, rng, autocast
+        )
 
     sampler, batch = player.ema.module.eval(), 256
     z, y = torch.randn(batch, params.z_dim), torch.ones(batch, dtype=torch.long)
@@ -115,16 +116,25 @@ def main() -> None:
     torch.manual_seed(0)
     base = project_parameters()["gan"]
     peak_before = matmul_peak_gflops()
-    rows = [measure(name, overrides, context, base, args.seconds, peak_before)
-            for name, (overrides, context) in ARCHITECTURES.items()]  # fmt: skip
+    rows = [
+        measure(name, overrides, context, base, args.seconds, peak_before)
+        for name, (overrides, context) in ARCHITECTURES.items()
+    ]
     peak_after = matmul_peak_gflops()  # the machine may have changed speed meanwhile
-    print(f"matrix-multiply peak: {peak_before:.1f} GFLOP/s before, {peak_after:.1f} after "
-          f"({torch.get_num_threads()} threads, float32)")  # fmt: skip
+    print(
+        f"matrix-multiply peak: {peak_before:.1f} GFLOP/s before, {peak_after:.1f} after "
+        f"({torch.get_num_threads()} threads, float32)"
+    )
     print_table(rows)
-    save_json(args.out, "gan_throughput", {
-        "matmul_peak_gflops": [round(peak_before, 1), round(peak_after, 1)],
-        "threads": torch.get_num_threads(), "rows": rows,
-    })  # fmt: skip
+    save_json(
+        args.out,
+        "gan_throughput",
+        {
+            "matmul_peak_gflops": [round(peak_before, 1), round(peak_after, 1)],
+            "threads": torch.get_num_threads(),
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -48,12 +48,20 @@ from synthbalance.core.statistics import replicates_for_power
 
 # main's settings before issue 30, whatever the defaults are now.
 OLD = {
-    "classifier": {"architecture": "cnn", "width": 16, "steps": 1500, "batch_size": 128,
-                   "lr": 1.0e-3, "schedule": "constant", "eval_every": 250, "keep": "best",
-                   "precision": "fp32"},
+    "classifier": {
+        "architecture": "cnn",
+        "width": 16,
+        "steps": 1500,
+        "batch_size": 128,
+        "lr": 1.0e-3,
+        "schedule": "constant",
+        "eval_every": 250,
+        "keep": "best",
+        "precision": "fp32",
+    },
     "gan": {"precision": "fp32"},
     "strategies": {"deepsmote": {"precision": "fp32"}},
-}  # fmt: skip
+}
 STRATEGIES = "none,oversample,augment,logit_adjust,gan,gan_augment,oracle"
 METRIC = "test_balanced_accuracy"
 MARGIN = 0.005  # the difference an honest verdict must resolve: half a point
@@ -65,8 +73,10 @@ def per_image_augmentation(project: Path) -> None:
     """The old run's augmentation: each image through torchvision's transforms (main's before
     issue 30), in place of the batched one, in the scratch copy's code."""
     module = project / "src/synthbalance/core/augmentation.py"
-    module.write_text(f"{module.read_text()}\nfrom torchvision.transforms import v2\n\n\n"
-                      f"{inspect.getsource(per_image)}\n\naugment_images = per_image\n")
+    module.write_text(
+        f"{module.read_text()}\nfrom torchvision.transforms import v2\n\n\n"
+        f"{inspect.getsource(per_image)}\n\naugment_images = per_image\n"
+    )
 
 
 def merged(base: dict, over: dict) -> dict:
@@ -78,7 +88,7 @@ def merged(base: dict, over: dict) -> dict:
 
 
 def dotted(pairs: str) -> dict:
-    """"a.b=1,c=null" -> {"a": {"b": 1}, "c": None} (each value read as YAML)."""
+    """ "a.b=1,c=null" -> {"a": {"b": 1}, "c": None} (each value read as YAML)."""
     out: dict = {}
     for pair in filter(None, pairs.split(",")):
         key, _, value = pair.partition("=")
@@ -92,18 +102,24 @@ def dotted(pairs: str) -> dict:
 
 def settings(over: dict, args) -> dict:
     """The whole parameters of one run: conf/base's, ``over`` and the benchmark's own."""
-    run = {"replicates": args.replicates, "strategies": {"run": args.strategies.split(",")},
-           "quality": {"in_balance": args.quality},
-           "ingest": {"folder": str(Path(args.mnist).resolve()), "download": False}}  # fmt: skip
+    run = {
+        "replicates": args.replicates,
+        "strategies": {"run": args.strategies.split(",")},
+        "quality": {"in_balance": args.quality},
+        "ingest": {"folder": str(Path(args.mnist).resolve()), "download": False},
+    }
     run = merged(merged(run, DRY_RUN) if args.dry_run else run, dotted(args.both))
     return merged(merged(project_parameters("base"), over), run)
 
 
 def scores(run: dict) -> dict[str, np.ndarray]:
     """{strategy: its test balanced accuracy per replicate}."""
-    return {name: np.array([r["metrics"][METRIC] for r in sorted(result["runs"],
-                                                                 key=lambda r: r["replicate"])])
-            for name, result in run["strategy_results"].items()}  # fmt: skip
+    return {
+        name: np.array(
+            [r["metrics"][METRIC] for r in sorted(result["runs"], key=lambda r: r["replicate"])]
+        )
+        for name, result in run["strategy_results"].items()
+    }
 
 
 def interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -141,21 +157,37 @@ def compare(old: dict, new: dict, names: list[str]) -> tuple[list[dict], dict]:
     rows = []
     for name in names:
         mean, low, high = interval(b[name] - a[name])
-        rows.append({"strategy": name, "old s": old_s.get(name, 0.0),
-                     "new s": new_s.get(name, 0.0), "old": a[name].mean(), "new": b[name].mean(),
-                     "new-old": mean, "low": low, "high": high,
-                     "sd old": a[name].std(ddof=1), "sd new": b[name].std(ddof=1)})  # fmt: skip
+        rows.append(
+            {
+                "strategy": name,
+                "old s": old_s.get(name, 0.0),
+                "new s": new_s.get(name, 0.0),
+                "old": a[name].mean(),
+                "new": b[name].mean(),
+                "new-old": mean,
+                "low": low,
+                "high": high,
+                "sd old": a[name].std(ddof=1),
+                "sd new": b[name].std(ddof=1),
+            }
+        )
     differences = np.array([b[n] - a[n] for n in names])  # (strategies, replicates)
     pooled = {
         "pairs": interval(differences.ravel()),
         "replicate_means": interval(differences.mean(axis=0)),
-        "within_old_interval": {n: bool(interval(a[n])[1] <= b[n].mean() <= interval(a[n])[2])
-                                for n in ("oracle", "none") if n in names},
-        "spearman": float(stats.spearmanr([a[n].mean() for n in names],
-                                          [b[n].mean() for n in names])[0]),
+        "within_old_interval": {
+            n: bool(interval(a[n])[1] <= b[n].mean() <= interval(a[n])[2])
+            for n in ("oracle", "none")
+            if n in names
+        },
+        "spearman": float(
+            stats.spearmanr([a[n].mean() for n in names], [b[n].mean() for n in names])[0]
+        ),
         "seconds_per_replicate": {"old": old_rep, "new": new_rep},
-        "honest": {label: honest(s, seconds) for label, s, seconds in
-                   (("old", a, old_rep), ("new", b, new_rep))},
+        "honest": {
+            label: honest(s, seconds)
+            for label, s, seconds in (("old", a, old_rep), ("new", b, new_rep))
+        },
     }
     return rows, pooled
 
@@ -167,8 +199,7 @@ def honest(runs: dict[str, np.ndarray], seconds: float) -> dict:
         if name in runs and "augment" in runs:
             spread = float((runs[name] - runs["augment"]).std(ddof=1))
             needed = replicates_needed(spread)
-            out[name] = {"spread": spread, "replicates": needed,
-                         "minutes": needed * seconds / 60}  # fmt: skip
+            out[name] = {"spread": spread, "replicates": needed, "minutes": needed * seconds / 60}
     return out
 
 
@@ -179,13 +210,24 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=5)
     parser.add_argument("--strategies", default=STRATEGIES)
     parser.add_argument("--dry-run", action="store_true", help="every setting cut short")
-    parser.add_argument("--old", default=None, help="the old side's settings instead of "
-                        "main's before issue 30, as key=value pairs on today's defaults, e.g. "
-                        "strategies.deepsmote.precision=fp32")  # fmt: skip
-    parser.add_argument("--both", default="", help="key=value pairs for both sides, e.g. "
-                        "gan.steps=250,gan.stopping=null")  # fmt: skip
-    parser.add_argument("--quality", action="store_true", help="keep the quality stage on "
-                        "and print each side's quality table (every replicate's samples)")
+    parser.add_argument(
+        "--old",
+        default=None,
+        help="the old side's settings instead of "
+        "main's before issue 30, as key=value pairs on today's defaults, e.g. "
+        "strategies.deepsmote.precision=fp32",
+    )
+    parser.add_argument(
+        "--both",
+        default="",
+        help="key=value pairs for both sides, e.g. gan.steps=250,gan.stopping=null",
+    )
+    parser.add_argument(
+        "--quality",
+        action="store_true",
+        help="keep the quality stage on "
+        "and print each side's quality table (every replicate's samples)",
+    )
     parser.add_argument("--name", default="honest_cost", help="the JSON's name under --out")
     args = parser.parse_args()
 
@@ -195,8 +237,11 @@ def main() -> None:
     for label, over, code in (("old", old, old_code), ("new", {}, None)):
         print(f"{label}: kedro run --pipelines balance ({args.replicates} replicates)", flush=True)
         runs[label] = run_balance([], parameters=settings(over, args), prepare=code)
-        print(f"  {runs[label]['wall_seconds']:.0f} s, peak RSS "
-              f"{runs[label]['peak_rss_mib']:.0f} MiB", flush=True)  # fmt: skip
+        print(
+            f"  {runs[label]['wall_seconds']:.0f} s, peak RSS "
+            f"{runs[label]['peak_rss_mib']:.0f} MiB",
+            flush=True,
+        )
     names = [n for n in args.strategies.split(",") if n in runs["old"]["strategy_results"]]
     rows, pooled = compare(runs["old"], runs["new"], names)
     print_table(rows)
@@ -204,14 +249,19 @@ def main() -> None:
     for label, run in runs.items():
         if run["quality"]:
             print(f"quality, {label}:\n{run['quality']}")
-    save_json(args.out, args.name, {
-        "rows": rows, "pooled": pooled,
-        "wall_seconds": {k: r["wall_seconds"] for k, r in runs.items()},
-        "peak_rss_mib": {k: r["peak_rss_mib"] for k, r in runs.items()},
-        "scores": {k: {n: v.tolist() for n, v in scores(r).items()} for k, r in runs.items()},
-        "node_seconds": {k: r["node_seconds"] for k, r in runs.items()},
-        "quality": {k: r["quality"] for k, r in runs.items()},
-    })  # fmt: skip
+    save_json(
+        args.out,
+        args.name,
+        {
+            "rows": rows,
+            "pooled": pooled,
+            "wall_seconds": {k: r["wall_seconds"] for k, r in runs.items()},
+            "peak_rss_mib": {k: r["peak_rss_mib"] for k, r in runs.items()},
+            "scores": {k: {n: v.tolist() for n, v in scores(r).items()} for k, r in runs.items()},
+            "node_seconds": {k: r["node_seconds"] for k, r in runs.items()},
+            "quality": {k: r["quality"] for k, r in runs.items()},
+        },
+    )
 
 
 if __name__ == "__main__":

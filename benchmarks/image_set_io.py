@@ -47,12 +47,16 @@ def main() -> None:
     args = parser.parse_args()
 
     data = ImageSetDataset(filepath=args.npz).load()
-    arrays = {"images": data.images, "labels": data.labels,
-              "class_names": np.asarray(data.class_names, dtype=str)}  # fmt: skip
+    arrays = {
+        "images": data.images,
+        "labels": data.labels,
+        "class_names": np.asarray(data.class_names, dtype=str),
+    }
     if data.origin is not None:
         arrays["origin"] = data.origin
     rows = []
     for name, writer in WRITERS.items():
+
         def write(writer=writer) -> io.BytesIO:
             buffer = io.BytesIO()
             writer(buffer, arrays)
@@ -67,9 +71,14 @@ def main() -> None:
                 for key in npz.files:
                     npz[key]
 
-        rows.append({"writer": name, "write_s": best_of(write, args.repeats),
-                     "read_s": best_of(read, args.repeats),
-                     "mb": len(content) / 1e6})  # fmt: skip
+        rows.append(
+            {
+                "writer": name,
+                "write_s": best_of(write, args.repeats),
+                "read_s": best_of(read, args.repeats),
+                "mb": len(content) / 1e6,
+            }
+        )
     print(f"{len(data)} images {data.images.shape[1:]}, best of {args.repeats}")
     print_table(rows)
     save_json(args.out, "image_set_io", {"images": len(data), "rows": rows})

@@ -53,12 +53,15 @@ def main() -> None:
     seen_f, _ = timed("embed training", lambda: embed(extractor, seen.images))
     timed("frechet distance", lambda: measures.frechet_distance(real_f, fake_f))
     timed("kid", lambda: measures.kernel_distance(real_f, fake_f))
-    timed("precision/recall/density/coverage",
-          lambda: measures.precision_recall_density_coverage(real_f, fake_f, 5))  # fmt: skip
+    timed(
+        "precision/recall/density/coverage",
+        lambda: measures.precision_recall_density_coverage(real_f, fake_f, 5),
+    )
     timed("diversity", lambda: measures.mean_pairwise_distance(fake_f, 5000, rng))
     flat = lambda s: s.images.reshape(len(s), -1).astype(np.float32)  # noqa: E731
-    timed("nearest training image, pixels",
-          lambda: measures.nearest_distances(flat(fake), flat(seen)))  # fmt: skip
+    timed(
+        "nearest training image, pixels", lambda: measures.nearest_distances(flat(fake), flat(seen))
+    )
     timed("nearest training image, features", lambda: measures.nearest_distances(fake_f, seen_f))
     timings["total"] = round(time.perf_counter() - started, 2)
     for name, seconds in timings.items():

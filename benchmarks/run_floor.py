@@ -53,8 +53,7 @@ def gan_training_step(parameters: dict, compiled: bool):
     params = GanParams(**{**parameters["gan"], "architecture": "dcgan"})
     images = torch.randint(0, 256, (2000, 1, 28, 28), dtype=torch.uint8).numpy()
     labels = np.r_[np.zeros(1757, np.int64), np.ones(243, np.int64)]  # as MNIST's task
-    _, _, players = setup(ImageSet(images, labels, ("not 5", "5")), params, 0,
-                          torch.device("cpu"))  # fmt: skip
+    _, _, players = setup(ImageSet(images, labels, ("not 5", "5")), params, 0, torch.device("cpu"))
     player, rng = players[0], torch_generator(0, "benchmark")
     if compiled:
         player.generator = torch.compile(player.generator)
@@ -62,8 +61,9 @@ def gan_training_step(parameters: dict, compiled: bool):
     autocast = torch.autocast("cpu", enabled=False)
 
     def step():
-        gan_step(player, params.batch_size, params.z_dim, params.loss, params.augment, rng,
-                 autocast)  # fmt: skip
+        gan_step(
+            player, params.batch_size, params.z_dim, params.loss, params.augment, rng, autocast
+        )
 
     return step
 
@@ -76,8 +76,9 @@ def autoencoder_step(parameters: dict, compiled: bool):
     model = torch.compile(net) if compiled else net
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
     batch = to_unit(torch.randint(0, 256, (params.batch_size, 1, 28, 28), dtype=torch.uint8))
-    one_class = to_unit(torch.randint(0, 256, (params.penalty_images, 1, 28, 28),
-                                      dtype=torch.uint8))  # fmt: skip
+    one_class = to_unit(
+        torch.randint(0, 256, (params.penalty_images, 1, 28, 28), dtype=torch.uint8)
+    )
     shift = torch.roll(torch.arange(len(one_class)), -1)
 
     def step():
@@ -92,8 +93,11 @@ def autoencoder_step(parameters: dict, compiled: bool):
     return step
 
 
-BUILDERS = {"classifier": classifier_step, "gan": gan_training_step,
-            "autoencoder": autoencoder_step}  # fmt: skip
+BUILDERS = {
+    "classifier": classifier_step,
+    "gan": gan_training_step,
+    "autoencoder": autoencoder_step,
+}
 
 
 def seconds_per_step(loop: str, threads: int, seconds: float, compiled: bool = False):
@@ -141,29 +145,52 @@ def main() -> None:
         eager, _ = seconds_per_step(loop, threads, args.seconds)
         single, _ = seconds_per_step(loop, 1, args.seconds)
         pair = two_at_once(loop, args.seconds)
-        compiled, compiling = ((float("nan"), float("nan")) if args.no_compile else
-                               seconds_per_step(loop, threads, args.seconds, compiled=True))
+        compiled, compiling = (
+            (float("nan"), float("nan"))
+            if args.no_compile
+            else seconds_per_step(loop, threads, args.seconds, compiled=True)
+        )
         torch.set_num_threads(threads)
-        rows.append({"loop": loop, "mflop_per_step": work / 1e6, "ms_eager": 1000 * eager,
-                     "pct_of_peak": 100 * work / eager / 1e9 / peak_before,
-                     "ms_1_thread": 1000 * single, "ms_two_procs": 1000 / pair,
-                     "ms_compiled": 1000 * compiled, "compile_s": compiling,
-                     "steps_in_run": steps[loop], "run_s_eager": steps[loop] * eager,
-                     "run_s_two_procs": steps[loop] / pair,
-                     "run_s_at_peak": steps[loop] * work / 1e9 / peak_before,
-                     "run_s_at_60pct": steps[loop] * work / 1e9 / peak_before / 0.6})  # fmt: skip
+        rows.append(
+            {
+                "loop": loop,
+                "mflop_per_step": work / 1e6,
+                "ms_eager": 1000 * eager,
+                "pct_of_peak": 100 * work / eager / 1e9 / peak_before,
+                "ms_1_thread": 1000 * single,
+                "ms_two_procs": 1000 / pair,
+                "ms_compiled": 1000 * compiled,
+                "compile_s": compiling,
+                "steps_in_run": steps[loop],
+                "run_s_eager": steps[loop] * eager,
+                "run_s_two_procs": steps[loop] / pair,
+                "run_s_at_peak": steps[loop] * work / 1e9 / peak_before,
+                "run_s_at_60pct": steps[loop] * work / 1e9 / peak_before / 0.6,
+            }
+        )
     peak_after = matmul_peak_gflops()
-    print(f"matrix-multiply peak: {peak_before:.1f} GFLOP/s before, {peak_after:.1f} after "
-          f"({threads} threads, float32); ms_two_procs is the time per step of the pair's "
-          f"combined rate")  # fmt: skip
+    print(
+        f"matrix-multiply peak: {peak_before:.1f} GFLOP/s before, {peak_after:.1f} after "
+        f"({threads} threads, float32); ms_two_procs is the time per step of the pair's "
+        f"combined rate"
+    )
     print_table(rows)
     totals = {k: sum(r[k] for r in rows) for k in rows[0] if k.startswith("run_s")}
-    print("\nthe three loops in one default run, seconds: "
-          + ", ".join(f"{k[6:]} {v:.0f}" for k, v in totals.items())
-          + " (the issue's goal: the whole run in 600)")  # fmt: skip
-    save_json(args.out, "run_floor", {"matmul_peak_gflops": [round(peak_before, 1),
-                                                             round(peak_after, 1)],
-                                      "threads": threads, "rows": rows, "totals": totals})
+    print(
+        "\nthe three loops in one default run, seconds: "
+        + ", ".join(f"{k[6:]} {v:.0f}" for k, v in totals.items())
+        + " (the issue's goal: the whole run in 600)"
+    )
+    save_json(
+        args.out,
+        "run_floor",
+        {
+            "matmul_peak_gflops": [round(peak_before, 1), round(peak_after, 1)],
+            "threads": threads,
+            "rows": rows,
+            "totals": totals,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -69,8 +69,9 @@ def recorded(db: Path) -> dict:
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
-    whole = [c for c in children
-             if c.info.status == "FINISHED" and "test_minority_f1" in c.data.metrics]  # fmt: skip
+    whole = [
+        c for c in children if c.info.status == "FINISHED" and "test_minority_f1" in c.data.metrics
+    ]
     return {
         "parents": len(parents),
         "parent_metrics": [len(p.data.metrics) for p in parents],
@@ -83,14 +84,28 @@ def run(arguments: list[str], extra_env: dict[str, str], params: str) -> dict:
     """One `kedro run` in a scratch copy of the project."""
     with tempfile.TemporaryDirectory(prefix="runners-") as scratch:
         project = scratch_project(Path(scratch))
-        env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
-               "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"), **extra_env}  # fmt: skip
-        command = [str(Path(sys.executable).parent / "kedro"), "run", "--env", "smoke",
-                   "--pipelines", "balance", "--params", params, *arguments]  # fmt: skip
+        env = {
+            **os.environ,
+            "KEDRO_DISABLE_TELEMETRY": "1",
+            "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"),
+            **extra_env,
+        }
+        command = [
+            str(Path(sys.executable).parent / "kedro"),
+            "run",
+            "--env",
+            "smoke",
+            "--pipelines",
+            "balance",
+            "--params",
+            params,
+            *arguments,
+        ]
         with open(project / "stdout.log", "w") as log:
             started = time.perf_counter()
-            child = subprocess.Popen(command, cwd=project, env=env, stdout=log,
-                                     stderr=subprocess.STDOUT)  # fmt: skip
+            child = subprocess.Popen(
+                command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
             _, status, usage = os.wait4(child.pid, 0)
             wall = time.perf_counter() - started
         output = (project / "stdout.log").read_text()
@@ -110,8 +125,9 @@ def run(arguments: list[str], extra_env: dict[str, str], params: str) -> dict:
 def differences(result: dict, baseline: dict) -> float:
     """The largest absolute difference between two comparison tables' mean test metrics
     (balanced accuracy, minority F1, ...: each strategy's mean over the seeds)."""
-    ours, theirs = (pd.read_csv(io.StringIO(r["comparison"])).set_index("strategy")
-                    for r in (result, baseline))  # fmt: skip
+    ours, theirs = (
+        pd.read_csv(io.StringIO(r["comparison"])).set_index("strategy") for r in (result, baseline)
+    )
     means = [column for column in ours.columns if column.endswith("_mean")]
     return float((ours[means] - theirs.loc[ours.index, means]).abs().max().max())
 
@@ -119,9 +135,17 @@ def differences(result: dict, baseline: dict) -> float:
 def row(name: str, runs: list[dict], baseline: list[dict] | None) -> dict:
     """One configuration's repeats: median times, and how its tables compare."""
     if any("failed" in r for r in runs):
-        return {"runner": name, "wall s": "failed", "min s": "-", "strategies s": "-",
-                "speed-up": "-", "peak MiB": "-", "repeatable": "-", "max |diff| of a mean": "-",
-                "MLflow runs": "-"}  # fmt: skip
+        return {
+            "runner": name,
+            "wall s": "failed",
+            "min s": "-",
+            "strategies s": "-",
+            "speed-up": "-",
+            "peak MiB": "-",
+            "repeatable": "-",
+            "max |diff| of a mean": "-",
+            "MLflow runs": "-",
+        }
     wall = statistics.median(r["wall_seconds"] for r in runs)
     mlflow = {f"{r['mlflow']['parents']}/{r['mlflow']['children_whole']}" for r in runs}
     return {
@@ -130,13 +154,15 @@ def row(name: str, runs: list[dict], baseline: list[dict] | None) -> dict:
         "min s": round(min(r["wall_seconds"] for r in runs), 1),
         "strategies s": round(statistics.median(r["strategy_seconds"] for r in runs), 1),
         "speed-up": round(statistics.median(r["wall_seconds"] for r in baseline) / wall, 2)
-        if baseline else "-",
+        if baseline
+        else "-",
         "peak MiB": round(max(r["peak_rss_mib"] for r in runs)),
         "repeatable": len({r["comparison"] for r in runs}) == 1,
         "max |diff| of a mean": f"{max(differences(r, baseline[0]) for r in runs):.2g}"
-        if baseline else "-",
+        if baseline
+        else "-",
         "MLflow runs": "/".join(sorted(mlflow)) + f" (want 1/{CHILDREN})",
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -161,8 +187,11 @@ def main() -> None:
             load = os.getloadavg()[0]
             result = run(arguments, extra_env, args.params)
             results[name].append({**result, "load_before": load})
-            print(f"{name} #{repeat + 1}: {result['wall_seconds']:.1f} s "
-                  f"(load average {load:.1f} before)", flush=True)  # fmt: skip
+            print(
+                f"{name} #{repeat + 1}: {result['wall_seconds']:.1f} s "
+                f"(load average {load:.1f} before)",
+                flush=True,
+            )
     report(results, args.params, args.out)
 
 
@@ -172,19 +201,27 @@ def report(results: dict[str, list[dict]], params: str, out: str | None) -> None
     rows = [row(name, runs, baseline) for name, runs in results.items()]
     print()
     print_table(rows)
-    print("\nmax |diff| of a mean: the largest difference of a strategy's mean test metric in "
-          "comparison.csv from the first sequential run's; repeatable: every repeat's "
-          "comparison.csv the same.")  # fmt: skip
+    print(
+        "\nmax |diff| of a mean: the largest difference of a strategy's mean test metric in "
+        "comparison.csv from the first sequential run's; repeatable: every repeat's "
+        "comparison.csv the same."
+    )
     for name, runs in results.items():
         if "failed" in runs[0]:
             print(f"\n{name} failed: {runs[0]['failed'][:300]}...")
     if out is not None:
-        save_json(out, "runners", {
-            "command": f"kedro run --env smoke --pipelines balance --params {params} --runner ...",
-            "cpus": os.cpu_count(),
-            "rows": rows,
-            "runs": results,
-        })  # fmt: skip
+        save_json(
+            out,
+            "runners",
+            {
+                "command": (
+                    f"kedro run --env smoke --pipelines balance --params {params} --runner ..."
+                ),
+                "cpus": os.cpu_count(),
+                "rows": rows,
+                "runs": results,
+            },
+        )
 
 
 if __name__ == "__main__":

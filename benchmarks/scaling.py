@@ -25,8 +25,12 @@ from synthbalance.pipelines.ingest.nodes import load_dataset
 
 def cases(mnist: str, fashion: str) -> dict[str, list[str]]:
     mnist_params = [f"ingest.folder={mnist}"]
-    rgb32 = ["ingest.source=fashion_mnist", f"ingest.folder={fashion}", "ingest.image_size=32",
-             "ingest.color=rgb"]  # fmt: skip
+    rgb32 = [
+        "ingest.source=fashion_mnist",
+        f"ingest.folder={fashion}",
+        "ingest.image_size=32",
+        "ingest.color=rgb",
+    ]
     return {
         "digits": ["ingest.source=digits"],
         "mnist_10": [*mnist_params, "ingest.train_fraction=0.1"],
@@ -67,10 +71,15 @@ def main() -> None:
     for name, params in chosen.items():
         run = run_balance(params)
         images = train_images(params)
-        rows.append({"case": name, "train_images": images,
-                     "wall_s": round(run["wall_seconds"], 1),
-                     "peak_rss_mib": round(run["peak_rss_mib"]),
-                     "ms_per_image": round(1000 * run["wall_seconds"] / images, 2)})  # fmt: skip
+        rows.append(
+            {
+                "case": name,
+                "train_images": images,
+                "wall_s": round(run["wall_seconds"], 1),
+                "peak_rss_mib": round(run["peak_rss_mib"]),
+                "ms_per_image": round(1000 * run["wall_seconds"] / images, 2),
+            }
+        )
         print_table(rows[-1:])
     print()
     print_table(rows)

@@ -49,8 +49,11 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
     def kernel(a, b):
         return (a @ b.T / d + 1) ** 3
 
-    return float(mean_off_diagonal(kernel(real, real)) + mean_off_diagonal(kernel(fake, fake))
-                 - 2 * kernel(real, fake).mean())  # fmt: skip
+    return float(
+        mean_off_diagonal(kernel(real, real))
+        + mean_off_diagonal(kernel(fake, fake))
+        - 2 * kernel(real, fake).mean()
+    )
 
 
 def signals(samples, train, validation, classes, judge, seed) -> list[dict]:
@@ -66,12 +69,14 @@ def signals(samples, train, validation, classes, judge, seed) -> list[dict]:
             fake = image_set.images[image_set.labels == c]
             held = validation.images[validation.labels == c]
             kept = np.concatenate([train.images[train.labels == c], held])
-            per_class.append({
-                "fd_pca_kept": frechet_distance(basis.project(kept), basis.project(fake)),
-                "kid_pca_validation": kernel_distance(basis.project(held), basis.project(fake)),
-                "kid_judge_validation": kernel_distance(judged(held), judged(fake)),
-                "kid_judge_kept": kernel_distance(judged(kept), judged(fake)),
-            })  # fmt: skip
+            per_class.append(
+                {
+                    "fd_pca_kept": frechet_distance(basis.project(kept), basis.project(fake)),
+                    "kid_pca_validation": kernel_distance(basis.project(held), basis.project(fake)),
+                    "kid_judge_validation": kernel_distance(judged(held), judged(fake)),
+                    "kid_judge_kept": kernel_distance(judged(kept), judged(fake)),
+                }
+            )
         rows.append({"step": step, **pd.DataFrame(per_class).mean().to_dict()})
     return rows
 
@@ -85,17 +90,27 @@ def main() -> None:
     params, full, train, validation, quality, extractor = scored_task(args.env, args)
     seed = params["seed"]
     with tempfile.TemporaryDirectory() as checkpoints:
-        gan = GanParams(**{**params["gan"], "checkpoint_dir": checkpoints, "resume": False,
-                           "stopping": None, "steps": args.steps})  # fmt: skip
+        gan = GanParams(
+            **{
+                **params["gan"],
+                "checkpoint_dir": checkpoints,
+                "resume": False,
+                "stopping": None,
+                "steps": args.steps,
+            }
+        )
         generator, _, _, kept, _ = train_gan(train, gan, seed, validation)
-        judge_params = ClassifierParams(**NetworkParams(steps=600, eval_every=200).model_dump(),
-                                        checkpoint_dir=checkpoints)  # fmt: skip
+        judge_params = ClassifierParams(
+            **NetworkParams(steps=600, eval_every=200).model_dump(), checkpoint_dir=checkpoints
+        )
         judge, _ = kept_classifier(train, validation, judge_params, seed, Loss("class_weight"))
     curve, _ = score_progress(extractor, kept, full, train, quality, seed)
     truth = curve[curve["group"] != "all"].groupby("step")["fd"].mean()
     samples = {int(name.removeprefix("step_")): s for name, s in loaded(kept).items()}
-    rows = [row | {"fd_domain": float(truth[row["step"]])}
-            for row in signals(samples, train, validation, generator.classes, judge, seed)]
+    rows = [
+        row | {"fd_domain": float(truth[row["step"]])}
+        for row in signals(samples, train, validation, generator.classes, judge, seed)
+    ]
     print_table(rows)
     frame = pd.DataFrame(rows).drop(columns="step")
     spearman = frame.corr(method="spearman")["fd_domain"].drop("fd_domain").round(3).to_dict()

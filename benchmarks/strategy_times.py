@@ -22,8 +22,10 @@ PART = [
     (re.compile(r"^replicate_\d+\.strategy\.(\w+)\."), None),
     (re.compile(r"^strategy\.(\w+)\."), None),
     (re.compile(r"^replicate_\d+\.(deepsmote)\."), None),
-    (re.compile(r"^replicate_\d+\.(gan|sample)\."), "GAN and its samples (gan, gan_augment, "
-                                                     "synthetic_only)"),
+    (
+        re.compile(r"^replicate_\d+\.(gan|sample)\."),
+        "GAN and its samples (gan, gan_augment, synthetic_only)",
+    ),
 ]
 
 
@@ -46,9 +48,11 @@ def main() -> None:
     else:
         experiment = client.get_experiment_by_name("synthbalance")
         runs = client.search_runs(
-            [experiment.experiment_id], "attributes.status = 'FINISHED'",
-            order_by=["attributes.start_time DESC"], max_results=50,
-        )  # fmt: skip
+            [experiment.experiment_id],
+            "attributes.status = 'FINISHED'",
+            order_by=["attributes.start_time DESC"],
+            max_results=50,
+        )
         run = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
     totals: dict[str, float] = defaultdict(float)
     for key, seconds in run.data.metrics.items():

@@ -2,8 +2,6 @@
 and the meaning of each global, mlflow.yml key, environment variable and DAG-shaping parameter.
 docs/generate_configuration.py fails when the code has one of these without its text here."""
 
-
-
 SECTION_NOTES = {
     "imbalance": "Checks that need the data (a class the dataset lacks, more images than "
     "exist, a class or its validation share left empty) run at the start of `make_imbalanced`, "
@@ -15,22 +13,35 @@ SECTION_NOTES = {
     "[extending.md](extending.md#add-a-strategy).",
 }
 
-# The parameters that shape the DAG: their function in synthbalance/framework/context.py, and effect.
+# The parameters that shape the DAG: their function in synthbalance/framework/context.py,
+# and effect.
 BUILD_EFFECTS = {
-    "strategies.run": ("strategies_to_run", "one `strategy.<name>` namespace per listed name in "
-                       "the strategies, evaluate and report pipelines, in this order; an unknown "
-                       "name stops the build"),
-    "replicates": ("replicates", "one `replicate_<r>` namespace per replicate (its seed, GAN, "
-                   "samples and training sets), and each strategy's evaluate nodes read the "
-                   "training set of every replicate; not a whole number of at least 1 stops the "
-                   "build"),
-    "redraw_imbalance": ("redraw_imbalance", "`true` moves the imbalance's draw and the "
-                         "validation split into each `replicate_<r>` namespace; the quality "
-                         "pipeline and the report read replicate 0's"),
-    "quality.in_balance": ("quality_in_balance", "`false` leaves the quality pipeline out of "
-                           "`balance` (the report is then built without the quality tables); "
-                           "`kedro run --pipelines quality` still runs it"),
-}  # fmt: skip
+    "strategies.run": (
+        "strategies_to_run",
+        "one `strategy.<name>` namespace per listed name in "
+        "the strategies, evaluate and report pipelines, in this order; an unknown "
+        "name stops the build",
+    ),
+    "replicates": (
+        "replicates",
+        "one `replicate_<r>` namespace per replicate (its seed, GAN, "
+        "samples and training sets), and each strategy's evaluate nodes read the "
+        "training set of every replicate; not a whole number of at least 1 stops the "
+        "build",
+    ),
+    "redraw_imbalance": (
+        "redraw_imbalance",
+        "`true` moves the imbalance's draw and the "
+        "validation split into each `replicate_<r>` namespace; the quality "
+        "pipeline and the report read replicate 0's",
+    ),
+    "quality.in_balance": (
+        "quality_in_balance",
+        "`false` leaves the quality pipeline out of "
+        "`balance` (the report is then built without the quality tables); "
+        "`kedro run --pipelines quality` still runs it",
+    ),
+}
 
 GLOBALS_USES = {
     "data": "the folder of every catalog path (`${globals:data}/02_intermediate/…`), of "
@@ -74,7 +85,8 @@ ENVIRONMENT = {
     "whose files shape a pipeline built outside a `kedro` command (a test, a script: "
     "`synthbalance/framework/context.py`; unset: `local`)",
     "MLFLOW_TRACKING_URI": "The tracking store when `server.mlflow_tracking_uri` is `null` "
-    "(`synthbalance/tracking/store.py`); unset too: `sqlite:///mlflow.db`, MLflow's own default (not "
+    "(`synthbalance/tracking/store.py`); unset too: `sqlite:///mlflow.db`, MLflow's own "
+    "default (not "
     "kedro-mlflow's `mlruns`, a file store MLflow refuses). conf/base sets the URI, so it is not "
     "read",
     "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING": "MLflow's: `false` turns off the system metrics "
@@ -91,7 +103,8 @@ ENVIRONMENT = {
     "SYNTHBALANCE_DAG_RUN": "Set by each task of the project's Airflow DAGs (the template's and "
     "the sweep's) to `<DAG id> <run id>`: the task's session shares the data folder with the "
     "DAG run's other tasks, which run side by side, and logs into the DAG run's MLflow run "
-    "(`synthbalance/framework/run_lock.py`, `synthbalance/tracking/hooks.py`); a `kedro run` without it holds the "
+    "(`synthbalance/framework/run_lock.py`, `synthbalance/tracking/hooks.py`); a `kedro run` "
+    "without it holds the "
     "folder alone. Not set by hand",
 }
 
@@ -142,9 +155,9 @@ BUILD_INTRO = """
 ## Build-time parameters
 
 Four parameters decide which nodes exist. Kedro builds the pipelines as a run starts, after it
-has made the run's context, and `synthbalance/framework/context.py` reads them through that context's own
-config loader (`ProjectContext`, Kedro's `CONTEXT_CLASS` in `settings.py`): the same files,
-environment, interpolation, per-block merge and `--params` as every other parameter. So
+has made the run's context, and `synthbalance/framework/context.py` reads them through that
+context's own config loader (`ProjectContext`, Kedro's `CONTEXT_CLASS` in `settings.py`): the
+same files, environment, interpolation, per-block merge and `--params` as every other parameter. So
 `kedro run --env <name>` and `KEDRO_ENV=<name> kedro run` build the same DAG. A pipeline built
 outside a `kedro` command (a test, a script) reads `conf/` of the current folder in the
 `KEDRO_ENV` environment (`local` when unset), as Kedro would. Each block is validated by its

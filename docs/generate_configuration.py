@@ -13,7 +13,6 @@ error too, so the page stays complete. tests/test_docs.py checks that docs/confi
 equals this output.
 """
 
-
 from __future__ import annotations
 
 import contextlib
@@ -112,8 +111,10 @@ def base_parameters(conf: Path = Path("conf")) -> dict:
 
 # ---- the page -----------------------------------------------------------------------------
 
-def _section(name: str, kind: Any, package: str, readers: list[str], files: dict,
-             base: dict) -> str:  # fmt: skip
+
+def _section(
+    name: str, kind: Any, package: str, readers: list[str], files: dict, base: dict
+) -> str:
     file = files.get(name)
     where = f"`conf/base/{file}`" if file else "not set in conf/base"
     read_by = ", ".join(f"`{r}`" for r in readers)
@@ -147,13 +148,18 @@ def strategies_table() -> str:
         family = strategy.family.replace("_", " ")
         if strategy.family == "generative" and not strategy.in_verdict:
             family += " (ablation: not in the verdict)"
-        loss = (f"`{strategy.adjusts}`'s networks, τ at prediction" if strategy.adjusts
-                else strategy.loss.replace("_", " "))
+        loss = (
+            f"`{strategy.adjusts}`'s networks, τ at prediction"
+            if strategy.adjusts
+            else strategy.loss.replace("_", " ")
+        )
         reads = ", ".join(f"`{n}`" for n in strategy.needs)
         rows.append(table_row(f"`{name}`", family, loss, f"`{strategy.build.__name__}`", reads))
-    intro = ("The strategies `run` may list: `synthbalance.strategies.REGISTRY`, in its order. "
-             "The verdict sets each generative strategy against the best of the baseline and "
-             "simple ones.")  # fmt: skip
+    intro = (
+        "The strategies `run` may list: `synthbalance.strategies.REGISTRY`, in its order. "
+        "The verdict sets each generative strategy against the best of the baseline and "
+        "simple ones."
+    )
     return intro + "\n\n" + "\n".join(rows)
 
 
@@ -172,26 +178,36 @@ def build_parameters_section() -> str:
     rows = ["| parameter | read by | effect |", "|---|---|---|"]
     for key, (function, effect) in BUILD_EFFECTS.items():
         if not callable(getattr(context, function, None)):
-            raise KeyError(f"synthbalance.framework.context has no {function}, which BUILD_EFFECTS names")
-        rows.append(table_row(f"`{key}`", f"`synthbalance/framework/context.py:{function}`", effect))
+            raise KeyError(
+                f"synthbalance.framework.context has no {function}, which BUILD_EFFECTS names"
+            )
+        rows.append(
+            table_row(f"`{key}`", f"`synthbalance/framework/context.py:{function}`", effect)
+        )
     return BUILD_INTRO.strip() + "\n\n" + "\n".join(rows)
 
 
 def globals_section(conf: Path) -> str:
-    envs = {p.parent.name: yaml.safe_load(p.read_text()) or {}
-            for p in sorted(conf.glob("*/globals.yml"))}  # fmt: skip
+    envs = {
+        p.parent.name: yaml.safe_load(p.read_text()) or {}
+        for p in sorted(conf.glob("*/globals.yml"))
+    }
     envs = {"base": envs.pop("base", {}), **envs}
     keys = sorted({k for values in envs.values() for k in values})
-    rows = ["| key | " + " | ".join(f"conf/{e}" for e in envs) + " | used for |",
-            "|---|" + "---|" * len(envs) + "---|"]  # fmt: skip
+    rows = [
+        "| key | " + " | ".join(f"conf/{e}" for e in envs) + " | used for |",
+        "|---|" + "---|" * len(envs) + "---|",
+    ]
     for key in keys:
         if key not in GLOBALS_USES:
             raise KeyError(f"global {key} has no entry in GLOBALS_USES")
         cells = [f"`{value_text(v[key])}`" if key in v else "—" for v in envs.values()]
         rows.append(table_row(f"`{key}`", *cells, GLOBALS_USES[key]))
-    intro = ("## Globals\n\n`conf/<env>/globals.yml`, used in the other files as "
-             "`${globals:<key>}`. `ingest.folder`'s default (`data/01_raw/<source>`) does not "
-             "follow `data`.")  # fmt: skip
+    intro = (
+        "## Globals\n\n`conf/<env>/globals.yml`, used in the other files as "
+        "`${globals:<key>}`. `ingest.folder`'s default (`data/01_raw/<source>`) does not "
+        "follow `data`."
+    )
     return intro + "\n\n" + "\n".join(rows)
 
 
@@ -229,20 +245,34 @@ def environment_section() -> str:
     rows += [table_row(f"`{n}`", ENVIRONMENT[n] + ".") for n in environment_variables()]
     other = ["| variable | meaning |", "|---|---|"]
     other += [table_row(f"`{n}`", text + ".") for n, text in OTHER_ENVIRONMENT.items()]
-    return "\n\n".join([ENVIRONMENT_INTRO.strip(), "\n".join(rows),
-                        "Read by Kedro or the tests:", "\n".join(other)])  # fmt: skip
+    return "\n\n".join(
+        [
+            ENVIRONMENT_INTRO.strip(),
+            "\n".join(rows),
+            "Read by Kedro or the tests:",
+            "\n".join(other),
+        ]
+    )
 
 
 def render(conf: Path = Path("conf")) -> str:
     """The whole of docs/configuration.md."""
     files, base = block_files(conf), base_parameters(conf)
     found = parameter_blocks()
-    for name in [n for n in PLAIN if n not in found]:  # read only by synthbalance/framework/context.py
+    for name in [
+        n for n in PLAIN if n not in found
+    ]:  # read only by synthbalance/framework/context.py
         found[name] = (type(base[name]), "balance", [f"synthbalance.framework.context.{name}"])
     blocks = sorted(found.items(), key=lambda item: is_model(item[1][0]))
     sections = [_section(name, *block, files, base) for name, block in blocks]
-    parts = [INTRO, *sections, build_parameters_section(), globals_section(conf),
-             mlflow_section(conf), environment_section()]  # fmt: skip
+    parts = [
+        INTRO,
+        *sections,
+        build_parameters_section(),
+        globals_section(conf),
+        mlflow_section(conf),
+        environment_section(),
+    ]
     return "\n\n".join(part.strip() for part in parts) + "\n"
 
 

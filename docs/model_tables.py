@@ -143,16 +143,33 @@ def walk(model, path: str, instance: Any):
         inner = getattr(instance, name) if instance is not None else None
         if field.discriminator:
             default = f"`{getattr(inner, field.discriminator)}` profile" if inner else "required"
-            rows.append(table_row(f"`{here}`", f"a profile, chosen by `{field.discriminator}`",
-                             default, checks, _meaning(here, field)))  # fmt: skip
+            rows.append(
+                table_row(
+                    f"`{here}`",
+                    f"a profile, chosen by `{field.discriminator}`",
+                    default,
+                    checks,
+                    _meaning(here, field),
+                )
+            )
             tables += _union_tables(field, here)
         elif model_of(field.annotation) is not None:
             default = "" if inner is not None or instance is None else "`null`"
-            rows.append(table_row(f"`{here}`", type_text(field.annotation), default, checks,
-                             _meaning(here, field)))  # fmt: skip
+            rows.append(
+                table_row(
+                    f"`{here}`", type_text(field.annotation), default, checks, _meaning(here, field)
+                )
+            )
             sub_rows, sub_tables = walk(model_of(field.annotation), here, inner)
             rows, tables = rows + sub_rows, tables + sub_tables
         else:
-            rows.append(table_row(f"`{here}`", type_text(field.annotation),
-                             _default(field, instance, name), checks, _meaning(here, field)))
+            rows.append(
+                table_row(
+                    f"`{here}`",
+                    type_text(field.annotation),
+                    _default(field, instance, name),
+                    checks,
+                    _meaning(here, field),
+                )
+            )
     return rows, tables

@@ -52,8 +52,7 @@ def copy_project(folder: Path) -> Path:
     """A copy of the project's conf/, src/ and pyproject.toml in ``folder``: a `kedro run`
     there has its own data/ and mlflow.db. Its logging.yml is `PLAIN_LOGGING`."""
     for name in ("conf", "src"):
-        shutil.copytree(PROJECT / name, folder / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        shutil.copytree(PROJECT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(PROJECT / "pyproject.toml", folder)
     (folder / "logging.yml").write_text(PLAIN_LOGGING)
     return folder
@@ -134,8 +133,11 @@ def kedro_run(*args: str) -> list[str]:
 
 def kedro_environment(project: Path) -> dict[str, str]:
     """No telemetry, and the copy's plain logging."""
-    return {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1",
-            "KEDRO_LOGGING_CONFIG": str(project / "logging.yml")}  # fmt: skip
+    return {
+        **os.environ,
+        "KEDRO_DISABLE_TELEMETRY": "1",
+        "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"),
+    }
 
 
 def make_image_set(counts: list[int], channels: int = 1, size: int = 8, seed: int = 0) -> ImageSet:
@@ -184,9 +186,14 @@ def run_smoke_balance(folder: Path, *params: str) -> str:
     in ``folder``; its log. The run must succeed."""
     project = copy_project(folder)
     extra = ["--params", ",".join(params)] if params else []
-    result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance", *extra),
-                            cwd=project, env=kedro_environment(project), capture_output=True,
-                            text=True, timeout=900)  # fmt: skip
+    result = subprocess.run(
+        kedro_run("--env", "smoke", "--pipelines", "balance", *extra),
+        cwd=project,
+        env=kedro_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return result.stdout + result.stderr
 

@@ -38,13 +38,24 @@ def dag_file(tmp_path_factory) -> Path:
     project (loading the context sets up MLflow, which would create a store in the repo)."""
     project = copy_project(tmp_path_factory.mktemp("airflow_project"))
     dags = tmp_path_factory.mktemp("airflow_dags")
-    command = [str(Path(sys.executable).parent / "kedro"), "airflow", "create",
-               "--pipelines", "balance", "--env", "smoke", "--target-dir", str(dags),
-               "--jinja-file", str(TEMPLATE)]  # fmt: skip
+    command = [
+        str(Path(sys.executable).parent / "kedro"),
+        "airflow",
+        "create",
+        "--pipelines",
+        "balance",
+        "--env",
+        "smoke",
+        "--target-dir",
+        str(dags),
+        "--jinja-file",
+        str(TEMPLATE),
+    ]
     environment = kedro_environment(project)
     environment.pop("KEDRO_ENV", None)  # the pipeline's shape follows --env smoke
-    result = subprocess.run(command, cwd=project, env=environment, capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        command, cwd=project, env=environment, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     (path,) = dags.glob("*.py")
     assert path.name == f"{DAG_ID}_dag.py"
@@ -78,8 +89,11 @@ def read_source(path: Path) -> dict:
     tree = ast.parse(path.read_text())
     (function,) = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == DAG_ID]
     (decorator,) = function.decorator_list
-    settings = {k.arg: ast.literal_eval(k.value) for k in decorator.keywords
-                if k.arg in ("dag_id", "max_active_runs", "max_active_tasks")}  # fmt: skip
+    settings = {
+        k.arg: ast.literal_eval(k.value)
+        for k in decorator.keywords
+        if k.arg in ("dag_id", "max_active_runs", "max_active_tasks")
+    }
     key = lambda subscript: ast.literal_eval(subscript.slice)  # noqa: E731
     group_ids, tasks, edges = {}, {}, set()
     for statement in function.body:
@@ -154,9 +168,13 @@ def read_with_airflow(path: Path, python: str, scratch: Path) -> dict:
     logging and home folder)."""
     out = scratch / "dag.json"
     environment = {**os.environ, "AIRFLOW_HOME": str(scratch / "airflow_home")}
-    result = subprocess.run([python, "-c", AIRFLOW_PARSE, str(path.parent), str(out)],
-                            env=environment, capture_output=True, text=True,
-                            timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [python, "-c", AIRFLOW_PARSE, str(path.parent), str(out)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     graph = json.loads(out.read_text())
     assert graph.pop("errors") == {}
@@ -181,19 +199,27 @@ def check_mirrors_pipeline(graph: dict, expected: dict) -> None:
     assert {tuple(edge) for edge in graph["edges"]} == expected["edges"]
     for strategy in expected["strategies"]:
         members = {name for name, task in tasks.items() if task["group"] == f"strategy.{strategy}"}
-        own = STRATEGY_NODES if strategy != "threshold" else (  # it adjusts none's networks
-            STRATEGY_NODES - {"train_classifier"} | {"move_thresholds"})
+        own = (
+            STRATEGY_NODES
+            if strategy != "threshold"
+            # it adjusts none's networks
+            else (STRATEGY_NODES - {"train_classifier"} | {"move_thresholds"})
+        )
         assert members == {f"strategy.{strategy}.{node}" for node in own}
         for r in range(REPLICATES):
             group = f"replicate_{r}.strategy.{strategy}"
             built = {name for name, task in tasks.items() if task["group"] == group}
             assert built == {f"{group}.build_train_set"}
     stages = {"ingest", "imbalance", "evaluate", "quality", "report"}
-    per_replicate = {f"replicate_{r}{inner}" for r in range(REPLICATES)
-                     for inner in ("", ".imbalance", ".gan", ".sample", ".deepsmote")}  # fmt: skip
+    per_replicate = {
+        f"replicate_{r}{inner}"
+        for r in range(REPLICATES)
+        for inner in ("", ".imbalance", ".gan", ".sample", ".deepsmote")
+    }
     places = ["", *(f"replicate_{r}." for r in range(REPLICATES))]
-    strategy_groups = {f"{where}strategy.{name}" for name in expected["strategies"]
-                       for where in places}  # fmt: skip
+    strategy_groups = {
+        f"{where}strategy.{name}" for name in expected["strategies"] for where in places
+    }
     # replicate_<r> itself holds its replicate_seed task
     assert {task["group"] for task in tasks.values()} == stages | per_replicate | strategy_groups
 

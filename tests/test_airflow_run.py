@@ -21,8 +21,10 @@ DAG_ID = f"synthbalance_{ENV}_balance"
 OUTPUTS = ("comparison.csv", "verdict.json")
 # Airflow's own packages first, then the project's (Kedro, torch, synthbalance) after them:
 # Airflow's pins win, and the tasks import the project from its virtual environment.
-LAUNCHER = ("import site, sys; site.addsitedir(sys.argv.pop(1)); sys.argv[0] = 'airflow'; "
-            "from airflow.__main__ import main; main()")  # fmt: skip
+LAUNCHER = (
+    "import site, sys; site.addsitedir(sys.argv.pop(1)); sys.argv[0] = 'airflow'; "
+    "from airflow.__main__ import main; main()"
+)
 
 
 def small_project(folder: Path) -> Path:
@@ -41,8 +43,14 @@ def test_airflow_runs_the_dag_and_writes_what_kedro_run_writes(tmp_path):
     environment.pop("KEDRO_ENV", None)
 
     def run(command: list[str], **extra) -> None:
-        result = subprocess.run(command, cwd=project, env={**environment, **extra},
-                                capture_output=True, text=True, timeout=1200)  # fmt: skip
+        result = subprocess.run(
+            command,
+            cwd=project,
+            env={**environment, **extra},
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
     run(kedro_run("--env", ENV, "--pipelines", "balance"))
@@ -52,12 +60,29 @@ def test_airflow_runs_the_dag_and_writes_what_kedro_run_writes(tmp_path):
     (project / "mlflow.db").unlink()
 
     dags = tmp_path / "dags"
-    run([str(Path(sys.executable).parent / "kedro"), "airflow", "create", "--pipelines",
-         "balance", "--env", ENV, "--target-dir", str(dags), "--jinja-file", str(TEMPLATE),
-         "--params", f"project_path={project}"])  # fmt: skip
+    run(
+        [
+            str(Path(sys.executable).parent / "kedro"),
+            "airflow",
+            "create",
+            "--pipelines",
+            "balance",
+            "--env",
+            ENV,
+            "--target-dir",
+            str(dags),
+            "--jinja-file",
+            str(TEMPLATE),
+            "--params",
+            f"project_path={project}",
+        ]
+    )
     airflow = [python, "-c", LAUNCHER, sysconfig.get_paths()["purelib"]]
-    home = {"AIRFLOW_HOME": str(tmp_path / "airflow_home"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(dags), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    home = {
+        "AIRFLOW_HOME": str(tmp_path / "airflow_home"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
     run([*airflow, "db", "migrate"], **home)
     run([*airflow, "dags", "test", DAG_ID], **home)
     for name in OUTPUTS:
@@ -66,8 +91,11 @@ def test_airflow_runs_the_dag_and_writes_what_kedro_run_writes(tmp_path):
     # finished run holds a child run per strategy and replicate
     with sqlite3.connect(project / "mlflow.db") as db:
         runs = db.execute("SELECT run_uuid, status FROM runs").fetchall()
-        parents = dict(db.execute("SELECT run_uuid, value FROM tags "
-                                  "WHERE key = 'mlflow.parentRunId'").fetchall())  # fmt: skip
+        parents = dict(
+            db.execute(
+                "SELECT run_uuid, value FROM tags WHERE key = 'mlflow.parentRunId'"
+            ).fetchall()
+        )
     assert {status for _, status in runs} == {"FINISHED"}
     (top,) = [run for run, _ in runs if run not in parents]
     assert sorted(parents.values()) == [top] * 3 * 2
@@ -83,17 +111,26 @@ def test_the_tasks_of_one_dag_run_log_into_one_mlflow_run(tmp_path):
     environment.pop("KEDRO_ENV", None)
     dag_run = "synthbalance_smoke_balance manual__2026-12-06T16:00:00+00:00"
     task = {**environment, "SYNTHBALANCE_DAG_RUN": dag_run}
-    nodes = ("ingest.load_dataset", "imbalance.label_train_for_task",
-             "imbalance.label_test_for_task")  # fmt: skip
+    nodes = (
+        "ingest.load_dataset",
+        "imbalance.label_train_for_task",
+        "imbalance.label_test_for_task",
+    )
     for node, env in zip(nodes, (task, task, environment), strict=True):
-        result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance", "--nodes",
-                                          node), cwd=project, env=env, capture_output=True,
-                                text=True, timeout=600)  # fmt: skip
+        result = subprocess.run(
+            kedro_run("--env", "smoke", "--pipelines", "balance", "--nodes", node),
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     with sqlite3.connect(project / "mlflow.db") as db:
         runs = dict(db.execute("SELECT run_uuid, status FROM runs").fetchall())
-        (gathered,) = db.execute("SELECT run_uuid FROM tags WHERE key = 'synthbalance.dag_run' "
-                                 "AND value = ?", (dag_run,)).fetchall()  # fmt: skip
+        (gathered,) = db.execute(
+            "SELECT run_uuid FROM tags WHERE key = 'synthbalance.dag_run' AND value = ?", (dag_run,)
+        ).fetchall()
         timed = db.execute("SELECT run_uuid, key FROM metrics WHERE key LIKE 'time.%'").fetchall()
     assert len(runs) == 2 and set(runs.values()) == {"FINISHED"}
     gathered_times = sorted(key for run, key in timed if run == gathered[0])

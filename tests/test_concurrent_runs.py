@@ -24,8 +24,14 @@ STRATEGIES, REPLICATES = 13, 2  # conf/smoke: every strategy, two replicates
 def start(project: Path, name: str, *params: str) -> subprocess.Popen:
     args = ["--env", "smoke", "--pipelines", "balance"] + (["--params", *params] if params else [])
     log = open(project / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(kedro_run(*args), cwd=project, env=kedro_environment(project),
-                            stdout=log, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    return subprocess.Popen(
+        kedro_run(*args),
+        cwd=project,
+        env=kedro_environment(project),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def finish(child: subprocess.Popen, project: Path, name: str) -> str:
@@ -82,7 +88,10 @@ def test_a_second_run_in_the_same_data_folder_waits_then_both_are_recorded(tmp_p
     second = start(project, "second", "imbalance.profile.keep_fraction=0.2")
     finish(first, project, "first")
     log = finish(second, project, "second")
-    assert "Another `kedro run` or a DAG run's task is using" in log and "Waiting for it to finish" in log
+    assert (
+        "Another `kedro run` or a DAG run's task is using" in log
+        and "Waiting for it to finish" in log
+    )
     assert "this one starts now" in log
     runs = recorded(project / "mlflow.db")
     assert len(runs) == 2
@@ -102,8 +111,10 @@ def test_runs_in_two_projects_share_a_fresh_sqlite_store_at_once(tmp_path):
             .read_text()
             .replace("sqlite:///mlflow.db", f"sqlite:///{db}")
         )
-    children = [start(projects[0], "run", "imbalance.profile.keep_fraction=0.1"),
-                start(projects[1], "run", "imbalance.profile.keep_fraction=0.2")]  # fmt: skip
+    children = [
+        start(projects[0], "run", "imbalance.profile.keep_fraction=0.1"),
+        start(projects[1], "run", "imbalance.profile.keep_fraction=0.2"),
+    ]
     for child, project in zip(children, projects, strict=True):
         finish(child, project, "run")
     runs = recorded(db)
@@ -116,9 +127,14 @@ def test_runs_in_two_projects_share_a_fresh_sqlite_store_at_once(tmp_path):
 
 def stopped_before_any_node(project: Path, message: str) -> None:
     started = time.monotonic()
-    result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance"), cwd=project,
-                            env=kedro_environment(project), capture_output=True, text=True,
-                            timeout=300)  # fmt: skip
+    result = subprocess.run(
+        kedro_run("--env", "smoke", "--pipelines", "balance"),
+        cwd=project,
+        env=kedro_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     seconds = time.monotonic() - started
     log = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
@@ -136,8 +152,9 @@ def test_a_tracking_server_that_does_not_answer_stops_the_run_before_it_starts(t
     (project / "conf/smoke/mlflow.yml").write_text(
         f"server:\n  mlflow_tracking_uri: http://127.0.0.1:{port}\n"
     )
-    stopped_before_any_node(project, f"MLflow's tracking server http://127.0.0.1:{port} "
-                                     "does not answer")  # fmt: skip
+    stopped_before_any_node(
+        project, f"MLflow's tracking server http://127.0.0.1:{port} does not answer"
+    )
 
 
 def test_a_read_only_store_stops_the_run_before_it_starts(tmp_path):

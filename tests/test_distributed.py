@@ -103,15 +103,31 @@ def test_the_ranks_shards_make_up_the_batch_one_process_draws(kind):
     labels = torch.from_numpy(np.array(images.labels))
     player = Player("x", None, None, None, None, None, tensor, None)
     if kind == "conditional":
-        player = Player("all", None, None, None, None, None, tensor, labels,
-                        class_sizes=torch.tensor([12, 12]), class_starts=torch.tensor([0, 12]),
-                        order=torch.arange(24), present=torch.tensor([0, 1]))  # fmt: skip
+        player = Player(
+            "all",
+            None,
+            None,
+            None,
+            None,
+            None,
+            tensor,
+            labels,
+            class_sizes=torch.tensor([12, 12]),
+            class_starts=torch.tensor([0, 12]),
+            order=torch.arange(24),
+            present=torch.tensor([0, 1]),
+        )
     alone = player.draw(8, torch_generator(0, "t"))
     parts = [
-        Player(**{**player.__dict__, "sampler": torch_generator(0, "t"),
-                  "shard": Rank(r, 2, torch.device("cpu")).shard}).draw(8, torch.Generator())
+        Player(
+            **{
+                **player.__dict__,
+                "sampler": torch_generator(0, "t"),
+                "shard": Rank(r, 2, torch.device("cpu")).shard,
+            }
+        ).draw(8, torch.Generator())
         for r in range(2)
-    ]  # fmt: skip
+    ]
     assert torch.equal(torch.stack([parts[0][0], parts[1][0]], 1).flatten(0, 1), alone[0])
     if kind == "conditional":
         assert torch.equal(torch.stack([parts[0][1], parts[1][1]], 1).flatten(), alone[1])
@@ -200,8 +216,7 @@ def test_a_classifier_on_two_ranks(tmp_path, writes, monkeypatch):
     written = writes()
     assert set(written) == {"0"} and {Path(f).name for f in written["0"]} == {"result.pt"}
 
-    alone, alone_history = classifier_training.train_classifier(train, validation, params, 0,
-                                                                LDAM)
+    alone, alone_history = classifier_training.train_classifier(train, validation, params, 0, LDAM)
     assert classifier.config == alone.config and shapes(classifier) == shapes(alone)
     assert not classifier.training
     assert history[["step"]].equals(alone_history[["step"]])

@@ -18,8 +18,9 @@ REGENERATE = ".venv/bin/python docs/generate_configuration.py > docs/configurati
 
 def _generator():
     """docs/generate_configuration.py, a script outside the package, as a module."""
-    spec = importlib.util.spec_from_file_location("generate_configuration",
-                                                  DOCS / "generate_configuration.py")  # fmt: skip
+    spec = importlib.util.spec_from_file_location(
+        "generate_configuration", DOCS / "generate_configuration.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -77,9 +78,15 @@ def slug(heading: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "page", ["configuration.md", "extending.md", "reading-results.md", "team-server.md",
-             "orchestration.md"],
-)  # fmt: skip
+    "page",
+    [
+        "configuration.md",
+        "extending.md",
+        "reading-results.md",
+        "team-server.md",
+        "orchestration.md",
+    ],
+)
 def test_links_between_pages_lead_somewhere(page):
     text = (DOCS / page).read_text()
     for target, anchor in re.findall(r"\]\(([\w./-]*\.md|)(?:#([\w-]+))?\)", text):

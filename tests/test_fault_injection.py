@@ -50,8 +50,14 @@ def command() -> list[str]:
 def run_to_the_end(project: Path) -> tuple[float, str]:
     """(seconds, log) of a run that must succeed."""
     started = time.perf_counter()
-    result = subprocess.run(command(), cwd=project, env=kedro_environment(project),
-                            capture_output=True, text=True, timeout=900)  # fmt: skip
+    result = subprocess.run(
+        command(),
+        cwd=project,
+        env=kedro_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return time.perf_counter() - started, result.stdout + result.stderr
 
@@ -59,9 +65,15 @@ def run_to_the_end(project: Path) -> tuple[float, str]:
 def kill_at(project: Path, marker: str | None, delay: float, point: str = "") -> bool:
     """Start the run, SIGKILL its process group ``delay`` s after the log line ``marker``
     (or ``delay`` s after the start); True when the kill landed before the run ended."""
-    child = subprocess.Popen(command(), cwd=project, env=kedro_environment(project), text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        command(),
+        cwd=project,
+        env=kedro_environment(project),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     reached = threading.Event()
 
     def read() -> None:  # drain the log throughout, so the run never blocks on a full pipe
@@ -74,8 +86,12 @@ def kill_at(project: Path, marker: str | None, delay: float, point: str = "") ->
     reader.start()
     reached.wait(timeout=900)
     deadline = time.monotonic() + 600
-    while (point in WAIT_FOR and not list(project.glob(WAIT_FOR[point]))
-           and child.poll() is None and time.monotonic() < deadline):  # fmt: skip
+    while (
+        point in WAIT_FOR
+        and not list(project.glob(WAIT_FOR[point]))
+        and child.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     time.sleep(delay)
     landed = child.poll() is None
@@ -106,18 +122,20 @@ def uninterrupted(tmp_path_factory):
 def kills() -> list:
     extra = int(os.environ.get("SYNTHBALANCE_FAULT_KILLS", "0"))
     rng = random.Random(0)
-    named = [pytest.param(name, marker, delay, id=name)
-             for name, (marker, delay) in POINTS.items()]  # fmt: skip
+    named = [pytest.param(name, marker, delay, id=name) for name, (marker, delay) in POINTS.items()]
     # A random moment within the first 70% of an uninterrupted run's time (the rest can be
     # quicker than the first run, which also compiles the project copy's bytecode).
-    return named + [pytest.param(f"random #{i}", None, rng.uniform(0.05, 0.7), id=f"random #{i}")
-                    for i in range(1 + extra)]  # fmt: skip
+    return named + [
+        pytest.param(f"random #{i}", None, rng.uniform(0.05, 0.7), id=f"random #{i}")
+        for i in range(1 + extra)
+    ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("point", "marker", "delay"), kills())
-def test_killed_and_started_again_gives_the_same_results(uninterrupted, tmp_path, point,
-                                                         marker, delay):  # fmt: skip
+def test_killed_and_started_again_gives_the_same_results(
+    uninterrupted, tmp_path, point, marker, delay
+):
     expected, seconds, _ = uninterrupted
     project = copy_project(tmp_path)
     if marker is None:
@@ -139,9 +157,13 @@ def child_metrics(project: Path) -> dict[tuple[str, str], dict[str, float]]:
 
     client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
-    return {(r.data.tags["strategy"], r.data.tags["replicate"]):
-            {k: v for k, v in r.data.metrics.items() if k.startswith("test_")}
-            for r in runs if "strategy" in r.data.tags}  # fmt: skip
+    return {
+        (r.data.tags["strategy"], r.data.tags["replicate"]): {
+            k: v for k, v in r.data.metrics.items() if k.startswith("test_")
+        }
+        for r in runs
+        if "strategy" in r.data.tags
+    }
 
 
 @pytest.mark.slow
@@ -163,8 +185,14 @@ def test_a_store_lost_during_the_run_loses_no_result(uninterrupted, tmp_path):
     expected, _, _ = uninterrupted
     project = copy_project(tmp_path)
     db = project / "mlflow.db"
-    child = subprocess.Popen(command(), cwd=project, env=kedro_environment(project), text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    child = subprocess.Popen(
+        command(),
+        cwd=project,
+        env=kedro_environment(project),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     log = []
     for line in child.stdout:
         log.append(line)

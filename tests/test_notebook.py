@@ -56,8 +56,12 @@ def test_notebook_runs_on_the_smoke_run(smoke_run: Path, monkeypatch) -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
     # It starts in notebooks/, as Jupyter would; raises CellExecutionError on any error.
-    NotebookClient(notebook, km=this_interpreters_kernel(), timeout=300,
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()  # fmt: skip
+    NotebookClient(
+        notebook,
+        km=this_interpreters_kernel(),
+        timeout=300,
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    ).execute()
 
     found = outputs(notebook)
     assert not [output for output in found if output.output_type == "error"]

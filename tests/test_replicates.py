@@ -19,10 +19,15 @@ from tests.conftest import copy_project, kedro_environment, kedro_run, make_imag
 
 def run(project, replicates: int) -> str:
     result = subprocess.run(
-        kedro_run("--env", "smoke", "--pipelines", "balance", "--params",
-                  f"replicates={replicates}"),
-        cwd=project, env=kedro_environment(project), capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        kedro_run(
+            "--env", "smoke", "--pipelines", "balance", "--params", f"replicates={replicates}"
+        ),
+        cwd=project,
+        env=kedro_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return result.stdout + result.stderr
 
@@ -40,9 +45,16 @@ def test_each_replicate_draws_its_own_training_set(strategy):
     train = make_image_set([60, 6])
     fake = make_image_set([0, 30], seed=1)
     synthetic = ImageSet(fake.images, fake.labels, fake.class_names, ["synthetic"] * 30)
-    sets = [build_train_set(StrategiesParams(), replicate_seed(0, r), strategy,
-                            train_imbalanced=train, synthetic=synthetic)
-            for r in (0, 1, 1)]  # fmt: skip
+    sets = [
+        build_train_set(
+            StrategiesParams(),
+            replicate_seed(0, r),
+            strategy,
+            train_imbalanced=train,
+            synthetic=synthetic,
+        )
+        for r in (0, 1, 1)
+    ]
     assert not np.array_equal(sets[0].images, sets[1].images)  # another replicate's draws
     assert np.array_equal(sets[1].images, sets[2].images)  # the same replicate twice
 
@@ -72,14 +84,19 @@ def test_more_replicates_reuse_the_first_and_train_only_the_new(tmp_path):
 def test_redraw_imbalance_gives_each_replicate_its_own_imbalanced_set(tmp_path):
     project = copy_project(tmp_path)
     result = subprocess.run(
-        kedro_run("--env", "smoke", "--pipelines", "balance", "--params",
-                  "redraw_imbalance=true"),
-        cwd=project, env=kedro_environment(project), capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        kedro_run("--env", "smoke", "--pipelines", "balance", "--params", "redraw_imbalance=true"),
+        cwd=project,
+        env=kedro_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     data = project / "data/smoke"
-    kept = [ImageSetDataset(filepath=str(data / f"03_primary/replicate_{r}/imbalanced.npz"))
-            .load() for r in (0, 1)]  # fmt: skip
+    kept = [
+        ImageSetDataset(filepath=str(data / f"03_primary/replicate_{r}/imbalanced.npz")).load()
+        for r in (0, 1)
+    ]
     assert np.array_equal(kept[0].class_counts(), kept[1].class_counts())  # the same profile
     assert not np.array_equal(kept[0].images, kept[1].images)  # other images kept
     assert not (data / "03_primary/imbalanced.npz").exists()  # no shared draw
@@ -93,8 +110,7 @@ def test_each_replicate_initialises_its_own_gan():
 
     train = make_image_set([60, 6])
     params = GanParams(generator_width=4, discriminator_width=4, steps=1)
-    weights = [setup(train, params, replicate_seed(0, r), "cpu")[1].state_dict()
-               for r in (0, 1, 1)]  # fmt: skip
+    weights = [setup(train, params, replicate_seed(0, r), "cpu")[1].state_dict() for r in (0, 1, 1)]
     first = next(iter(weights[0]))
     assert not np.array_equal(weights[0][first].numpy(), weights[1][first].numpy())
     assert all(np.array_equal(weights[1][k].numpy(), weights[2][k].numpy()) for k in weights[1])

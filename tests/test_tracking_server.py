@@ -111,9 +111,12 @@ class Postgres:
         import psycopg2
 
         connection = psycopg2.connect(
-            host="127.0.0.1", port=self.port, dbname=self.database, user=self.user,
+            host="127.0.0.1",
+            port=self.port,
+            dbname=self.database,
+            user=self.user,
             password=self.password,
-        )  # fmt: skip
+        )
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql)
@@ -129,11 +132,14 @@ def postgres() -> Iterator[Postgres]:
     cluster belongs to Debian's `postgres` user."""
     bin_dir = postgres_bin()
     if bin_dir is None:
-        _skip_or_fail("no PostgreSQL in /usr/lib/postgresql: apt-get install postgresql "
-                      "(.ci/run does)")  # fmt: skip
+        _skip_or_fail(
+            "no PostgreSQL in /usr/lib/postgresql: apt-get install postgresql (.ci/run does)"
+        )
     if importlib.util.find_spec("psycopg2") is None:
-        _skip_or_fail("MLflow's PostgreSQL driver is missing: pip install psycopg2-binary "
-                      "(the test extra has it)")  # fmt: skip
+        _skip_or_fail(
+            "MLflow's PostgreSQL driver is missing: pip install psycopg2-binary "
+            "(the test extra has it)"
+        )
     as_owner: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="synthbalance-postgres-"))
     if os.geteuid() == 0:
@@ -148,21 +154,51 @@ def postgres() -> Iterator[Postgres]:
     server = Postgres(free_port(), "mlflow", "mlflow", secrets.token_hex(16))
 
     def run(*command: str) -> None:
-        result = subprocess.run([*as_owner, *command], capture_output=True, text=True,
-                                timeout=120)  # fmt: skip
+        result = subprocess.run([*as_owner, *command], capture_output=True, text=True, timeout=120)
         logged = log.read_text()[-3000:] if log.exists() else ""
         assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}{logged}"
 
     try:
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
-            "--auth-host=scram-sha-256")  # fmt: skip
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
-            f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1", "start")  # fmt: skip
+        run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        )
+        run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1",
+            "start",
+        )
         try:
-            run(str(bin_dir / "psql"), "-h", str(folder), "-p", str(server.port), "-U",
-                "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-                "-c", f"CREATE ROLE {server.user} LOGIN PASSWORD '{server.password}'",
-                "-c", f"CREATE DATABASE {server.database} OWNER {server.user}")  # fmt: skip
+            run(
+                str(bin_dir / "psql"),
+                "-h",
+                str(folder),
+                "-p",
+                str(server.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                f"CREATE ROLE {server.user} LOGIN PASSWORD '{server.password}'",
+                "-c",
+                f"CREATE DATABASE {server.database} OWNER {server.user}",
+            )
             yield server
         finally:
             run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
@@ -183,27 +219,51 @@ def mlflow_server(postgres: Postgres, tmp_path: Path) -> Iterator[TrackingServer
     port = free_port()
     server = TrackingServer(f"http://127.0.0.1:{port}", tmp_path / "mlartifacts")
     command = [
-        str(Path(sys.executable).parent / "mlflow"), "server",
-        "--backend-store-uri", postgres.url,
-        "--serve-artifacts", "--artifacts-destination", str(server.artifacts),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-    ]  # fmt: skip
+        str(Path(sys.executable).parent / "mlflow"),
+        "server",
+        "--backend-store-uri",
+        postgres.url,
+        "--serve-artifacts",
+        "--artifacts-destination",
+        str(server.artifacts),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
     # Without the first, the server also starts a job runner (more processes, a slower start).
-    env = {**os.environ, **NO_PROXY, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-           "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}  # fmt: skip
+    env = {
+        **os.environ,
+        **NO_PROXY,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
     log_path = tmp_path / "mlflow-server.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             started = time.monotonic()
             while not answers(f"{server.url}/health"):
                 if process.poll() is not None:
-                    pytest.fail(f"mlflow server exited ({process.returncode}) before answering:"
-                                f"\n{log_path.read_text()[-4000:]}")  # fmt: skip
+                    pytest.fail(
+                        f"mlflow server exited ({process.returncode}) before answering:"
+                        f"\n{log_path.read_text()[-4000:]}"
+                    )
                 if time.monotonic() - started > SERVER_START_TIMEOUT:
-                    pytest.fail(f"mlflow server did not answer in {SERVER_START_TIMEOUT} s:\n"
-                                f"{log_path.read_text()[-4000:]}")  # fmt: skip
+                    pytest.fail(
+                        f"mlflow server did not answer in {SERVER_START_TIMEOUT} s:\n"
+                        f"{log_path.read_text()[-4000:]}"
+                    )
                 time.sleep(0.5)
             yield server
         finally:
@@ -228,9 +288,14 @@ def test_the_smoke_balance_is_recorded_on_a_postgres_backed_server(
     team = TEAM_MLFLOW.read_text()
     assert TEAM_URI in team
     (project / "conf/smoke/mlflow.yml").write_text(team.replace(TEAM_URI, mlflow_server.url))
-    result = subprocess.run(kedro_run("--env", "smoke", "--pipelines", "balance"), cwd=project,
-                            env={**kedro_environment(project), **NO_PROXY}, capture_output=True,
-                            text=True, timeout=900)  # fmt: skip
+    result = subprocess.run(
+        kedro_run("--env", "smoke", "--pipelines", "balance"),
+        cwd=project,
+        env={**kedro_environment(project), **NO_PROXY},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert not (project / "mlflow.db").exists()  # nothing went to the default store
 
@@ -255,8 +320,9 @@ def test_the_smoke_balance_is_recorded_on_a_postgres_backed_server(
     expected = rows(project / "data/smoke/08_reporting/comparison.csv")
     assert len(expected) > 1
     assert rows(Path(downloaded)) == expected
-    (stored,) = [p for p in mlflow_server.artifacts.rglob("comparison.csv")
-                 if parent.info.run_id in p.parts]  # fmt: skip
+    (stored,) = [
+        p for p in mlflow_server.artifacts.rglob("comparison.csv") if parent.info.run_id in p.parts
+    ]
     assert rows(stored) == expected
 
     # And the runs are PostgreSQL's rows.

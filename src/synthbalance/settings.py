@@ -18,6 +18,8 @@ warnings.filterwarnings("ignore", message="One or more dataset names contain '.'
 HOOKS = (RunLockHook(), ProjectMlflowHook(), StrategyRunsHook(), NodeTimesHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # its distribution name
 
-# Its config loader shapes the DAG (which strategies, whether quality runs): synthbalance.framework.context.
+# Its config loader shapes the DAG (which strategies, whether quality runs):
+# synthbalance.framework.context.
 CONTEXT_CLASS = ProjectContext
-CONFIG_LOADER_CLASS = ProjectConfigLoader  # `--params data_folder=PATH` (synthbalance.framework.config_loader)
+# `--params data_folder=PATH` moves the data folder: synthbalance.framework.config_loader.
+CONFIG_LOADER_CLASS = ProjectConfigLoader

@@ -55,8 +55,9 @@ class Strategy:
         arguments = inspect.signature(self.build).parameters
         return tuple(name for name in DATASETS if name in arguments)
 
-    def build_train_set(self, datasets: dict[str, ImageSet], augment: AugmentParams,
-                        rng: np.random.Generator) -> ImageSet:  # fmt: skip
+    def build_train_set(
+        self, datasets: dict[str, ImageSet], augment: AugmentParams, rng: np.random.Generator
+    ) -> ImageSet:
         """The builder called with what its signature names, and only that."""
         arguments = inspect.signature(self.build).parameters
         offered = {**datasets, "augment": augment, "rng": rng}
@@ -64,8 +65,9 @@ class Strategy:
 
 
 def _with_origin(image_set: ImageSet, origin: str) -> ImageSet:
-    return ImageSet(image_set.images, image_set.labels, image_set.class_names,
-                    np.full(len(image_set), origin))  # fmt: skip
+    return ImageSet(
+        image_set.images, image_set.labels, image_set.class_names, np.full(len(image_set), origin)
+    )
 
 
 def _real(train: ImageSet) -> ImageSet:
@@ -78,8 +80,9 @@ def _targets(train: ImageSet, synthetic: ImageSet) -> dict[int, int]:
     return {int(c): int(real[c] + extra[c]) for c in np.flatnonzero(extra)}
 
 
-def _augmented(train: ImageSet, counts: dict[int, int], augment: AugmentParams,
-               rng: np.random.Generator) -> ImageSet:  # fmt: skip
+def _augmented(
+    train: ImageSet, counts: dict[int, int], augment: AugmentParams, rng: np.random.Generator
+) -> ImageSet:
     """``counts[c]`` augmented copies of real images of each class c, drawn with replacement."""
     picks = [rng.choice(np.flatnonzero(train.labels == c), n) for c, n in counts.items()]
     chosen = train.take(np.concatenate(picks).astype(np.int64))
@@ -98,8 +101,10 @@ def build_class_weight(train_imbalanced: ImageSet) -> ImageSet:
 
 def build_oversample(train_imbalanced: ImageSet, synthetic: ImageSet, rng) -> ImageSet:
     train = _real(train_imbalanced)
-    sampler = RandomOverSampler(sampling_strategy=_targets(train_imbalanced, synthetic),
-                                random_state=int(rng.integers(2**31)))  # fmt: skip
+    sampler = RandomOverSampler(
+        sampling_strategy=_targets(train_imbalanced, synthetic),
+        random_state=int(rng.integers(2**31)),
+    )
     index, _ = sampler.fit_resample(np.arange(len(train)).reshape(-1, 1), train.labels)
     added = train.take(index[len(train) :, 0])
     return concat([train, _with_origin(added, "duplicated")])
@@ -110,13 +115,20 @@ def build_smote(train_imbalanced: ImageSet, synthetic: ImageSet, rng) -> ImageSe
     smallest = min(train.class_counts()[c] for c in targets)
     if smallest < 2:
         raise ValueError("smote needs at least 2 real images of each rare class to interpolate")
-    smote = SMOTE(sampling_strategy=targets, k_neighbors=min(5, smallest - 1),
-                  random_state=int(rng.integers(2**31)))  # fmt: skip
+    smote = SMOTE(
+        sampling_strategy=targets,
+        k_neighbors=min(5, smallest - 1),
+        random_state=int(rng.integers(2**31)),
+    )
     pixels = train.images.reshape(len(train), -1).astype(np.float32)
     resampled, labels = smote.fit_resample(pixels, train.labels)
     new = np.clip(np.round(resampled[len(train) :]), 0, 255).astype(np.uint8)
-    added = ImageSet(new.reshape(-1, *train.images.shape[1:]), labels[len(train) :],
-                     train.class_names, np.full(len(new), "smote"))  # fmt: skip
+    added = ImageSet(
+        new.reshape(-1, *train.images.shape[1:]),
+        labels[len(train) :],
+        train.class_names,
+        np.full(len(new), "smote"),
+    )
     return concat([train, added])
 
 
@@ -136,8 +148,13 @@ def build_gan(train_imbalanced: ImageSet, synthetic: ImageSet) -> ImageSet:
 
 def build_gan_augment(train_imbalanced: ImageSet, synthetic: ImageSet, augment, rng) -> ImageSet:
     """Half of gan's extra images synthetic, half augmented real: the same count as gan."""
-    keep = np.concatenate([rng.permutation(np.flatnonzero(synthetic.labels == c))[: n // 2]
-                           for c, n in enumerate(synthetic.class_counts()) if n])  # fmt: skip
+    keep = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(synthetic.labels == c))[: n // 2]
+            for c, n in enumerate(synthetic.class_counts())
+            if n
+        ]
+    )
     counts = {c: int(n - n // 2) for c, n in enumerate(synthetic.class_counts()) if n}
     augmented = _augmented(train_imbalanced, counts, augment, rng)
     return concat([_real(train_imbalanced), synthetic.take(np.sort(keep)), augmented])

@@ -49,7 +49,6 @@ CHROMIUM_ARGUMENTS = (
 )
 
 
-
 @pytest.fixture(scope="session", autouse=True)
 def chromium() -> Path:
     """Skip (or fail, under SYNTHBALANCE_REQUIRE_BROWSER=1) before anything slow runs."""

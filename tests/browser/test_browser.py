@@ -26,8 +26,16 @@ pytestmark = pytest.mark.slow
 
 # The stages of `balance`, each a namespace: kedro-viz draws each as one collapsed group (the
 # gan, sample and strategies pipelines inside each replicate's: conf/smoke has two).
-STAGES = ["ingest", "imbalance", "replicate_0", "replicate_1", "strategy", "evaluate", "quality",
-          "report"]  # fmt: skip
+STAGES = [
+    "ingest",
+    "imbalance",
+    "replicate_0",
+    "replicate_1",
+    "strategy",
+    "evaluate",
+    "quality",
+    "report",
+]
 NESTED = ["replicate_0.gan", "replicate_0.sample", "replicate_1.gan"]
 
 # The smoke configuration: 13 strategies, each trained (threshold: adjusted) in 2 replicates.
@@ -102,8 +110,11 @@ def dismiss_hints(driver) -> None:
 
 def tour_closed(driver) -> bool:
     dismiss_hints(driver)
-    return not [e for e in driver.find_elements(By.CSS_SELECTOR, ".feature-hints__close")
-                if e.is_displayed()]  # fmt: skip
+    return not [
+        e
+        for e in driver.find_elements(By.CSS_SELECTOR, ".feature-hints__close")
+        if e.is_displayed()
+    ]
 
 
 def open_viz(driver, url: str) -> None:
@@ -128,8 +139,10 @@ def test_kedro_viz_opens_readable(kedro_viz, browser, screenshots):
         try:
             wait(browser).until(every_stage_legible)
         except TimeoutException:
-            pytest.fail(f"kedro-viz at {READABLE} does not show every stage at least "
-                        f"{LEGIBLE_PX} px tall: {seen}")  # fmt: skip
+            pytest.fail(
+                f"kedro-viz at {READABLE} does not show every stage at least "
+                f"{LEGIBLE_PX} px tall: {seen}"
+            )
         drawn = browser.find_elements(
             By.CSS_SELECTOR, ".pipeline-flowchart__nodes .pipeline-node--data"
         )
@@ -151,9 +164,16 @@ def test_kedro_viz_previews_synthetic_images(kedro_viz, browser, screenshots):
     preview = '.pipeline-metadata img[src^="data:image/png;base64,"]'
     try:
         open_viz(browser, f"{kedro_viz}?pid=balance&sid={node_id}&types=nodes,datasets")
-        image = wait(browser).until(lambda d: next(
-            (i for i in d.find_elements(By.CSS_SELECTOR, preview)
-             if d.execute_script("return arguments[0].naturalWidth", i) > 0), None))  # fmt: skip
+        image = wait(browser).until(
+            lambda d: next(
+                (
+                    i
+                    for i in d.find_elements(By.CSS_SELECTOR, preview)
+                    if d.execute_script("return arguments[0].naturalWidth", i) > 0
+                ),
+                None,
+            )
+        )
         wait(browser).until(tour_closed)  # it opens late, over the panel
         title = browser.find_element(By.CSS_SELECTOR, ".pipeline-metadata__title").text
         assert title == "replicate_0.synthetic", f"the side panel shows {title!r}"
@@ -242,8 +262,7 @@ def parent_and_children(mlflow_ui: str) -> tuple[str, dict[str, str]]:
     return experiment_id, children
 
 
-def test_mlflow_ui_lists_a_child_run_per_strategy_and_replicate(mlflow_ui, browser,
-                                                                screenshots):  # fmt: skip
+def test_mlflow_ui_lists_a_child_run_per_strategy_and_replicate(mlflow_ui, browser, screenshots):
     experiment_id, children = parent_and_children(mlflow_ui)
     assert len(children) == SMOKE_STRATEGIES * SMOKE_REPLICATES, sorted(children.values())
     for name in children.values():
@@ -373,11 +392,12 @@ def test_mlflow_ui_shows_the_registered_generator_and_its_alias(mlflow_ui, brows
         browser.get(f"{mlflow_ui}#/models/synthbalance-generator")
         close_the_assistant(browser)
         try:
-            wait(browser).until(lambda d: "Version 1" in page_text(d)
-                                and "current" in page_text(d))  # fmt: skip
+            wait(browser).until(lambda d: "Version 1" in page_text(d) and "current" in page_text(d))
         except TimeoutException:
-            pytest.fail(f"the Models page shows no version 1 with the alias current: "
-                        f"{page_text(browser)[:2000]}")  # fmt: skip
+            pytest.fail(
+                f"the Models page shows no version 1 with the alias current: "
+                f"{page_text(browser)[:2000]}"
+            )
     finally:
         browser.save_screenshot(str(screenshots / "mlflow_model.png"))
 
@@ -396,8 +416,11 @@ def test_mlflow_ui_shows_a_child_runs_confusion_matrix(mlflow_ui, browser, scree
         browser.get(f"{mlflow_ui}#/experiments/{experiment_id}/runs/{run_id}/artifacts")
         close_the_assistant(browser)
         # the innermost element with the name: the tree's entry itself, not its containers
-        entry = wait(browser).until(lambda d: d.find_element(
-            By.XPATH, '(//*[normalize-space(text())="confusion.png"])[last()]'))  # fmt: skip
+        entry = wait(browser).until(
+            lambda d: d.find_element(
+                By.XPATH, '(//*[normalize-space(text())="confusion.png"])[last()]'
+            )
+        )
         entry.click()
         try:
             wait(browser).until(lambda d: d.execute_script(SHOWN_FIGURE))
@@ -410,21 +433,29 @@ def test_mlflow_ui_shows_a_child_runs_confusion_matrix(mlflow_ui, browser, scree
 def test_mlflow_ui_steps_through_the_gans_progress_grids(mlflow_ui, browser, screenshots):
     experiment_id, _ = parent_and_children(mlflow_ui)
     api = f"{mlflow_ui}api/2.0/mlflow"
-    (parent,) = [r for r in get_json(f"{api}/runs/search", {"experiment_ids": [experiment_id],
-                 "filter": "attributes.run_name = 'balance'"})["runs"]]  # fmt: skip
+    (parent,) = [
+        r
+        for r in get_json(
+            f"{api}/runs/search",
+            {"experiment_ids": [experiment_id], "filter": "attributes.run_name = 'balance'"},
+        )["runs"]
+    ]
     run_id = parent["info"]["run_id"]
     try:
         browser.get(f"{mlflow_ui}#/experiments/{experiment_id}/runs/{run_id}/model-metrics")
         close_the_assistant(browser)
-        search = wait(browser).until(lambda d: d.find_element(
-            By.CSS_SELECTOR, 'input[placeholder="Search metric charts"]'))  # fmt: skip
+        search = wait(browser).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, 'input[placeholder="Search metric charts"]')
+        )
         search.send_keys("gan_progress")
         try:
             wait(browser).until(lambda d: "gan_progress.replicate_0" in page_text(d))
             # the image card: its images, and a slider over the steps
             wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="slider"]'))
         except TimeoutException:
-            pytest.fail(f"no stepped images of gan_progress.replicate_0 on the run's page: "
-                        f"{page_text(browser)[:2000]}")  # fmt: skip
+            pytest.fail(
+                f"no stepped images of gan_progress.replicate_0 on the run's page: "
+                f"{page_text(browser)[:2000]}"
+            )
     finally:
         browser.save_screenshot(str(screenshots / "mlflow_images.png"))

@@ -14,9 +14,13 @@ def _digit(size=16) -> np.ndarray:
 
 
 def _drawn(angle=0.0, shift=(0, 0), scale=1.0, brightness=1.0, flip=False) -> dict:
-    return {"angle": np.array([angle]), "shift": np.array([shift], float),
-            "scale": np.array([scale]), "brightness": np.array([brightness]),
-            "flip": np.array([flip])}  # fmt: skip
+    return {
+        "angle": np.array([angle]),
+        "shift": np.array([shift], float),
+        "scale": np.array([scale]),
+        "brightness": np.array([brightness]),
+        "flip": np.array([flip]),
+    }
 
 
 def test_the_identity_transform_leaves_the_image_as_it_was():
@@ -47,11 +51,15 @@ def test_draws_stay_within_the_settings():
     drawn = draw(5000, (28, 28), params, np.random.default_rng(0))
     assert np.abs(drawn["angle"]).max() <= 10 and np.abs(drawn["shift"]).max() <= 3
     assert np.all(drawn["shift"] == np.round(drawn["shift"]))
-    assert 0.9 <= drawn["scale"].min() and drawn["scale"].max() <= 1.1
-    assert 0.8 <= drawn["brightness"].min() and drawn["brightness"].max() <= 1.2
+    assert 0.9 <= drawn["scale"].min() <= drawn["scale"].max() <= 1.1
+    assert 0.8 <= drawn["brightness"].min() <= drawn["brightness"].max() <= 1.2
     assert not drawn["flip"].any()  # horizontal_flip: false
-    flips = draw(5000, (28, 28), params.model_copy(update={"horizontal_flip": True}),
-                 np.random.default_rng(0))["flip"]  # fmt: skip
+    flips = draw(
+        5000,
+        (28, 28),
+        params.model_copy(update={"horizontal_flip": True}),
+        np.random.default_rng(0),
+    )["flip"]
     assert 0.45 < flips.mean() < 0.55
 
 

@@ -19,5 +19,6 @@ def test_the_frechet_distance_is_the_closed_form_of_two_gaussians():
 def test_arrays_and_tensors_give_the_same_distance():
     rows = np.random.default_rng(1).normal(size=(500, 4))
     shifted = rows[::-1] + 0.5
-    assert frechet_distance(rows, shifted) == frechet_distance(torch.from_numpy(rows),
-                                                               torch.from_numpy(shifted))
+    assert frechet_distance(rows, shifted) == frechet_distance(
+        torch.from_numpy(rows), torch.from_numpy(shifted)
+    )

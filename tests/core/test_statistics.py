@@ -54,17 +54,29 @@ def test_the_test_sets_sampling_variance_is_the_stratified_bootstraps_less_repli
     members = [np.flatnonzero(labels == c) for c in range(3)]
     for _ in range(2000):  # class-stratified resamples, the same for both sides
         index = np.concatenate([rng.choice(m, len(m)) for m in members])
-        drawn.append(balanced_accuracy_score(labels[index], ours[0][index])
-                     - balanced_accuracy_score(labels[index], theirs[0][index]))  # fmt: skip
+        drawn.append(
+            balanced_accuracy_score(labels[index], ours[0][index])
+            - balanced_accuracy_score(labels[index], theirs[0][index])
+        )
     assert exact == pytest.approx(np.var(drawn), rel=0.1)
     assert test_sampling_variance(labels, ours, ours) == 0.0
     # each replicate's own independent errors, no image harder than another: the replicates'
     # spread holds it all, and little is left for the test set
     noisy = [np.where(rng.random(640) < 0.9, labels, (labels + 1) % 3) for _ in range(3)]
     other = [np.where(rng.random(640) < 0.9, labels, (labels + 2) % 3) for _ in range(3)]
-    naive = sum(((np.mean([n == labels for n in noisy], 0) - np.mean([o == labels for o in other],
-                 0))[labels == c].var() / np.sum(labels == c)) for c in range(3)) / 9  # fmt: skip
+    naive = (
+        sum(
+            (
+                (
+                    np.mean([n == labels for n in noisy], 0)
+                    - np.mean([o == labels for o in other], 0)
+                )[labels == c].var()
+                / np.sum(labels == c)
+            )
+            for c in range(3)
+        )
+        / 9
+    )
     assert test_sampling_variance(labels, noisy, other) < 0.25 * naive
     with pytest.raises(ValueError, match=r"one per test image \(640\) on both sides"):
         test_sampling_variance(labels, ours, [t[:10] for t in theirs])
-

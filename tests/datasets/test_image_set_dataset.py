@@ -61,8 +61,9 @@ def test_a_generator_round_trips_and_samples_the_same(tmp_path):
     from synthbalance.models.gan import ImageGenerator
 
     generator = ImageGenerator("dcgan", [1], ["a", "b"], 8, 4, 4, 1, 8).eval()
-    dataset = TorchModelDataset(filepath=str(tmp_path / "g.pt"),
-                                model="synthbalance.models.gan.ImageGenerator")  # fmt: skip
+    dataset = TorchModelDataset(
+        filepath=str(tmp_path / "g.pt"), model="synthbalance.models.gan.ImageGenerator"
+    )
     dataset.save(generator)
     loaded = dataset.load()
     z, labels = torch.randn(3, 8), torch.ones(3, dtype=torch.long)
@@ -75,8 +76,9 @@ def test_a_model_file_that_does_not_fit_is_a_clear_error(tmp_path):
     from synthbalance.datasets import TorchModelDataset
 
     torch.save({"config": {"architecture": "dcgan"}, "state_dict": {}}, tmp_path / "g.pt")
-    dataset = TorchModelDataset(filepath=str(tmp_path / "g.pt"),
-                                model="synthbalance.models.gan.ImageGenerator")  # fmt: skip
+    dataset = TorchModelDataset(
+        filepath=str(tmp_path / "g.pt"), model="synthbalance.models.gan.ImageGenerator"
+    )
     with pytest.raises(DatasetError, match="is not a ImageGenerator file that fits"):
         dataset.load()
 
@@ -92,10 +94,13 @@ def test_an_animation_keeps_every_frame(tmp_path):
     assert len(dataset.load()) == 3
 
 
-@pytest.mark.parametrize(("counts", "columns", "lines"), [
-    ([30] * 10, 8, 1),  # ten classes: a line of 8 images each, about square
-    ([20, 3, 0, 7, 0], 4, 2),  # three present (the empty ones left out): 4 columns, 2 lines
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("counts", "columns", "lines"),
+    [
+        ([30] * 10, 8, 1),  # ten classes: a line of 8 images each, about square
+        ([20, 3, 0, 7, 0], 4, 2),  # three present (the empty ones left out): 4 columns, 2 lines
+    ],
+)
 def test_the_preview_is_a_png_of_each_class_present_shaped_for_kedro_viz_s_panel(
     tmp_path, counts, columns, lines
 ):

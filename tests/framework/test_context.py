@@ -48,8 +48,14 @@ def nodes(project: Path, env: str, variable: str | None) -> list[str]:
     environment.pop("KEDRO_ENV", None)
     if variable:
         environment["KEDRO_ENV"] = variable
-    result = subprocess.run([sys.executable, "-c", DESCRIBE, env], cwd=project, text=True,
-                            env=environment, capture_output=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", DESCRIBE, env],
+        cwd=project,
+        text=True,
+        env=environment,
+        capture_output=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -72,9 +78,14 @@ def test_env_option_and_kedro_env_build_the_same_dag(project):
 
 @pytest.mark.slow
 def test_kedro_run_env_runs_the_environment_s_strategies(project):
-    result = subprocess.run(kedro_run("--env", "two", "--pipelines", "balance"), cwd=project,
-                            env=kedro_environment(project), capture_output=True, text=True,
-                            timeout=900)  # fmt: skip
+    result = subprocess.run(
+        kedro_run("--env", "two", "--pipelines", "balance"),
+        cwd=project,
+        env=kedro_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     comparison = pd.read_csv(project / "data/two/08_reporting/comparison.csv")
     assert comparison["strategy"].tolist() == ["none", "oversample"]

@@ -38,19 +38,38 @@ def image_set(counts: list[int]) -> ImageSet:
 class_refs = st.one_of(st.integers(0, 3), st.sampled_from(NAMES), st.sampled_from([-1, 7, "x"]))
 fractions = st.one_of(st.floats(0.01, 1), st.just(1.0), st.floats(-0.5, 1.5, allow_nan=False))
 profiles = st.one_of(
-    st.fixed_dictionaries({"kind": st.just("one_vs_rest"), "positive_class": class_refs,
-                           "keep_fraction": fractions}),
-    st.fixed_dictionaries({"kind": st.just("minority"),
-                           "classes": st.lists(class_refs, max_size=3),
-                           "keep_fraction": st.one_of(fractions, st.lists(fractions, max_size=3))}),
-    st.fixed_dictionaries({"kind": st.just("step"), "classes": st.lists(class_refs, max_size=3),
-                           "ratio": st.floats(0, 1e4, allow_nan=False)}),
-    st.fixed_dictionaries({"kind": st.just("long_tail"), "ratio": st.floats(0, 1e4),
-                           "order": st.none() | st.lists(class_refs, max_size=4)}),
-    st.fixed_dictionaries({"kind": st.just("counts"),
-                           "counts": st.dictionaries(class_refs, st.integers(-1, 40), max_size=3)}),
+    st.fixed_dictionaries(
+        {"kind": st.just("one_vs_rest"), "positive_class": class_refs, "keep_fraction": fractions}
+    ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("minority"),
+            "classes": st.lists(class_refs, max_size=3),
+            "keep_fraction": st.one_of(fractions, st.lists(fractions, max_size=3)),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("step"),
+            "classes": st.lists(class_refs, max_size=3),
+            "ratio": st.floats(0, 1e4, allow_nan=False),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("long_tail"),
+            "ratio": st.floats(0, 1e4),
+            "order": st.none() | st.lists(class_refs, max_size=4),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("counts"),
+            "counts": st.dictionaries(class_refs, st.integers(-1, 40), max_size=3),
+        }
+    ),
     st.fixed_dictionaries({"kind": st.sampled_from(["unknown", "ONE_VS_REST"])}),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=1000, deadline=None)
@@ -86,16 +105,19 @@ def test_imbalance_settings_work_or_fail_clearly(counts, profile, validation_fra
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     counts=st.lists(st.integers(1, 20), min_size=2, max_size=3),
-    settings_=st.fixed_dictionaries({}, optional={
-        "target_ratio": st.floats(-1, 3, allow_nan=False),
-        "per_class": st.integers(-1, 50),
-        "filter": st.sampled_from(["none", "discriminator", "other"]),
-        "filter_quantile": st.floats(-0.1, 1.1, allow_nan=False),
-        "max_draws": st.floats(0, 4, allow_nan=False),
-        "batch_size": st.integers(0, 64),
-    }),
+    settings_=st.fixed_dictionaries(
+        {},
+        optional={
+            "target_ratio": st.floats(-1, 3, allow_nan=False),
+            "per_class": st.integers(-1, 50),
+            "filter": st.sampled_from(["none", "discriminator", "other"]),
+            "filter_quantile": st.floats(-0.1, 1.1, allow_nan=False),
+            "max_draws": st.floats(0, 4, allow_nan=False),
+            "batch_size": st.integers(0, 64),
+        },
+    ),
     seed=st.integers(0, 2**31),
-)  # fmt: skip
+)
 def test_sampling_settings_work_or_fail_clearly(counts, settings_, seed):
     try:
         params = SampleParams(**settings_)
@@ -103,8 +125,16 @@ def test_sampling_settings_work_or_fail_clearly(counts, settings_, seed):
         event("refused by validation")
         return
     train = image_set(counts)
-    generator = ImageGenerator("dcgan", [1], list(train.class_names), z_dim=4, generator_width=2,
-                               discriminator_width=2, channels=1, image_size=4)  # fmt: skip
+    generator = ImageGenerator(
+        "dcgan",
+        [1],
+        list(train.class_names),
+        z_dim=4,
+        generator_width=2,
+        discriminator_width=2,
+        channels=1,
+        image_size=4,
+    )
     try:
         synthetic, _, _ = sample_synthetic(generator, train, params, seed)
     except ValueError as error:

@@ -43,8 +43,11 @@ def test_imbalance_pipeline_runs_in_memory_with_the_sequential_runner():
 def kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(Path(sys.executable).parent / "kedro"), "run", "--env", "smoke", *args],
-        cwd=project, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture
@@ -117,15 +120,29 @@ def test_each_stage_pipeline_runs_alone_and_keeps_what_it_makes(project):
     output of every stage is on disk."""
     from synthbalance.pipeline_registry import STAGES
 
-    stages = ["ingest", "imbalance", "gan", "sample", "deepsmote", "strategies", "evaluate",
-              "quality", "report"]  # fmt: skip
+    stages = [
+        "ingest",
+        "imbalance",
+        "gan",
+        "sample",
+        "deepsmote",
+        "strategies",
+        "evaluate",
+        "quality",
+        "report",
+    ]
     assert set(stages) == set(STAGES)
     for stage in stages:
         result = kedro(project, "--pipelines", stage, "--params", "replicates=1")
         assert result.returncode == 0, stage + result.stdout[-3000:] + result.stderr[-3000:]
-    probe = subprocess.run([sys.executable, "-c", OUTPUTS_KEPT, *stages], cwd=project,
-                           env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    probe = subprocess.run(
+        [sys.executable, "-c", OUTPUTS_KEPT, *stages],
+        cwd=project,
+        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert probe.returncode == 0, probe.stderr[-3000:]
     lost = json.loads(probe.stdout.strip().splitlines()[-1])
     assert lost == {}  # every output a file under data/, or held by MLflow
@@ -133,8 +150,9 @@ def test_each_stage_pipeline_runs_alone_and_keeps_what_it_makes(project):
 
 @pytest.mark.slow
 def test_a_bad_parameter_stops_kedro_run_before_any_work(project):
-    result = kedro(project, "--pipelines", "ingest,imbalance",
-                   "--params", "imbalance.validation_fraction=1.5")  # fmt: skip
+    result = kedro(
+        project, "--pipelines", "ingest,imbalance", "--params", "imbalance.validation_fraction=1.5"
+    )
     assert result.returncode != 0
     assert "validation_fraction" in result.stdout + result.stderr
     assert "less than 1" in result.stdout + result.stderr
@@ -146,15 +164,30 @@ def test_kedro_viz_builds_the_static_site_with_previews(smoke_run):
     """`kedro viz build --include-previews` on a smoke run: the static site, the stages as
     groups, and previews of the tables and charts a person clicks on."""
     kedro_bin = str(Path(sys.executable).parent / "kedro")
-    result = subprocess.run([kedro_bin, "viz", "build", "--include-previews"], cwd=smoke_run,
-                            env={**os.environ, "KEDRO_ENV": "smoke"}, capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [kedro_bin, "viz", "build", "--include-previews"],
+        cwd=smoke_run,
+        env={**os.environ, "KEDRO_ENV": "smoke"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     build = smoke_run / "build"
     assert (build / "index.html").is_file()
     main = json.loads((build / "api" / "main").read_text())
-    stages = {"ingest", "imbalance", "replicate_0", "replicate_1", "strategy", "evaluate",
-              "quality", "report", "replicate_0.gan", "replicate_0.sample"}  # fmt: skip
+    stages = {
+        "ingest",
+        "imbalance",
+        "replicate_0",
+        "replicate_1",
+        "strategy",
+        "evaluate",
+        "quality",
+        "report",
+        "replicate_0.gan",
+        "replicate_0.sample",
+    }
     assert stages <= set(main["modular_pipelines"]), sorted(main["modular_pipelines"])
     previews = {}
     for path in (build / "api" / "nodes").iterdir():
@@ -187,8 +220,9 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert len(list((data / "06_models/classifier_checkpoints").glob("classifier-*.pt"))) == 24
 
     drawn = [data / f"05_model_input/replicate_{r}/validation.npz" for r in range(2)]
-    validations = [ImageSetDataset(filepath=str(next(p.iterdir()) / "validation.npz")).load()
-                   for p in drawn]  # redraw_imbalance: each replicate its own
+    validations = [
+        ImageSetDataset(filepath=str(next(p.iterdir()) / "validation.npz")).load() for p in drawn
+    ]  # redraw_imbalance: each replicate its own
     for validation in validations:
         assert set(validation.origin) == {"real"}  # model selection sees only real images
     assert not np.array_equal(validations[0].images, validations[1].images)
@@ -197,8 +231,13 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert (comparison["replicates"] == 2).all()
 
     with sqlite3.connect(project / "mlflow.db") as db:
-        (run_id,) = [r for (r,) in db.execute("SELECT run_uuid FROM runs WHERE run_uuid NOT IN "
-                     "(SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId')")]  # fmt: skip
+        (run_id,) = [
+            r
+            for (r,) in db.execute(
+                "SELECT run_uuid FROM runs WHERE run_uuid NOT IN "
+                "(SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId')"
+            )
+        ]
         children = db.execute(
             "SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = ?", (run_id,)
         ).fetchall()
@@ -206,10 +245,12 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
             "WHERE t1.key = 'strategy' AND t2.key = 'replicate'"
         ).fetchall()
-        families = set(db.execute(
-            "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
-            "WHERE t1.key = 'strategy' AND t2.key = 'family'"
-        ).fetchall())  # fmt: skip
+        families = set(
+            db.execute(
+                "SELECT t1.value, t2.value FROM tags t1 JOIN tags t2 USING (run_uuid) "
+                "WHERE t1.key = 'strategy' AND t2.key = 'family'"
+            ).fetchall()
+        )
         keys_per_child = db.execute(
             "SELECT run_uuid, COUNT(DISTINCT key) FROM metrics WHERE key LIKE 'test_%' "
             "AND run_uuid != ? GROUP BY run_uuid",
@@ -220,9 +261,13 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
             "AND run_uuid = ?",
             (children[0][0],),
         ).fetchone()[0]
-        quality = {k for (k,) in db.execute(
-            "SELECT DISTINCT key FROM metrics WHERE key LIKE 'quality.%' AND run_uuid = ?",
-            (run_id,))}  # fmt: skip
+        quality = {
+            k
+            for (k,) in db.execute(
+                "SELECT DISTINCT key FROM metrics WHERE key LIKE 'quality.%' AND run_uuid = ?",
+                (run_id,),
+            )
+        }
         history = db.execute(
             "SELECT COUNT(*) FROM metrics WHERE key = 'gan.replicate_0.all.loss_d' "
             "AND run_uuid = ?",
@@ -230,41 +275,74 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
         ).fetchone()[0]
         progress = db.execute(
             "SELECT step FROM metrics WHERE key = 'quality.progress.3.fd' AND run_uuid = ? "
-            "ORDER BY step", (run_id,)
-        ).fetchall()  # fmt: skip
-        system = {k for (k,) in db.execute(
-            "SELECT DISTINCT key FROM metrics WHERE key LIKE 'system/%' AND run_uuid = ?",
-            (run_id,))}  # fmt: skip
-        models = db.execute("SELECT name FROM logged_models WHERE source_run_id = ?",
-                            (run_id,)).fetchall()  # fmt: skip
-        timings = {k for (k,) in db.execute(
-            "SELECT DISTINCT key FROM metrics WHERE (key LIKE 'time.%' OR key LIKE "
-            "'strategy.threshold.%') AND run_uuid = ?", (run_id,))}  # fmt: skip
-        verdicts = {k for (k,) in db.execute(
-            "SELECT key FROM metrics WHERE key LIKE 'verdict.%' AND run_uuid = ?", (run_id,)
-        )}  # fmt: skip
-        comparisons = {k for (k,) in db.execute(
-            "SELECT key FROM metrics WHERE key LIKE 'comparison.%' AND run_uuid = ?", (run_id,)
-        )}  # fmt: skip
+            "ORDER BY step",
+            (run_id,),
+        ).fetchall()
+        system = {
+            k
+            for (k,) in db.execute(
+                "SELECT DISTINCT key FROM metrics WHERE key LIKE 'system/%' AND run_uuid = ?",
+                (run_id,),
+            )
+        }
+        models = db.execute(
+            "SELECT name FROM logged_models WHERE source_run_id = ?", (run_id,)
+        ).fetchall()
+        timings = {
+            k
+            for (k,) in db.execute(
+                "SELECT DISTINCT key FROM metrics WHERE (key LIKE 'time.%' OR key LIKE "
+                "'strategy.threshold.%') AND run_uuid = ?",
+                (run_id,),
+            )
+        }
+        verdicts = {
+            k
+            for (k,) in db.execute(
+                "SELECT key FROM metrics WHERE key LIKE 'verdict.%' AND run_uuid = ?", (run_id,)
+            )
+        }
+        comparisons = {
+            k
+            for (k,) in db.execute(
+                "SELECT key FROM metrics WHERE key LIKE 'comparison.%' AND run_uuid = ?", (run_id,)
+            )
+        }
     assert history == 4  # steps 20, logged every 5
     assert progress == [(0,), (10,), (20,)]  # FD-domain at every grid step
     assert sorted(models) == [("generator_replicate_0",), ("generator_replicate_1",)]
-    assert {f"comparison.{s}.test_balanced_accuracy.{k}" for s in REGISTRY
-            for k in ("mean", "low", "high")} <= comparisons  # fmt: skip
+    assert {
+        f"comparison.{s}.test_balanced_accuracy.{k}"
+        for s in REGISTRY
+        for k in ("mean", "low", "high")
+    } <= comparisons
     verdict = json.loads((data / "08_reporting/verdict.json").read_text())
     # against the best simple strategy (or, where validation tied several, each of them)
     baselines = ["best_simple"] if verdict["best_simple"] else verdict["tied"]
     pairs = [(g, b) for g in ("gan", "gan_augment", "deepsmote") for b in baselines] + [
-        ("gan", "deepsmote"), ("gan_augment", "deepsmote")]  # fmt: skip
+        ("gan", "deepsmote"),
+        ("gan_augment", "deepsmote"),
+    ]
     # every difference; its interval where it has one (the smoke data can leave none)
     assert {f"verdict.{s}_minus_{a}.balanced_accuracy.difference" for s, a in pairs} <= verdicts
-    assert verdicts <= {f"verdict.{s}_minus_{a}.balanced_accuracy.{k}" for s, a in pairs
-                        for k in ("difference", "low", "high")}  # fmt: skip
-    assert {"quality.3.synthetic.fd", "quality.3.held_back.fd", "quality.all.synthetic.recall",
-            "quality.5.synthetic.memorisation_pixels", "quality.3.deepsmote.fd",
-            "quality.all.deepsmote.recall"} <= quality  # fmt: skip
-    assert {"time.replicate_0.deepsmote.train_autoencoder", "time.strategy.ldam_drw."
-            "train_classifier", "strategy.threshold.replicate_1.tau"} <= timings  # fmt: skip
+    assert verdicts <= {
+        f"verdict.{s}_minus_{a}.balanced_accuracy.{k}"
+        for s, a in pairs
+        for k in ("difference", "low", "high")
+    }
+    assert {
+        "quality.3.synthetic.fd",
+        "quality.3.held_back.fd",
+        "quality.all.synthetic.recall",
+        "quality.5.synthetic.memorisation_pixels",
+        "quality.3.deepsmote.fd",
+        "quality.all.deepsmote.recall",
+    } <= quality
+    assert {
+        "time.replicate_0.deepsmote.train_autoencoder",
+        "time.strategy.ldam_drw.train_classifier",
+        "strategy.threshold.replicate_1.tau",
+    } <= timings
     assert len(children) == 26  # thirteen strategies, two replicates each (conf/smoke)
     assert sorted(child_tags) == sorted((name, str(r)) for name in REGISTRY for r in (0, 1))
     assert families == {(name, strategy.family) for name, strategy in REGISTRY.items()}
@@ -273,24 +351,37 @@ def test_kedro_run_balance_on_digits_runs_every_stage_and_logs_to_mlflow(smoke_r
     assert {"system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"} <= system
     (root,) = project.glob(f"mlruns/*/{run_id}/artifacts")
     artifacts = {p.relative_to(root).as_posix() for p in root.glob("**/*") if p.is_file()}
-    assert {"gan/replicate_0/gan_progress.gif", "gan/replicate_1/gan_history.csv",
-            "sample/replicate_0/synthetic_grid.png", "gan/replicate_0/gan_progress/step_000020.png",
-            "deepsmote/replicate_0/deepsmote_grid.png",
-            "deepsmote/replicate_1/autoencoder_history.csv",
-            "comparison/comparison.csv",
-            "comparison/comparison.md", "comparison/comparison.png",
-            "strategies/gan_confusion.png", "quality/quality.csv", "quality/quality_progress.csv",
-            "quality/memorisation_pairs.png", "report/report.html",
-            "report/verdict.json"} <= artifacts  # fmt: skip
+    assert {
+        "gan/replicate_0/gan_progress.gif",
+        "gan/replicate_1/gan_history.csv",
+        "sample/replicate_0/synthetic_grid.png",
+        "gan/replicate_0/gan_progress/step_000020.png",
+        "deepsmote/replicate_0/deepsmote_grid.png",
+        "deepsmote/replicate_1/autoencoder_history.csv",
+        "comparison/comparison.csv",
+        "comparison/comparison.md",
+        "comparison/comparison.png",
+        "strategies/gan_confusion.png",
+        "quality/quality.csv",
+        "quality/quality_progress.csv",
+        "quality/memorisation_pairs.png",
+        "report/report.html",
+        "report/verdict.json",
+    } <= artifacts
     # the progress grids at their steps, for the UI's image slider (mlflow.log_image)
-    stepped = {int(name.split("+")[2]) for name in artifacts
-               if name.startswith("images/gan_progress.replicate_0+step+")}  # fmt: skip
+    stepped = {
+        int(name.split("+")[2])
+        for name in artifacts
+        if name.startswith("images/gan_progress.replicate_0+step+")
+    }
     assert stepped == {0, 10, 20}
     assert_children_are_real_runs(project, [c for (c,) in children])
     assert verdict["replicates"] == 2 and verdict["best_simple_selected_on"] == "validation"
     assert {c["strategy"] for c in verdict["comparisons"]} == {"gan", "gan_augment", "deepsmote"}
     assert {(c["strategy"], c["against"]) for c in verdict["against_rival"]} == {
-        ("gan", "deepsmote"), ("gan_augment", "deepsmote")}  # fmt: skip
+        ("gan", "deepsmote"),
+        ("gan_augment", "deepsmote"),
+    }
     assert html.escape(verdict["sentence"]) in (data / "08_reporting/report.html").read_text()
 
 
@@ -313,8 +404,9 @@ def assert_children_are_real_runs(project: Path, children: list[str]) -> None:
         assert set(used) == {"training", "validation", "test"}
         key = (run.data.tags["strategy"], run.data.tags["replicate"])
         digests[key] = used["training"].digest
-        (model,) = client.search_logged_models([run.info.experiment_id],
-                                               f"source_run_id = '{run_id}'")  # fmt: skip
+        (model,) = client.search_logged_models(
+            [run.info.experiment_id], f"source_run_id = '{run_id}'"
+        )
         models[key] = model
     assert digests[("gan", "0")] != digests[("gan", "1")]  # each replicate its own samples
     # redraw_imbalance: each replicate its own draw of the kept real images, too
@@ -327,8 +419,11 @@ def assert_children_are_real_runs(project: Path, children: list[str]) -> None:
         assert model.name == "classifier"
         served = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
         predicted = served.predict(test_set.images)
-        scored = json.loads((project / "data/smoke/07_model_output/strategies/"
-                             f"{strategy}_predictions.json").read_text())[replicate]  # fmt: skip
+        scored = json.loads(
+            (
+                project / f"data/smoke/07_model_output/strategies/{strategy}_predictions.json"
+            ).read_text()
+        )[replicate]
         assert predicted["label"].tolist() == scored, (strategy, replicate)
 
 
@@ -344,8 +439,16 @@ def test_the_test_set_reaches_only_scoring_and_where_the_full_split_goes():
     # the full split: the imbalance step, oracle's builder alone (each builder reads only what
     # its registry record needs), the quality metrics (real images the GAN never saw)
     # (redraw_imbalance: each replicate draws its own imbalance from it)
-    assert users["train_full"] == {"quality.score_synthetic", "quality.score_gan_progress",
-                                   *(f"replicate_{r}.{node}" for r in range(3) for node in
-                                     ("imbalance.summarise_imbalance",
-                                      "imbalance.make_imbalanced",
-                                      "strategy.oracle.build_train_set"))}  # fmt: skip
+    assert users["train_full"] == {
+        "quality.score_synthetic",
+        "quality.score_gan_progress",
+        *(
+            f"replicate_{r}.{node}"
+            for r in range(3)
+            for node in (
+                "imbalance.summarise_imbalance",
+                "imbalance.make_imbalanced",
+                "strategy.oracle.build_train_set",
+            )
+        ),
+    }

@@ -7,16 +7,28 @@ import pytest
 from synthbalance.sources import SourceError, read_cifar10
 from synthbalance.sources.cifar import SUBFOLDER, TRAIN_BATCHES
 
-NAMES = [b"airplane", b"automobile", b"bird", b"cat", b"deer",
-         b"dog", b"frog", b"horse", b"ship", b"truck"]  # fmt: skip
+NAMES = [
+    b"airplane",
+    b"automobile",
+    b"bird",
+    b"cat",
+    b"deer",
+    b"dog",
+    b"frog",
+    b"horse",
+    b"ship",
+    b"truck",
+]
 
 
 def write_batches(folder, n=4):
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for name in [*TRAIN_BATCHES, "test_batch"]:
-        batch = {b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-                 b"labels": list(range(n))}  # fmt: skip
+        batch = {
+            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            b"labels": list(range(n)),
+        }
         (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
     (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": NAMES}))
 

@@ -111,9 +111,11 @@ def test_a_decompression_bomb_is_refused(tmp_path):
 
 def test_a_png_with_a_broken_chunk_names_the_file(tmp_path):
     """Pillow raises SyntaxError ("broken PNG file") for this 1x1 PNG (found by hypothesis)."""
-    broken = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x01\x00\x00"
-              b"\x00\x007n\xf9$\x00\x00\x00\x02IDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q"
-              b"\x00\x00\x00\x00IEND\xaeB`\x82")  # fmt: skip
+    broken = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x01\x00\x00"
+        b"\x00\x007n\xf9$\x00\x00\x00\x02IDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q"
+        b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.png").write_bytes(broken)
     with pytest.raises(SourceError, match=r"x\.png: not a readable image"):

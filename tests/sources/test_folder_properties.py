@@ -34,8 +34,12 @@ def _huge_png(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 @st.composite
@@ -69,8 +73,9 @@ def image_files(draw) -> tuple[str, bytes]:
     color=st.sampled_from(["grey", "rgb"]),
     skip=st.booleans(),
 )
-def test_any_files_give_an_image_set_or_a_source_error(tmp_path_factory, classes, size, color,
-                                                      skip):  # fmt: skip
+def test_any_files_give_an_image_set_or_a_source_error(
+    tmp_path_factory, classes, size, color, skip
+):
     root = tmp_path_factory.mktemp("folder")
     for label, files in enumerate(classes):
         (root / f"class{label}").mkdir()

@@ -16,16 +16,35 @@ def write_point(folder, scores: dict[str, tuple[float, float]], gan_interval):
     (gan against augment, its interval ``gan_interval``)."""
     reporting = folder / "08_reporting"
     reporting.mkdir(parents=True)
-    rows = [{"strategy": s, "replicates": 3, "test_balanced_accuracy_mean": test,
-             "test_balanced_accuracy_low": test - 0.01, "test_balanced_accuracy_high": test + 0.01,
-             "test_minority_f1_mean": test - 0.1, "test_minority_f1_low": test - 0.12,
-             "test_minority_f1_high": test - 0.08, "val_balanced_accuracy_mean": val}
-            for s, (test, val) in scores.items()]  # fmt: skip
+    rows = [
+        {
+            "strategy": s,
+            "replicates": 3,
+            "test_balanced_accuracy_mean": test,
+            "test_balanced_accuracy_low": test - 0.01,
+            "test_balanced_accuracy_high": test + 0.01,
+            "test_minority_f1_mean": test - 0.1,
+            "test_minority_f1_low": test - 0.12,
+            "test_minority_f1_high": test - 0.08,
+            "val_balanced_accuracy_mean": val,
+        }
+        for s, (test, val) in scores.items()
+    ]
     pd.DataFrame(rows).to_csv(reporting / "comparison.csv", index=False)
     low, high = gan_interval
-    verdict = {"metric": "balanced_accuracy", "best_simple": "augment",
-               "comparisons": [{"strategy": "gan", "against": "augment",
-                                "difference": (low + high) / 2, "low": low, "high": high}]}
+    verdict = {
+        "metric": "balanced_accuracy",
+        "best_simple": "augment",
+        "comparisons": [
+            {
+                "strategy": "gan",
+                "against": "augment",
+                "difference": (low + high) / 2,
+                "low": low,
+                "high": high,
+            }
+        ],
+    }
     (reporting / "verdict.json").write_text(json.dumps(verdict))
 
 
@@ -38,12 +57,20 @@ def swept(tmp_path):
     for i, (point, interval) in enumerate(zip(points, intervals, strict=True)):
         folder = tmp_path / point.name
         # gan's test score is highest at 0.05; its validation score at 0.02
-        scores = {"none": (0.6 + 0.1 * i, 0.6), "augment": (0.9, 0.9),
-                  "gan": (0.95 if i == 3 else 0.9, 0.97 if i == 2 else 0.9), "oracle": (0.99, 0.99)}
+        scores = {
+            "none": (0.6 + 0.1 * i, 0.6),
+            "augment": (0.9, 0.9),
+            "gan": (0.95 if i == 3 else 0.9, 0.97 if i == 2 else 0.9),
+            "oracle": (0.99, 0.99),
+        }
         write_point(folder, scores, interval)
         folders.append((point, folder))
-    sweep = SimpleNamespace(name="keep_fraction", pipeline="balance", grid={key: [0.01]},
-                            report_folder=tmp_path / "report")  # fmt: skip
+    sweep = SimpleNamespace(
+        name="keep_fraction",
+        pipeline="balance",
+        grid={key: [0.01]},
+        report_folder=tmp_path / "report",
+    )
     return sweep, folders
 
 
@@ -52,8 +79,9 @@ def test_the_words_give_each_stretch_of_the_parameter_its_outcome(swept):
     _rows, verdicts = curve.table(folders)
     found = curve.outcomes([p for p, _ in folders], verdicts)
     assert [o for _, o in found["gan"]] == ["better", "worse", "better", "inconclusive"]
-    words = curve.sentences("imbalance.profile.keep_fraction", found,
-                            {p.name: "augment" for p, _ in folders})  # fmt: skip
+    words = curve.sentences(
+        "imbalance.profile.keep_fraction", found, {p.name: "augment" for p, _ in folders}
+    )
     assert words == [
         "gan: beat the best simple strategy (augment) at the 2 tested values of keep_fraction "
         "0.01 and 0.02; was inconclusive against the best simple strategy (augment) at "
@@ -64,8 +92,9 @@ def test_the_words_give_each_stretch_of_the_parameter_its_outcome(swept):
 def test_each_combination_of_the_other_keys_gets_its_own_sentence():
     points = grid.points({"a.x": [0.1, 0.2], "b.y": [1, 2]})
     outcomes = [(0.01, 0.02), (-0.02, -0.01), (-0.01, 0.01), (-0.02, -0.01)]
-    verdicts = [{"comparisons": [{"strategy": "gan", "low": low, "high": high}]}
-                for low, high in outcomes]  # fmt: skip
+    verdicts = [
+        {"comparisons": [{"strategy": "gan", "low": low, "high": high}]} for low, high in outcomes
+    ]
     found = curve.outcomes(points, verdicts)
     words = curve.sentences("a.x", found, {p.name: "augment" for p in points})
     assert words == [
@@ -78,21 +107,29 @@ def test_each_combination_of_the_other_keys_gets_its_own_sentence():
 
 def test_the_verdicts_own_outcome_is_the_curves_word():
     points = grid.points({"a.x": [0.1, 0.2]})
-    verdicts = [{"comparisons": [{"strategy": "gan", "low": -0.001, "high": 0.002,
-                                  "outcome": "equivalent"}]},
-                {"comparisons": [{"strategy": "gan", "low": 0.2, "high": 0.3,
-                                  "outcome": "not learned"}]}]  # fmt: skip
+    verdicts = [
+        {
+            "comparisons": [
+                {"strategy": "gan", "low": -0.001, "high": 0.002, "outcome": "equivalent"}
+            ]
+        },
+        {"comparisons": [{"strategy": "gan", "low": 0.2, "high": 0.3, "outcome": "not learned"}]},
+    ]
     found = curve.outcomes(points, verdicts)
     assert [o for _, o in found["gan"]] == ["equivalent", "not learned"]
     (said,) = curve.sentences("a.x", found, {p.name: "augment" for p in points})
-    assert "was equivalent (within the margin) to the best simple strategy (augment) at x = " \
-           "0.1" in said and "did not learn the task" in said  # fmt: skip
+    assert (
+        "was equivalent (within the margin) to the best simple strategy (augment) at x = 0.1"
+        in said
+        and "did not learn the task" in said
+    )
 
 
 def test_one_replicate_draws_no_conclusion():
     point = grid.points({"a.x": [0.1]})
-    found = curve.outcomes(point, [{"comparisons": [{"strategy": "gan", "low": None,
-                                                     "high": None}]}])  # fmt: skip
+    found = curve.outcomes(
+        point, [{"comparisons": [{"strategy": "gan", "low": None, "high": None}]}]
+    )
     assert found["gan"][0][1] == "no conclusion"
 
 
@@ -107,7 +144,9 @@ def test_the_curve_has_every_point_and_strategy_and_tuning_chooses_on_validation
     ranked = pd.read_csv(sweep.report_folder / "ranking.csv").set_index("strategy")
     assert ranked.loc["gan", "point"] == "keep_fraction=0.02"  # not 0.05, the best on test
     page = (sweep.report_folder / "curve.html").read_text()
-    assert ("gan: beat the best simple strategy (augment) at the 2 tested values of "
-            "keep_fraction 0.01 and 0.02") in page
+    assert (
+        "gan: beat the best simple strategy (augment) at the 2 tested values of "
+        "keep_fraction 0.01 and 0.02"
+    ) in page
     assert "never used to choose" in page and "data:image/png;base64," in page
     assert (sweep.report_folder / "curve.png").stat().st_size > 10_000

@@ -21,8 +21,15 @@ POINTS = ["keep_fraction=0.1", "keep_fraction=0.2", "keep_fraction=0.4"]
 
 def sweep(project: Path, *args: str, **options):
     command = [str(Path(sys.executable).parent / "kedro"), "sweep", "--env", "smoke", *args]
-    return subprocess.run(command, cwd=project, env=kedro_environment(project),
-                          capture_output=True, text=True, timeout=900, **options)  # fmt: skip
+    return subprocess.run(
+        command,
+        cwd=project,
+        env=kedro_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        **options,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +45,22 @@ def test_a_bad_grid_stops_before_any_point_runs(project):
 
 
 def test_a_killed_sweep_resumes_at_its_first_unfinished_point_and_then_runs_nothing(project):
-    command = [str(Path(sys.executable).parent / "kedro"), "sweep", "--env", "smoke",
-               "--grid", GRID]  # fmt: skip
-    first = subprocess.Popen(command, cwd=project, env=kedro_environment(project),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)  # fmt: skip
+    command = [
+        str(Path(sys.executable).parent / "kedro"),
+        "sweep",
+        "--env",
+        "smoke",
+        "--grid",
+        GRID,
+    ]
+    first = subprocess.Popen(
+        command,
+        cwd=project,
+        env=kedro_environment(project),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     marker = project / "data/smoke/sweeps/keep_fraction" / POINTS[0] / "sweep_point.json"
     deadline = time.monotonic() + 600
     while not marker.exists() and first.poll() is None and time.monotonic() < deadline:
@@ -50,8 +68,9 @@ def test_a_killed_sweep_resumes_at_its_first_unfinished_point_and_then_runs_noth
     os.killpg(first.pid, signal.SIGKILL)  # the sweep and the second point's kedro run
     first.wait(timeout=60)
     assert marker.exists()
-    assert not (project / "data/smoke/sweeps/keep_fraction" / POINTS[1] / "sweep_point.json"
-                ).exists()  # fmt: skip
+    assert not (
+        project / "data/smoke/sweeps/keep_fraction" / POINTS[1] / "sweep_point.json"
+    ).exists()
 
     resumed = sweep(project, "--grid", GRID)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
@@ -63,8 +82,9 @@ def test_a_killed_sweep_resumes_at_its_first_unfinished_point_and_then_runs_noth
 
     # each point ran in its own data folder
     for point in POINTS:
-        assert (project / "data/smoke/sweeps/keep_fraction" / point
-                / "08_reporting/comparison.csv").is_file()  # fmt: skip
+        assert (
+            project / "data/smoke/sweeps/keep_fraction" / point / "08_reporting/comparison.csv"
+        ).is_file()
     report = project / "data/smoke/08_reporting/sweeps/keep_fraction"
     rows = pd.read_csv(report / "curve.csv")
     assert rows.groupby("strategy")["point"].nunique().eq(3).all()
@@ -79,12 +99,15 @@ def test_a_killed_sweep_resumes_at_its_first_unfinished_point_and_then_runs_noth
     artifacts = {a.path for a in client.list_artifacts(parents[0].info.run_id, "curve")}
     assert {"curve/curve.csv", "curve/curve.png", "curve/curve.html"} <= artifacts
     children = client.search_runs(
-        [experiment], f"tags.`mlflow.parentRunId` = '{parents[0].info.run_id}' "
-                      f"and attributes.status = 'FINISHED'")  # fmt: skip
+        [experiment],
+        f"tags.`mlflow.parentRunId` = '{parents[0].info.run_id}' "
+        f"and attributes.status = 'FINISHED'",
+    )
     assert sorted(c.info.run_name for c in children) == POINTS
     for child in children:
         value = child.info.run_name.split("=")[1]
         assert child.data.params["imbalance.profile.keep_fraction"] == value
         strategies = client.search_runs(
-            [experiment], f"tags.`mlflow.parentRunId` = '{child.info.run_id}'")  # fmt: skip
+            [experiment], f"tags.`mlflow.parentRunId` = '{child.info.run_id}'"
+        )
         assert len(strategies) >= 13  # the point's strategy runs nest under it, as in any run

@@ -60,8 +60,10 @@ def login(project: Path, credentials: str) -> None:
 def test_the_sweeps_client_logs_in_with_the_credentials_mlflow_yml_names(project, monkeypatch):
     for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
         monkeypatch.setenv(name, "")  # put back as it was after the test
-    login(project, "team_login:\n  MLFLOW_TRACKING_USERNAME: ada\n"
-                   "  MLFLOW_TRACKING_PASSWORD: s3cret\n")  # fmt: skip
+    login(
+        project,
+        "team_login:\n  MLFLOW_TRACKING_USERNAME: ada\n  MLFLOW_TRACKING_PASSWORD: s3cret\n",
+    )
     mlflow_runs.connect(plan.Sweep(project, GRID, env="smoke"))
     assert os.environ["MLFLOW_TRACKING_USERNAME"] == "ada"
     assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "s3cret"

@@ -24,8 +24,9 @@ def test_kedro_mlflow_is_handed_the_filled_in_store(tmp_path, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     project = copy_project(tmp_path)
     (project / "conf/smoke/mlflow.yml").write_text("server:\n  mlflow_tracking_uri: null\n")
-    loader = ProjectConfigLoader(conf_source=str(project / "conf"), base_env="base",
-                                 default_run_env="local", env="smoke")  # fmt: skip
+    loader = ProjectConfigLoader(
+        conf_source=str(project / "conf"), base_env="base", default_run_env="local", env="smoke"
+    )
     conf = hooks._mlflow_conf(SimpleNamespace(config_loader=loader))
     assert conf["server"]["mlflow_tracking_uri"] == DEFAULT_URI
     # what the plugin reads next, and it is a valid kedro-mlflow configuration

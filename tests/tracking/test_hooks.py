@@ -19,8 +19,9 @@ def test_each_strategy_s_result_node_carries_the_tag():
 def test_a_tagged_node_without_a_result_fails_naming_it():
     renamed = node(lambda: {}, None, "summary", name="strategy.gan.summarise", tags=[RESULT_TAG])
     with pytest.raises(TypeError, match=r"strategy.gan.summarise is tagged .* no StrategyResult"):
-        StrategyRunsHook().after_node_run(node=renamed, catalog=None,
-                                          outputs={"summary": {"runs": []}})
+        StrategyRunsHook().after_node_run(
+            node=renamed, catalog=None, outputs={"summary": {"runs": []}}
+        )
 
 
 def test_an_untagged_node_and_a_result_outside_a_run_log_nothing():

@@ -5,8 +5,9 @@ from synthbalance.tracking.store import logged_parameters
 
 
 def test_models_and_nested_blocks_become_dotted_keys_with_text_values():
-    imbalance = ImbalanceParams(profile={"kind": "one_vs_rest", "positive_class": 5,
-                                         "keep_fraction": 0.05})  # fmt: skip
+    imbalance = ImbalanceParams(
+        profile={"kind": "one_vs_rest", "positive_class": 5, "keep_fraction": 0.05}
+    )
     gan = {"steps": 10, "aids": {"ada": True}, "empty": {}}
     logged = logged_parameters({"imbalance": imbalance, "seed": 42, "gan": gan})
     assert logged["imbalance.profile.keep_fraction"] == "0.05"

@@ -38,17 +38,25 @@ def test_each_request_gives_its_count_of_images_of_its_class(generator):
 
 
 def test_the_same_seed_gives_the_same_images_and_another_seed_others(generator):
-    first, again, other = (np.array(generate(generator, ask([("three", 4, seed)]))["image"]
-                                    .tolist()) for seed in (7, 7, 8))  # fmt: skip
+    first, again, other = (
+        np.array(generate(generator, ask([("three", 4, seed)]))["image"].tolist())
+        for seed in (7, 7, 8)
+    )
     assert np.array_equal(first, again) and not np.array_equal(first, other)
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    ([("two", 1, 0)], r"class 'two' is not one this generator makes; it makes 'one' \(label 1\)"),
-    ([("five", 1, 0)], "is not one this generator makes"),
-    ([("one", MAX_COUNT, 0), ("three", 1, 0)], f"at most {MAX_COUNT} over the whole request"),
-    ([("one", 0, 0)], "count must be at least 1"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [("two", 1, 0)],
+            r"class 'two' is not one this generator makes; it makes 'one' \(label 1\)",
+        ),
+        ([("five", 1, 0)], "is not one this generator makes"),
+        ([("one", MAX_COUNT, 0), ("three", 1, 0)], f"at most {MAX_COUNT} over the whole request"),
+        ([("one", 0, 0)], "count must be at least 1"),
+    ],
+)
 def test_a_bad_request_is_refused_saying_what_is_wrong(generator, rows, message):
     with pytest.raises(MlflowException, match=message) as refused:
         generate(generator, ask(rows))
@@ -57,8 +65,12 @@ def test_a_bad_request_is_refused_saying_what_is_wrong(generator, rows, message)
 
 def post(url: str, rows: list[list]) -> tuple[int, dict]:
     body = json.dumps({"dataframe_split": {"columns": ["class", "count", "seed"], "data": rows}})
-    request = urllib.request.Request(f"{url}invocations", body.encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    request = urllib.request.Request(
+        f"{url}invocations",
+        body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=120) as response:
@@ -79,22 +91,38 @@ def test_mlflow_serves_the_registered_generator(smoke_run: Path, tmp_path: Path)
     files = {p.name for p in Path(model.artifact_location.removeprefix("file://")).rglob("*")}
     assert "generator_code.py" in files and not any(f.endswith(".pkl") for f in files)
     port = free_port()
-    command = [str(Path(sys.executable).parent / "mlflow"), "models", "serve", "-m",
-               f"models:/{MODEL_NAME}@{ALIAS}", "--env-manager", "local", "-h", "127.0.0.1",
-               "-p", str(port)]  # fmt: skip
+    command = [
+        str(Path(sys.executable).parent / "mlflow"),
+        "models",
+        "serve",
+        "-m",
+        f"models:/{MODEL_NAME}@{ALIAS}",
+        "--env-manager",
+        "local",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
     # mlflow starts uvicorn by name: this interpreter's bin first on PATH
-    env = {**os.environ, "MLFLOW_TRACKING_URI": store, "OMP_NUM_THREADS": "1",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    with serve("mlflow-models-serve", command, f"http://127.0.0.1:{port}/ping", smoke_run,
-               env, tmp_path) as ping:  # fmt: skip
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": store,
+        "OMP_NUM_THREADS": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    with serve(
+        "mlflow-models-serve", command, f"http://127.0.0.1:{port}/ping", smoke_run, env, tmp_path
+    ) as ping:
         url = ping.removesuffix("ping")
         status, answer = post(url, [["3", 3, 11]])
         assert status == 200, answer
         images = np.array([row["image"] for row in answer["predictions"]])
         assert images.shape == (3, 1, 8, 8)  # digits: 8 x 8, grey
         assert {row["label"] for row in answer["predictions"]} == {3}
-        assert np.array_equal(images, np.array([r["image"] for r in
-                                                post(url, [["3", 3, 11]])[1]["predictions"]]))
+        assert np.array_equal(
+            images, np.array([r["image"] for r in post(url, [["3", 3, 11]])[1]["predictions"]])
+        )
         status, answer = post(url, [["4", 1, 0]])
         assert status == 400 and "is not one this generator makes" in answer["message"]
         status, answer = post(url, [["3", MAX_COUNT + 1, 0]])

@@ -186,4 +186,3 @@ def test_a_session_that_names_its_dag_run_takes_the_folder_shared(tmp_path, monk
     hook.before_pipeline_run({"node_names": []})  # a whole run: alone
     assert _held_elsewhere(path) and not _shareable(path)
     hook.after_pipeline_run()
-

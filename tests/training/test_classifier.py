@@ -18,13 +18,20 @@ from tests.conftest import make_image_set, separable
 
 @pytest.fixture
 def params(tmp_path) -> ClassifierParams:
-    return ClassifierParams(width=4, steps=30, batch_size=16, eval_every=10, keep="best",
-                            checkpoint_dir=str(tmp_path / "kept"))  # fmt: skip
+    return ClassifierParams(
+        width=4,
+        steps=30,
+        batch_size=16,
+        eval_every=10,
+        keep="best",
+        checkpoint_dir=str(tmp_path / "kept"),
+    )
 
 
 def same_weights(a, b) -> bool:
-    return all(np.array_equal(v.numpy(), b.state_dict()[k].numpy())
-               for k, v in a.state_dict().items())  # fmt: skip
+    return all(
+        np.array_equal(v.numpy(), b.state_dict()[k].numpy()) for k, v in a.state_dict().items()
+    )
 
 
 def test_one_network_per_replicate_selected_on_its_validation_set(params):
@@ -96,4 +103,5 @@ def test_a_one_cycle_schedule_trains_another_network_kept_under_another_fingerpr
     cycled, history = train_classifier(train, validation, cycle, seed=3)
     assert not same_weights(constant, cycled) and list(history["step"]) == [10, 20, 30]
     assert training.fingerprint(train, validation, params, 3) != training.fingerprint(
-        train, validation, cycle, 3)
+        train, validation, cycle, 3
+    )

@@ -86,8 +86,12 @@ def test_an_autoencoder_of_other_classes_is_a_clear_error(trained):
 def test_it_learns_from_the_imbalanced_set_only():
     # the GAN's counts say how many to make; no removed, validation or test image is an input
     pipeline = deepsmote_pipeline.create_pipeline()
-    assert pipeline.inputs() == {"train_imbalanced", "synthetic", "params:strategies",
-                                 "params:seed"}  # fmt: skip
+    assert pipeline.inputs() == {
+        "train_imbalanced",
+        "synthetic",
+        "params:strategies",
+        "params:seed",
+    }
 
 
 def test_decoding_in_batches_gives_the_images_of_one_call(trained, monkeypatch):

@@ -44,10 +44,19 @@ def test_bf16_autocast_computes_products_in_bf16_and_fp32_does_not():
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_a_classifier_learns_in_either_precision_and_keeps_fp32_weights(precision):
-    params = ClassifierParams(width=8, steps=60, batch_size=32, eval_every=30, lr=1e-2,
-                              schedule="cosine", keep="last", precision=precision)  # fmt: skip
-    classifier, history = train_classifier(separable([80, 40]), separable([30, 15], seed=1),
-                                           params, seed=0)  # fmt: skip
+    params = ClassifierParams(
+        width=8,
+        steps=60,
+        batch_size=32,
+        eval_every=30,
+        lr=1e-2,
+        schedule="cosine",
+        keep="last",
+        precision=precision,
+    )
+    classifier, history = train_classifier(
+        separable([80, 40]), separable([30, 15], seed=1), params, seed=0
+    )
     assert all(p.dtype == torch.float32 and p.device == CPU for p in classifier.parameters())
     assert history["step"].tolist() == [30, 60]
     assert history["val_balanced_accuracy"].iloc[-1] > 0.9
@@ -55,11 +64,16 @@ def test_a_classifier_learns_in_either_precision_and_keeps_fp32_weights(precisio
 
 
 def test_keep_last_keeps_the_last_weights_not_the_best():
-    params = ClassifierParams(width=4, steps=40, batch_size=16, eval_every=10, keep="last",
-                              precision="fp32")  # fmt: skip
+    params = ClassifierParams(
+        width=4, steps=40, batch_size=16, eval_every=10, keep="last", precision="fp32"
+    )
     last, _ = train_classifier(separable([60, 20]), separable([20, 6], seed=1), params, seed=3)
-    longer, _ = train_classifier(separable([60, 20]), separable([20, 6], seed=1),
-                                 params.model_copy(update={"eval_every": 40}), seed=3)
+    longer, _ = train_classifier(
+        separable([60, 20]),
+        separable([20, 6], seed=1),
+        params.model_copy(update={"eval_every": 40}),
+        seed=3,
+    )
     # validation points pick nothing: scoring more often leaves the weights as they were
     for key, value in last.state_dict().items():
         assert torch.equal(value, longer.state_dict()[key])

@@ -87,5 +87,7 @@ def test_the_networks_kept_before_keep_their_fingerprint():
     # plain and class-weighted trainings are fingerprinted as they were before losses had names
     assert Loss().fingerprint() == {"class_weighted": False}
     assert Loss("class_weight").fingerprint() == {"class_weighted": True}
-    assert Loss("logit_adjust", {"tau": 1.0}).fingerprint() != Loss("logit_adjust", {
-        "tau": 0.5}).fingerprint()  # fmt: skip
+    assert (
+        Loss("logit_adjust", {"tau": 1.0}).fingerprint()
+        != Loss("logit_adjust", {"tau": 0.5}).fingerprint()
+    )

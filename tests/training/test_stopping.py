@@ -15,16 +15,30 @@ from tests.pipelines.gan.test_nodes import same_weights, weights
 
 
 def rule(patience=2, min_improvement=0.1, **overrides) -> StoppingParams:
-    return StoppingParams(every=2, images=16, patience=patience, min_improvement=min_improvement,
-                          components=8, **overrides)  # fmt: skip
+    return StoppingParams(
+        every=2,
+        images=16,
+        patience=patience,
+        min_improvement=min_improvement,
+        components=8,
+        **overrides,
+    )
 
 
 def tiny(tmp_path, **overrides) -> GanParams:
     settings = dict(
-        generator_width=4, discriminator_width=4, z_dim=8, steps=12, batch_size=8,
-        progress_every=4, log_every=2, checkpoint_every=4, checkpoint_dir=str(tmp_path),
-        monitor_images=4, stopping=rule(),
-    )  # fmt: skip
+        generator_width=4,
+        discriminator_width=4,
+        z_dim=8,
+        steps=12,
+        batch_size=8,
+        progress_every=4,
+        log_every=2,
+        checkpoint_every=4,
+        checkpoint_dir=str(tmp_path),
+        monitor_images=4,
+        stopping=rule(),
+    )
     return GanParams(**{**settings, **overrides})
 
 
@@ -32,8 +46,9 @@ def tiny(tmp_path, **overrides) -> GanParams:
 def task():
     """(train, validation) of three classes, the middle one rare, validation disjoint."""
     everything = make_image_set([60, 14, 60], size=8)
-    first = np.concatenate([np.flatnonzero(everything.labels == c)[:k]
-                            for c, k in ((0, 50), (1, 10), (2, 50))])  # fmt: skip
+    first = np.concatenate(
+        [np.flatnonzero(everything.labels == c)[:k] for c, k in ((0, 50), (1, 10), (2, 50))]
+    )
     rest = np.setdiff1d(np.arange(len(everything)), first)
     return everything.take(first), everything.take(rest)
 
@@ -104,8 +119,9 @@ def test_the_rule_reads_only_the_gan_training_images_and_the_validation_set(
     *_, metrics = train_gan(train, tiny(tmp_path), 0, validation)
     assert fitted == [train]
     (reference,) = projected[:1]  # the one generated class's real images, then samples
-    rare = np.concatenate([train.images[train.labels == 1],
-                           validation.images[validation.labels == 1]])  # fmt: skip
+    rare = np.concatenate(
+        [train.images[train.labels == 1], validation.images[validation.labels == 1]]
+    )
     assert np.array_equal(reference, rare)
     assert all(image.tobytes() in allowed for image in reference)
     samples = projected[1:]
@@ -130,8 +146,9 @@ def test_the_kept_generator_is_the_best_scoring_one_and_mlflow_gets_the_signal(t
 def test_a_killed_training_resumes_to_the_uninterrupted_result(task, tmp_path, monkeypatch):
     train, validation = task
     patient = rule(patience=6)  # no stop in 12 steps: the kill falls inside training
-    straight, _, _, _, straight_stop = train_gan(train, tiny(tmp_path / "a", stopping=patient),
-                                                 0, validation)  # fmt: skip
+    straight, _, _, _, straight_stop = train_gan(
+        train, tiny(tmp_path / "a", stopping=patient), 0, validation
+    )
     real_step, calls = gan_loop.gan_step, []
 
     def killed(*args, **kwargs):
@@ -144,8 +161,9 @@ def test_a_killed_training_resumes_to_the_uninterrupted_result(task, tmp_path, m
     with pytest.raises(KeyboardInterrupt):
         train_gan(train, tiny(tmp_path / "b", stopping=patient), 0, validation)
     monkeypatch.setattr(gan_loop, "gan_step", real_step)
-    resumed, _, _, _, resumed_stop = train_gan(train, tiny(tmp_path / "b", stopping=patient), 0,
-                                               validation)  # fmt: skip
+    resumed, _, _, _, resumed_stop = train_gan(
+        train, tiny(tmp_path / "b", stopping=patient), 0, validation
+    )
     assert same_weights(weights(straight), weights(resumed))
     assert resumed_stop == straight_stop
 
@@ -155,8 +173,9 @@ def test_a_stopped_run_is_not_trained_again_when_resumed(task, tmp_path):
     params = tiny(tmp_path, steps=40, stopping=rule(patience=1, min_improvement=0.99))
     first, _, _, _, stop = train_gan(train, params, 0, validation)
     assert stop["stopped_at"][0]["value"] < 40
-    again, _, _, _, stop_again = train_gan(train, params.model_copy(update={"steps": 80}), 0,
-                                           validation)  # fmt: skip
+    again, _, _, _, stop_again = train_gan(
+        train, params.model_copy(update={"steps": 80}), 0, validation
+    )
     assert stop_again["stopped_at"] == stop["stopped_at"]
     assert same_weights(weights(first), weights(again))
 
@@ -212,18 +231,28 @@ def test_conditional_samples_of_each_digit_are_read_as_that_digit(tmp_path):
 
     digits = read_digits()
     train, validation = stratified_split(digits, 0.2, make_rng(0, "test"), "check")
-    keep = np.concatenate([np.flatnonzero(train.labels == c)[: 20 if c in (3, 5, 8) else None]
-                           for c in range(10)])  # fmt: skip
+    keep = np.concatenate(
+        [np.flatnonzero(train.labels == c)[: 20 if c in (3, 5, 8) else None] for c in range(10)]
+    )
     rare = train.take(np.sort(keep))
-    params = GanParams(architecture="conditional", classes=list(range(10)), steps=1500,
-                       generator_width=16, discriminator_width=16, z_dim=16, stopping=None,
-                       monitor_images=0, checkpoint_dir=str(tmp_path))  # fmt: skip
+    params = GanParams(
+        architecture="conditional",
+        classes=list(range(10)),
+        steps=1500,
+        generator_width=16,
+        discriminator_width=16,
+        z_dim=16,
+        stopping=None,
+        monitor_images=0,
+        checkpoint_dir=str(tmp_path),
+    )
     generator, *_ = train_gan(rare, params, 0, validation)
     reader, _ = train_classifier(train, validation, NetworkParams(steps=600, eval_every=300), 0)
     labels = torch.arange(10).repeat_interleave(100)
     with torch.no_grad():
-        images = generator(torch.randn(len(labels), 16, generator=torch.Generator().manual_seed(1)),
-                           labels)  # fmt: skip
+        images = generator(
+            torch.randn(len(labels), 16, generator=torch.Generator().manual_seed(1)), labels
+        )
         read = reader(images, 0).argmax(1)
     fidelity = [(read[labels == k] == k).float().mean().item() for k in range(10)]
     assert min(fidelity) >= 0.7, fidelity

@@ -24,15 +24,18 @@ def test_tau_is_the_best_on_validation_and_of_ties_the_nearest_the_theorys_by_ha
     # images flip to the rare class (0.5). Of the best, the nearest 1 (the theory's): 1.0.
     assert by_tau == {0.0: 0.5, 0.5: 1.0, 1.0: 1.0, 2.0: 0.5}
     assert tau == 1.0
-    assert choose_tau(scores, labels, prior, [2.0, 1.0, 0.5, 0.0], "balanced_accuracy",
-                      prefer=0.0)[0] == 0.5  # fmt: skip
+    assert (
+        choose_tau(scores, labels, prior, [2.0, 1.0, 0.5, 0.0], "balanced_accuracy", prefer=0.0)[0]
+        == 0.5
+    )
 
 
 def test_a_saturated_validation_set_picks_the_theorys_tau_not_none():
     prior = log_prior(np.array([90, 10]))
     scores = torch.tensor([[9.0, 0.0], [0.0, 9.0]])  # every τ gets both right
-    tau, by_tau = choose_tau(scores, np.array([0, 1]), prior, [0.0, 0.5, 1.0, 2.0],
-                             "balanced_accuracy")  # fmt: skip
+    tau, by_tau = choose_tau(
+        scores, np.array([0, 1]), prior, [0.0, 0.5, 1.0, 2.0], "balanced_accuracy"
+    )
     assert set(by_tau.values()) == {1.0} and tau == 1.0
 
 
@@ -58,9 +61,14 @@ def test_thresholds_are_chosen_on_validation_and_leave_the_networks_unchanged():
     before = {k: v.clone() for k, v in none.state_dict().items()}
     strategies = StrategiesParams(threshold=ThresholdParams(min_rare_validation=6))
     adjusted, kept_history, metrics = move_thresholds(
-        none, history, strategies, params, train_set_0=train, train_set_1=train,
+        none,
+        history,
+        strategies,
+        params,
+        train_set_0=train,
+        train_set_1=train,
         validation=validation,
-    )  # fmt: skip
+    )
     # none's networks: not changed, not given offsets; the adjusted ones hold the same weights
     assert all(torch.equal(before[k], v) for k, v in none.state_dict().items())
     assert "offsets" not in none.config
@@ -69,8 +77,9 @@ def test_thresholds_are_chosen_on_validation_and_leave_the_networks_unchanged():
     prior = log_prior(train.class_counts())
     for r in (0, 1):
         plain = logits(none, r, validation.images)
-        tau, _ = choose_tau(plain, validation.labels, prior, strategies.threshold.taus,
-                            params.select_by)  # fmt: skip
+        tau, _ = choose_tau(
+            plain, validation.labels, prior, strategies.threshold.taus, params.select_by
+        )
         assert metrics[f"replicate_{r}.tau"]["value"] == tau
         assert metrics[f"replicate_{r}.tau_chosen_on_validation"]["value"] == 1.0
         assert torch.allclose(logits(adjusted, r, validation.images), plain - tau * prior)
@@ -81,12 +90,14 @@ def test_too_few_rare_validation_images_give_the_fallback_tau_not_a_choice(caplo
     params = ClassifierParams(width=4, steps=20, batch_size=16, eval_every=10, resume=False)
     none, history = train_replicates([train], [validation], params, seed=0)
     strategies = StrategiesParams(threshold=ThresholdParams(taus=[0.0], fallback=1.5))
-    adjusted, _, metrics = move_thresholds(none, history, strategies, params,
-                                           train_set_0=train, validation=validation)
+    adjusted, _, metrics = move_thresholds(
+        none, history, strategies, params, train_set_0=train, validation=validation
+    )
     assert metrics["replicate_0.tau"]["value"] == 1.5  # not the grid's only τ, 0
     assert metrics["replicate_0.tau_chosen_on_validation"]["value"] == 0.0
     assert "replicate_0.val_balanced_accuracy" not in metrics  # no scores: no empty series
     prior = log_prior(train.class_counts())
-    assert torch.allclose(logits(adjusted, 0, validation.images),
-                          logits(none, 0, validation.images) - 1.5 * prior)
+    assert torch.allclose(
+        logits(adjusted, 0, validation.images), logits(none, 0, validation.images) - 1.5 * prior
+    )
     assert "rarest class has 6 images (fewer than 20)" in caplog.text

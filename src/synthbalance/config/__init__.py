@@ -30,7 +30,8 @@ BLOCKS = {
 # Top-level parameters that are a plain value, not a block.
 PLAIN = {
     "seed": "The one seed every random generator of every stage derives from "
-    "(`synthbalance.core.seeding.make_rng(seed, stage)`, one stream per stage): the same seed gives "
+    "(`synthbalance.core.seeding.make_rng(seed, stage)`, one stream per stage): the same seed "
+    "gives "
     "the same numbers on the same machine",
     "replicates": "How many times everything random after the data is given is drawn again: "
     "the GAN (its initial weights, noise and batches: one GAN per replicate), its synthetic "

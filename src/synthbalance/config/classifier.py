@@ -16,53 +16,62 @@ class NetworkParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     architecture: Literal["cnn", "mlp"] = Field(
-        "cnn", description="`cnn`: a small CNN (two convolutions); `mlp`: the seeds' classifier "
-        "(two hidden layers on the flattened pixels)"
-    )  # fmt: skip
+        "cnn",
+        description="`cnn`: a small CNN (two convolutions); `mlp`: the seeds' classifier "
+        "(two hidden layers on the flattened pixels)",
+    )
     width: PositiveInt = Field(
-        16, description="Channels of the first convolution (cnn; the second has twice as many), "
-        "or units of the first hidden layer (mlp)"
-    )  # fmt: skip
+        16,
+        description="Channels of the first convolution (cnn; the second has twice as many), "
+        "or units of the first hidden layer (mlp)",
+    )
     steps: PositiveInt = Field(
-        1200, description="Optimiser steps, the same for every strategy whatever the size of its "
-        "training set"
-    )  # fmt: skip
+        1200,
+        description="Optimiser steps, the same for every strategy whatever the size of its "
+        "training set",
+    )
     batch_size: PositiveInt = Field(
         128, description="Images per step, drawn at random (with replacement) from the training set"
     )
     lr: float = Field(
-        2e-3, gt=0, description="Adam learning rate: throughout (`constant`), or the peak of the "
-        "one-cycle schedule"
-    )  # fmt: skip
+        2e-3,
+        gt=0,
+        description="Adam learning rate: throughout (`constant`), or the peak of the "
+        "one-cycle schedule",
+    )
     schedule: Literal["constant", "one_cycle", "cosine"] = Field(
-        "cosine", description="`constant`: `lr` at every step; `one_cycle`: warm up to `lr` "
+        "cosine",
+        description="`constant`: `lr` at every step; `one_cycle`: warm up to `lr` "
         "over the first 30% of the steps, then anneal to nearly zero by the last (torch's "
         "OneCycleLR, cosine, Adam's beta1 cycled 0.95 -> 0.85 -> 0.95); `cosine`: a linear "
         "warm-up over the first 5% of the steps, then a cosine decay to zero at the last, so the "
-        "last weights are settled"
-    )  # fmt: skip
+        "last weights are settled",
+    )
     eval_every: PositiveInt = Field(
-        400, description="Score the real validation set every this many steps (and at the last) "
-        "for the curve; with `keep: best`, the weights with the best `select_by` are kept"
-    )  # fmt: skip
+        400,
+        description="Score the real validation set every this many steps (and at the last) "
+        "for the curve; with `keep: best`, the weights with the best `select_by` are kept",
+    )
     select_by: Literal["balanced_accuracy", "macro_f1"] = Field(
-        "balanced_accuracy", description="The validation metric that picks the kept weights "
-        "(`keep: best`)"
+        "balanced_accuracy",
+        description="The validation metric that picks the kept weights (`keep: best`)",
     )
     keep: Literal["best", "last"] = Field(
-        "last", description="`best`: the weights of the validation score (`eval_every`) with "
+        "last",
+        description="`best`: the weights of the validation score (`eval_every`) with "
         "the best `select_by`; `last`: the weights of the last step (settled by an annealed "
-        "`schedule`; validation is then only scored for the curve, and picks nothing)"
-    )  # fmt: skip
+        "`schedule`; validation is then only scored for the curve, and picks nothing)",
+    )
     device: Device = Field(
         "auto", description=f"{DEVICE}. Training and scoring run there, the data resident"
     )
     precision: Precision = Field("auto", description=PRECISION)
     world_size: PositiveInt = Field(
-        1, description="Processes training together under DDP (gloo, on the CPU), launched by "
+        1,
+        description="Processes training together under DDP (gloo, on the CPU), launched by "
         "torchrun on this machine; 1: this process alone. One torchrun launch per network: "
-        "[distributed.md](distributed.md)"
-    )  # fmt: skip
+        "[distributed.md](distributed.md)",
+    )
 
 
 class ClassifierParams(NetworkParams):
@@ -70,13 +79,15 @@ class ClassifierParams(NetworkParams):
     network of each replicate is kept, so a killed or extended run trains only what is new."""
 
     checkpoint_dir: str = Field(
-        "data/06_models/classifier_checkpoints", description="Where each trained network is "
+        "data/06_models/classifier_checkpoints",
+        description="Where each trained network is "
         "kept, `classifier-<fingerprint>.pt` (its weights and validation curve), one per "
         "strategy and replicate: a killed run goes on at the first network not yet trained, and "
         "a run of more replicates reuses the first ones. conf/base puts it under "
-        "`${globals:data}`; an environment that replaces the `classifier` block must set it again"
-    )  # fmt: skip
+        "`${globals:data}`; an environment that replaces the `classifier` block must set it again",
+    )
     resume: bool = Field(
-        True, description="Reuse the network trained on the same data with the same seed and "
-        "parameters; `false`: always train afresh (nothing is read or written)"
-    )  # fmt: skip
+        True,
+        description="Reuse the network trained on the same data with the same seed and "
+        "parameters; `false`: always train afresh (nothing is read or written)",
+    )

@@ -14,10 +14,14 @@ class ImbalanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     profile: Profile = Field(
-        default_factory=OneVsRest, description="How the training data is made imbalanced: one of "
-        "the profiles in the tables below, chosen by `kind`"
-    )  # fmt: skip
+        default_factory=OneVsRest,
+        description="How the training data is made imbalanced: one of "
+        "the profiles in the tables below, chosen by `kind`",
+    )
     validation_fraction: float = Field(
-        0.1, gt=0, lt=1, description="Share of each class's kept images carved out as the real "
-        "validation set, `ceil(fraction × n)`, so even the rarest class is in it"
-    )  # fmt: skip
+        0.1,
+        gt=0,
+        lt=1,
+        description="Share of each class's kept images carved out as the real "
+        "validation set, `ceil(fraction × n)`, so even the rarest class is in it",
+    )

@@ -28,9 +28,11 @@ class OneVsRest(_Profile):
 
     kind: Literal["one_vs_rest"] = Field("one_vs_rest", description=KIND)
     positive_class: ClassRef = Field(
-        5, json_schema_extra={"checks": "in the data"}, description="The class made rare, by "
-        "label (`5`) or name; the task becomes this class against the rest (`not 5`, `5`)"
-    )  # fmt: skip
+        5,
+        json_schema_extra={"checks": "in the data"},
+        description="The class made rare, by "
+        "label (`5`) or name; the task becomes this class against the rest (`not 5`, `5`)",
+    )
     keep_fraction: Fraction = Field(
         0.05, description="Share of the positive class kept: `round(keep_fraction × n)` images"
     )
@@ -51,13 +53,15 @@ class Minority(_Profile):
 
     kind: Literal["minority"] = Field("minority", description=KIND)
     classes: list[ClassRef] = Field(
-        min_length=1, json_schema_extra={"checks": "each in the data, once"},
+        min_length=1,
+        json_schema_extra={"checks": "each in the data, once"},
         description="The classes made rare, by label or name",
-    )  # fmt: skip
+    )
     keep_fraction: Fraction | list[Fraction] = Field(
-        json_schema_extra={"checks": "a list: one per class"}, description="Share of each listed "
-        "class kept, `round(f × n)`: one number for all, or a list with one per class"
-    )  # fmt: skip
+        json_schema_extra={"checks": "a list: one per class"},
+        description="Share of each listed "
+        "class kept, `round(f × n)`: one number for all, or a list with one per class",
+    )
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         fractions = self.keep_fraction
@@ -80,9 +84,10 @@ class Step(_Profile):
 
     kind: Literal["step"] = Field("step", description=KIND)
     classes: list[ClassRef] = Field(
-        min_length=1, json_schema_extra={"checks": "each in the data, once"},
+        min_length=1,
+        json_schema_extra={"checks": "each in the data, once"},
         description="The classes cut to `round(largest / ratio)` images; the others stay whole",
-    )  # fmt: skip
+    )
     ratio: float = Field(ge=1, description="Largest class count / minority class count")
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
@@ -103,9 +108,10 @@ class LongTail(_Profile):
     kind: Literal["long_tail"] = Field("long_tail", description=KIND)
     ratio: float = Field(ge=1, description="Largest class count / smallest class count")
     order: list[ClassRef] | None = Field(
-        None, json_schema_extra={"checks": "every class once"},
+        None,
+        json_schema_extra={"checks": "every class once"},
         description="Head first; default label order",
-    )  # fmt: skip
+    )
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         order = _labels(image_set, self.order) if self.order else list(range(image_set.num_classes))
@@ -127,10 +133,11 @@ class Counts(_Profile):
 
     kind: Literal["counts"] = Field("counts", description=KIND)
     counts: dict[ClassRef, PositiveInt] = Field(
-        min_length=1, json_schema_extra={"checks": "each ≤ the class's images"},
+        min_length=1,
+        json_schema_extra={"checks": "each ≤ the class's images"},
         description="Exactly this many images of each listed class (label or name: count); "
         "unlisted classes stay whole",
-    )  # fmt: skip
+    )
 
     def targets(self, image_set: ImageSet) -> dict[int, int]:
         labels = _labels(image_set, list(self.counts))

@@ -30,9 +30,8 @@ class AugmentParams(BaseModel):
         0.2, ge=0, le=1, description="Brightness jitter: a factor drawn from [1 − b, 1 + b]"
     )
     horizontal_flip: bool = Field(
-        False, description="Flip half the images left to right; off for digits: a flipped 5 is "
-        "no 5"
-    )  # fmt: skip
+        False, description="Flip half the images left to right; off for digits: a flipped 5 is no 5"
+    )
 
 
 class LogitAdjustParams(BaseModel):
@@ -41,10 +40,12 @@ class LogitAdjustParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tau: float = Field(
-        1.0, ge=0, description="The τ of τ·log(prior), which training adds to the logits (the "
+        1.0,
+        ge=0,
+        description="The τ of τ·log(prior), which training adds to the logits (the "
         "prior: the training set's class shares); prediction uses the plain logits. 1: the "
-        "Balanced Softmax loss"
-    )  # fmt: skip
+        "Balanced Softmax loss",
+    )
 
 
 class ThresholdParams(BaseModel):
@@ -53,27 +54,32 @@ class ThresholdParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     taus: list[float] = Field(
-        default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0], min_length=1,
+        default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+        min_length=1,
         description="The grid τ is chosen from, per replicate, by `classifier.select_by` on "
         "the validation set (of the τ tied at the best score, the nearest `fallback`; 0 is "
         "`none` itself)",
-    )  # fmt: skip
+    )
     min_rare_validation: PositiveInt = Field(
-        20, description="Choose τ on validation only when its rarest class has at least this "
-        "many images; with fewer, one image moves the score by a lot, and τ is `fallback`"
-    )  # fmt: skip
+        20,
+        description="Choose τ on validation only when its rarest class has at least this "
+        "many images; with fewer, one image moves the score by a lot, and τ is `fallback`",
+    )
     fallback: float = Field(
-        1.0, ge=0, description="τ when the validation set is too small to choose it (and the "
+        1.0,
+        ge=0,
+        description="τ when the validation set is too small to choose it (and the "
         "preferred τ among ties): 1 is the adjustment that is Bayes-optimal for balanced error "
-        "(Menon et al., ICLR 2021)"
-    )  # fmt: skip
+        "(Menon et al., ICLR 2021)",
+    )
 
     @field_validator("taus")
     @classmethod
     def _not_negative(cls, taus: list[float]) -> list[float]:
         if any(tau < 0 for tau in taus):
-            raise ValueError(f"each τ must be 0 or more (τ < 0 favours the common classes), "
-                             f"got {taus}")  # fmt: skip
+            raise ValueError(
+                f"each τ must be 0 or more (τ < 0 favours the common classes), got {taus}"
+            )
         return taus
 
 
@@ -87,13 +93,19 @@ class LdamDrwParams(BaseModel):
     )
     scale: float = Field(30.0, gt=0, description="The scale s of the cosine logits in the loss")
     beta: float = Field(
-        0.9999, gt=0, lt=1, description="The β of the effective-number weights "
-        "(1 − β) / (1 − β^n_c) the re-weighting uses"
-    )  # fmt: skip
+        0.9999,
+        gt=0,
+        lt=1,
+        description="The β of the effective-number weights "
+        "(1 − β) / (1 − β^n_c) the re-weighting uses",
+    )
     drw_start: float = Field(
-        0.8, ge=0, le=1, description="The share of `classifier.steps` trained unweighted "
-        "before the re-weighting starts (the paper: 160 of 200 epochs)"
-    )  # fmt: skip
+        0.8,
+        ge=0,
+        le=1,
+        description="The share of `classifier.steps` trained unweighted "
+        "before the re-weighting starts (the paper: 160 of 200 epochs)",
+    )
 
 
 class DeepSmoteParams(BaseModel):
@@ -104,29 +116,34 @@ class DeepSmoteParams(BaseModel):
 
     code: PositiveInt = Field(300, description="Size of the latent code (the paper's n_z)")
     width: PositiveInt = Field(
-        32, description="Channels of the encoder's first convolution (the decoder mirrors it): "
-        "the GAN's default widths, so the two generative strategies have networks of one size"
-    )  # fmt: skip
+        32,
+        description="Channels of the encoder's first convolution (the decoder mirrors it): "
+        "the GAN's default widths, so the two generative strategies have networks of one size",
+    )
     steps: PositiveInt = Field(
-        1200, description="Optimiser steps of the autoencoder; each is one batch of the "
-        "training set plus the penalty on one class's images"
-    )  # fmt: skip
+        1200,
+        description="Optimiser steps of the autoencoder; each is one batch of the "
+        "training set plus the penalty on one class's images",
+    )
     batch_size: PositiveInt = Field(100, description="Images per reconstruction batch")
     penalty_images: PositiveInt = Field(
-        100, description="At most this many images of one class drawn at random each step for "
-        "the penalty: their codes, shifted by one, decoded against the images shifted alike"
-    )  # fmt: skip
+        100,
+        description="At most this many images of one class drawn at random each step for "
+        "the penalty: their codes, shifted by one, decoded against the images shifted alike",
+    )
     lr: float = Field(2e-3, gt=0, description="Adam learning rate (the peak, under `cosine`)")
     schedule: Literal["constant", "cosine"] = Field(
-        "cosine", description="`constant`: `lr` at every step (the paper's); `cosine`: a "
-        "linear warm-up over the first 5% of the steps, then a cosine decay to zero at the last"
-    )  # fmt: skip
+        "cosine",
+        description="`constant`: `lr` at every step (the paper's); `cosine`: a "
+        "linear warm-up over the first 5% of the steps, then a cosine decay to zero at the last",
+    )
     device: Device = Field("auto", description=f"{DEVICE} (the autoencoder's training)")
     precision: Precision = Field("auto", description=PRECISION)
     neighbours: PositiveInt = Field(
-        5, description="SMOTE's k: each new code lies between a code and one of its k nearest "
-        "codes of the same class"
-    )  # fmt: skip
+        5,
+        description="SMOTE's k: each new code lies between a code and one of its k nearest "
+        "codes of the same class",
+    )
 
 
 class StrategiesParams(BaseModel):
@@ -135,17 +152,19 @@ class StrategiesParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     run: list[str] = Field(
-        default_factory=lambda: list(REGISTRY), min_length=1,
+        default_factory=lambda: list(REGISTRY),
+        min_length=1,
         json_schema_extra={"checks": "each a name in `synthbalance.strategies.REGISTRY`"},
         description="The strategies to build, train and score, in this order (the order of the "
         "comparison's rows). It shapes the DAG: read when the pipeline is built "
         "([below](#build-time-parameters))",
-    )  # fmt: skip
+    )
     augment: AugmentParams = Field(
-        default_factory=AugmentParams, description="Classical augmentation of real images "
+        default_factory=AugmentParams,
+        description="Classical augmentation of real images "
         "(each image its own random rotation, shift, scale, brightness and flip; a batch at a "
-        "time), used by the `augment` and `gan_augment` strategies"
-    )  # fmt: skip
+        "time), used by the `augment` and `gan_augment` strategies",
+    )
     logit_adjust: LogitAdjustParams = Field(
         default_factory=LogitAdjustParams, description="The logit-adjusted loss of `logit_adjust`"
     )

@@ -16,16 +16,19 @@ class VerdictParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     metric: Literal[VERDICT_METRICS] = Field(  # type: ignore[valid-type]
-        "balanced_accuracy", description="The headline metric: each GAN strategy against the "
+        "balanced_accuracy",
+        description="The headline metric: each GAN strategy against the "
         "best simple strategy, chosen by its mean validation score of this metric. "
         "`balanced_accuracy` (the mean per-class recall; the literature's ACSA) is not moved by "
         "the test set's class shares; `minority_f1` and `minority_pr_auc` are (they depend on "
-        "how common the rare classes are in the test set). Every metric stays in every table"
-    )  # fmt: skip
+        "how common the rare classes are in the test set). Every metric stays in every table",
+    )
     margin: PositiveFloat = Field(
-        0.005, lt=1, description="The smallest difference of the metric that matters (0.005: "
-        "half a point). The verdict says \"equivalent within ±margin\" when the 95% interval "
-        "of a difference lies inside it, \"better\" or \"worse by at least\" the interval's "
-        "near end when it excludes zero, and otherwise \"inconclusive\", with the replicates "
-        "that 80% power against the margin would need"
-    )  # fmt: skip
+        0.005,
+        lt=1,
+        description="The smallest difference of the metric that matters (0.005: "
+        'half a point). The verdict says "equivalent within ±margin" when the 95% interval '
+        'of a difference lies inside it, "better" or "worse by at least" the interval\'s '
+        'near end when it excludes zero, and otherwise "inconclusive", with the replicates '
+        "that 80% power against the margin would need",
+    )

@@ -18,8 +18,9 @@ import torch.nn.functional as F
 _CHUNK = 4096  # images transformed per call: bounds the float copies' memory
 
 
-def draw(count: int, size: tuple[int, int], params,
-         rng: np.random.Generator) -> dict[str, np.ndarray]:  # fmt: skip
+def draw(
+    count: int, size: tuple[int, int], params, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Per-image transform parameters from ``params`` (``config.AugmentParams``): angle
     (degrees), shift (dx, dy in whole pixels, as torchvision rounds them), scale, brightness
     factor, flip."""
@@ -55,11 +56,13 @@ def transform(images: np.ndarray, drawn: dict[str, np.ndarray]) -> np.ndarray:
     for start in range(0, count, _CHUNK):
         part = slice(start, start + _CHUNK)
         batch = torch.from_numpy(np.array(images[part], dtype=np.float32))  # a copy: writable
-        maps = _inverse_maps(drawn["angle"][part], drawn["shift"][part], drawn["scale"][part],
-                             height, width)  # fmt: skip
+        maps = _inverse_maps(
+            drawn["angle"][part], drawn["shift"][part], drawn["scale"][part], height, width
+        )
         grid = F.affine_grid(maps, list(batch.shape), align_corners=False)
-        moved = F.grid_sample(batch, grid, mode="nearest", padding_mode="zeros",
-                              align_corners=False)  # fmt: skip
+        moved = F.grid_sample(
+            batch, grid, mode="nearest", padding_mode="zeros", align_corners=False
+        )
         factor = torch.from_numpy(drawn["brightness"][part]).float()[:, None, None, None]
         bright = (moved * factor).clamp_(0, 255)  # brightness: a blend with black
         flip = torch.from_numpy(drawn["flip"][part])

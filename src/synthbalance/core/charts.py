@@ -1,6 +1,7 @@
 """The pictures more than one pipeline draws: the comparison's chart of means and intervals
 (evaluate, and again in the report), the verdict's forest plot (report) and the grid of real
 images above generated ones (sample, deepsmote)."""
+# ruff: noqa: RUF001 -- the charts' labels write the minus sign on purpose
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ def comparison_chart(table: pd.DataFrame, generative: set[str]) -> Figure:
     figure = Figure(figsize=(10, 0.9 + 0.32 * len(table)), layout="constrained")
     colours = ["tab:orange" if s in generative else "tab:blue" for s in table["strategy"]]
     rows = np.arange(len(table))[::-1]  # the table's first strategy at the top
-    for axes, metric in zip(figure.subplots(1, 2, sharey=True),
-                            ["test_balanced_accuracy", "test_minority_f1"], strict=True):  # fmt: skip
+    for axes, metric in zip(
+        figure.subplots(1, 2, sharey=True),
+        ["test_balanced_accuracy", "test_minority_f1"],
+        strict=True,
+    ):
         mean = table[f"{metric}_mean"].to_numpy(float)
         low = table[f"{metric}_low"].fillna(table[f"{metric}_mean"]).to_numpy(float)
         high = table[f"{metric}_high"].fillna(table[f"{metric}_mean"]).to_numpy(float)
@@ -32,8 +36,10 @@ def comparison_chart(table: pd.DataFrame, generative: set[str]) -> Figure:
         axes.set_yticks(rows, table["strategy"])
         axes.set_title(metric.removeprefix("test_").replace("_", " "))
         axes.grid(axis="x", alpha=0.3)
-    figure.suptitle("Strategies on the real test set (orange: generative; points: the mean, "
-                    "lines: its 95% interval over replicates)")  # fmt: skip
+    figure.suptitle(
+        "Strategies on the real test set (orange: generative; points: the mean, "
+        "lines: its 95% interval over replicates)"
+    )
     return figure
 
 
@@ -55,19 +61,19 @@ def verdict_chart(found: dict) -> Figure:
         if low is not None and np.isfinite(low):
             axes.hlines(y, 100 * low, 100 * high, colors=shade, linewidth=2.5)
         axes.scatter([mean], [y], color=shade, zorder=3)
-    axes.set_yticks(range(len(rows))[::-1],
-                    [f"{r['strategy']} − {r['against']}" for r in rows])  # fmt: skip
+    axes.set_yticks(range(len(rows))[::-1], [f"{r['strategy']} − {r['against']}" for r in rows])
     metric = found.get("metric", "").replace("_", " ")
     axes.set_xlabel(f"difference in test {metric}, points (95% interval)")
     axes.set_ylim(-0.6, len(rows) - 0.4)
-    axes.set_title("Blue better, red worse, green equivalent, grey inconclusive\n"
-                   f"(each row's 95% interval, before Holm; green: within ±{margin:.2f} points)",
-                   fontsize=10)  # fmt: skip
+    axes.set_title(
+        "Blue better, red worse, green equivalent, grey inconclusive\n"
+        f"(each row's 95% interval, before Holm; green: within ±{margin:.2f} points)",
+        fontsize=10,
+    )
     return figure
 
 
-def real_and_generated_grid(real: ImageSet, synthetic: ImageSet,
-                            columns: int = 10) -> Image.Image:  # fmt: skip
+def real_and_generated_grid(real: ImageSet, synthetic: ImageSet, columns: int = 10) -> Image.Image:
     """Per generated class, a row of real images above a row of generated ones."""
     rows = []
     for label in np.unique(synthetic.labels):
@@ -101,15 +107,22 @@ def class_grid(images: ImageSet, per_class: int = 8) -> Image.Image:
         lines = -(-per_class // columns)
         return label_width + columns * (size + 2), len(present) * lines * (size + 2)
 
-    columns = min((c for c in (8, 4, 2) if c <= max(per_class, 2)),
-                  key=lambda c: abs(shape(c)[0] / shape(c)[1] - PANEL_ASPECT))  # fmt: skip
+    columns = min(
+        (c for c in (8, 4, 2) if c <= max(per_class, 2)),
+        key=lambda c: abs(shape(c)[0] / shape(c)[1] - PANEL_ASPECT),
+    )
     lines = -(-per_class // columns)
     sheet = Image.new("RGB", shape(columns), "white")
     draw, font = ImageDraw.Draw(sheet), ImageFont.load_default(size=16)
     for row, label in enumerate(present):
         top = row * lines * (size + 2)
-        draw.text((14, top + lines * (size + 2) // 2), f"{images.class_names[label]}: "
-                  f"{counts[label]:,}", fill="black", font=font, anchor="lm")  # fmt: skip
+        draw.text(
+            (14, top + lines * (size + 2) // 2),
+            f"{images.class_names[label]}: {counts[label]:,}",
+            fill="black",
+            font=font,
+            anchor="lm",
+        )
         for k, pixels in enumerate(images.images[images.labels == label][:per_class]):
             tile = Image.fromarray(pixels[0] if pixels.shape[0] == 1 else pixels.transpose(1, 2, 0))
             tile = tile.convert("RGB").resize((size, size), Image.Resampling.NEAREST)
@@ -127,8 +140,15 @@ def confusion_figure(test_set: ImageSet, predicted: np.ndarray) -> Figure:
     axes = figure.subplots()
     axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(matrix):
-        axes.text(j, i, f"{count}", ha="center", va="center", fontsize=7,
-                  color="white" if share[i, j] > 0.5 else "black")  # fmt: skip
+        axes.text(
+            j,
+            i,
+            f"{count}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if share[i, j] > 0.5 else "black",
+        )
     axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
     axes.set_yticks(range(len(names)), names)
     axes.set_xlabel("predicted")

@@ -42,21 +42,26 @@ def classification_metrics(
     metrics = {
         "test_accuracy": accuracy_score(labels, predicted),
         "test_balanced_accuracy": balanced_accuracy_score(labels, predicted),
-        "test_macro_f1": f1_score(labels, predicted, labels=classes, average="macro",
-                                  zero_division=0),
-        "test_g_mean": geometric_mean_score(labels, predicted, labels=classes,
-                                            average="multiclass"),
+        "test_macro_f1": f1_score(
+            labels, predicted, labels=classes, average="macro", zero_division=0
+        ),
+        "test_g_mean": geometric_mean_score(
+            labels, predicted, labels=classes, average="multiclass"
+        ),
         "test_minority_precision": precision[rare].mean(),
         "test_minority_recall": recall[rare].mean(),
         "test_minority_f1": f1[rare].mean(),
         "test_minority_pr_auc": np.mean(
             [average_precision_score(labels == c, probabilities[:, c]) for c in rare]
         ),
-    }  # fmt: skip
+    }
     for c, name in enumerate(class_names):
         key = metric_name(name)
-        metrics |= {f"test_precision_{key}": precision[c], f"test_recall_{key}": recall[c],
-                    f"test_f1_{key}": f1[c]}  # fmt: skip
+        metrics |= {
+            f"test_precision_{key}": precision[c],
+            f"test_recall_{key}": recall[c],
+            f"test_f1_{key}": f1[c],
+        }
     return {key: round(float(value), 6) for key, value in metrics.items()}
 
 

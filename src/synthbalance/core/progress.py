@@ -37,8 +37,9 @@ def labelled(text: str) -> Iterator[None]:
         _where.reset(token)
 
 
-def bar(iterable: Iterable, desc: str, total: int | None = None, initial: int = 0,
-        unit: str = "it") -> Any:  # fmt: skip
+def bar(
+    iterable: Iterable, desc: str, total: int | None = None, initial: int = 0, unit: str = "it"
+) -> Any:
     """``iterable`` with its progress shown: a tqdm bar on a terminal, else ``Logged``."""
     label = f"{_where.get()}: {desc}" if _where.get() else desc
     if total is None and hasattr(iterable, "__len__"):
@@ -53,8 +54,9 @@ class Logged:
     (nothing more without a total); ``set_postfix`` adds figures to the next line, as on a
     tqdm bar."""
 
-    def __init__(self, iterable: Iterable, label: str, total: int | None, initial: int,
-                 unit: str) -> None:  # fmt: skip
+    def __init__(
+        self, iterable: Iterable, label: str, total: int | None, initial: int, unit: str
+    ) -> None:
         self.iterable, self.label, self.total, self.unit = iterable, label, total, unit
         self.done, self.postfix = initial, ""
 
@@ -76,6 +78,15 @@ class Logged:
             tenth = self.done * 10 // self.total
             rate = (self.done - start) / max(time.perf_counter() - started, 1e-9)
             left = (self.total - self.done) / rate if rate else float("inf")
-            logger.info("%s: %d%% (%d/%d %s), %.1f %s/s, about %.0f s left%s", self.label,
-                        100 * self.done // self.total, self.done, self.total, self.unit, rate,
-                        self.unit, left, f"; {self.postfix}" if self.postfix else "")  # fmt: skip
+            logger.info(
+                "%s: %d%% (%d/%d %s), %.1f %s/s, about %.0f s left%s",
+                self.label,
+                100 * self.done // self.total,
+                self.done,
+                self.total,
+                self.unit,
+                rate,
+                self.unit,
+                left,
+                f"; {self.postfix}" if self.postfix else "",
+            )

@@ -8,6 +8,7 @@ what drawing the test set again would add to a difference of balanced accuracies
 ``replicates_for_power``: how many replicates a comparison needs to detect a given
 difference.
 """
+# ruff: noqa: RUF002 -- the docstrings' multiplication signs are meant
 
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ def bounded_interval(values: list[float], level: float = 0.95) -> dict[str, floa
     if np.ptp(values) == 0:
         return summary | {"low": summary["mean"], "high": summary["mean"]}
     on_logits = t_interval(list(logit(np.clip(values, _EDGE, 1 - _EDGE))), level)
-    return summary | {"low": min(float(expit(on_logits["low"])), summary["mean"]),
-                      "high": max(float(expit(on_logits["high"])), summary["mean"])}  # fmt: skip
+    return summary | {
+        "low": min(float(expit(on_logits["low"])), summary["mean"]),
+        "high": max(float(expit(on_logits["high"])), summary["mean"]),
+    }
 
 
 def pooled_spread(scores: dict[str, list[float]], level: float = 0.25) -> dict:
@@ -63,8 +66,9 @@ def pooled_spread(scores: dict[str, list[float]], level: float = 0.25) -> dict:
         raise ValueError(
             f"pooling needs at least 2 strategies and 2 replicates, got {count} and {replicates}"
         )
-    residual = (table - table.mean(axis=1, keepdims=True) - table.mean(axis=0, keepdims=True)
-                + table.mean())  # fmt: skip
+    residual = (
+        table - table.mean(axis=1, keepdims=True) - table.mean(axis=0, keepdims=True) + table.mean()
+    )
     df = (count - 1) * (replicates - 1)
     variance = float((residual**2).sum() / df)
     others = (table.sum(axis=0, keepdims=True) - table) / (count - 1)
@@ -73,11 +77,16 @@ def pooled_spread(scores: dict[str, list[float]], level: float = 0.25) -> dict:
         p_value = float(stats.bartlett(*left_out).pvalue)
     else:
         p_value = float("nan")
-    return {"variance": variance, "std": float(np.sqrt(variance)), "df": df,
-            "strategies": names, "replicates": replicates,
-            "std_each": dict(zip(names, left_out.std(axis=1, ddof=1).tolist(), strict=True)),
-            "bartlett_p": p_value,
-            "alike": bool(np.isfinite(p_value) and p_value >= level)}  # fmt: skip
+    return {
+        "variance": variance,
+        "std": float(np.sqrt(variance)),
+        "df": df,
+        "strategies": names,
+        "replicates": replicates,
+        "std_each": dict(zip(names, left_out.std(axis=1, ddof=1).tolist(), strict=True)),
+        "bartlett_p": p_value,
+        "alike": bool(np.isfinite(p_value) and p_value >= level),
+    }
 
 
 def test_sampling_variance(labels, ours: list[list[int]], theirs: list[list[int]]) -> float:
@@ -104,13 +113,21 @@ def test_sampling_variance(labels, ours: list[list[int]], theirs: list[list[int]
     delta, replicates = gaps.mean(axis=0), gaps.shape[0]
     noise = gaps.var(axis=0, ddof=1) / replicates if replicates > 1 else np.zeros(len(labels))
     classes = np.unique(labels)
-    within = [max(delta[labels == c].var() - noise[labels == c].mean(), 0.0)
-              / np.sum(labels == c) for c in classes]  # fmt: skip
+    within = [
+        max(delta[labels == c].var() - noise[labels == c].mean(), 0.0) / np.sum(labels == c)
+        for c in classes
+    ]
     return float(sum(within) / len(classes) ** 2)
 
 
-def replicates_for_power(difference: float, spread: float, df_of, power: float = 0.8,
-                         level: float = 0.95, floor: float = 0.0) -> int | None:  # fmt: skip
+def replicates_for_power(
+    difference: float,
+    spread: float,
+    df_of,
+    power: float = 0.8,
+    level: float = 0.95,
+    floor: float = 0.0,
+) -> int | None:
     """The fewest replicates n (>= 2) whose two-sided t-test at ``level`` detects a true
     ``difference`` with ``power``, where one replicate's difference has standard deviation
     ``spread``, ``floor`` is a variance more replicates do not shrink (the test set's

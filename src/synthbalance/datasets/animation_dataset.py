@@ -26,5 +26,6 @@ class AnimationDataset(FileDataset[list[Image.Image]]):
 
     def _write(self, data: list[Image.Image], file: IO[bytes]) -> None:
         first, *rest = data
-        first.save(file, format="GIF", save_all=True, append_images=rest,
-                   duration=self._frame_ms, loop=0)  # fmt: skip
+        first.save(
+            file, format="GIF", save_all=True, append_images=rest, duration=self._frame_ms, loop=0
+        )

@@ -26,8 +26,9 @@ class TorchModelDataset(FileDataset[nn.Module]):
           versioned: true
     """
 
-    def __init__(self, *, filepath: str, model: str, version: Version | None = None,
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(
+        self, *, filepath: str, model: str, version: Version | None = None, **kwargs: Any
+    ) -> None:
         module, _, name = model.rpartition(".")
         self._model = getattr(importlib.import_module(module), name)
         super().__init__(filepath=filepath, version=version, **kwargs)

@@ -50,8 +50,11 @@ def main(folder: Path) -> None:
     rank = join(job["device"])
     # Plain lines, which the node passes on to its log; replaces the handlers Kedro's import
     # installed. The other ranks say the same things: only their errors are shown.
-    logging.basicConfig(level=logging.INFO if rank.rank == 0 else logging.ERROR, force=True,
-                        format=f"rank {rank.rank}: %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=logging.INFO if rank.rank == 0 else logging.ERROR,
+        force=True,
+        format=f"rank {rank.rank}: %(name)s: %(message)s",
+    )
     try:
         inputs = {}
         for name in job["inputs"]:

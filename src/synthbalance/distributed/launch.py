@@ -36,8 +36,13 @@ class DistributedTrainingError(RuntimeError):
     """The torchrun workers failed; the message ends with the last lines of their log."""
 
 
-def run_ranks(task: Callable[[dict, dict, Rank], dict], world_size: int, device: str,
-              inputs: dict[str, ImageSet], settings: dict) -> dict:  # fmt: skip
+def run_ranks(
+    task: Callable[[dict, dict, Rank], dict],
+    world_size: int,
+    device: str,
+    inputs: dict[str, ImageSet],
+    settings: dict,
+) -> dict:
     """Run ``task(inputs, job, rank)``, a module-level function, on ``world_size`` processes of
     this machine under DDP (gloo on ``cpu``, NCCL on ``cuda``, one GPU per process): rank 0's
     result. The workers import it by its module and name, as pickle would."""
@@ -52,8 +57,12 @@ def run_ranks(task: Callable[[dict, dict, Rank], dict], world_size: int, device:
         for key, image_set in inputs.items():
             with (job / f"{key}.npz").open("wb") as file:
                 write_image_set(file, image_set)
-        job_file = {"task": [task.__module__, task.__qualname__], "device": device,
-                    "inputs": list(inputs), **settings}  # fmt: skip
+        job_file = {
+            "task": [task.__module__, task.__qualname__],
+            "device": device,
+            "inputs": list(inputs),
+            **settings,
+        }
         (job / "job.json").write_text(json.dumps(job_file))
         (job / "logging.yml").write_text(QUIET_LOGGING)
         logger.info("%s: training on %d processes (torchrun, %s)", name, world_size, device)
@@ -66,15 +75,16 @@ def run_ranks(task: Callable[[dict, dict, Rank], dict], world_size: int, device:
         result = torch.load(job / "result.pt", map_location="cpu", weights_only=True)
     digests = result["digests"]
     if len(set(digests)) == 1:  # DDP keeps the replicas equal; the log says so, or says not
-        logger.info("%s: all %d ranks ended with the same weights (%s)", name, world_size,
-                    digests[0])  # fmt: skip
+        logger.info(
+            "%s: all %d ranks ended with the same weights (%s)", name, world_size, digests[0]
+        )
     else:
         logger.warning("%s: the ranks ended with different weights: %s", name, digests)
     return result
 
 
 def _name(task) -> str:
-    """"gan" or "classifier": the training module's name, for messages and the job folder."""
+    """ "gan" or "classifier": the training module's name, for messages and the job folder."""
     return task.__module__.rsplit(".", 1)[-1]
 
 
@@ -88,9 +98,16 @@ def _cause(tail: list[str]) -> str:
 
 def _command(world_size: int, job: Path) -> list[str]:
     # `python -m torch.distributed.run` is `torchrun`, from this interpreter's environment.
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone",
-            f"--nproc_per_node={world_size}",
-            "-m", "synthbalance.distributed", str(job)]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={world_size}",
+        "-m",
+        "synthbalance.distributed",
+        str(job),
+    ]
 
 
 def _environment(world_size: int, device: str, job: Path) -> dict[str, str]:
@@ -108,8 +125,14 @@ def _environment(world_size: int, device: str, job: Path) -> dict[str, str]:
 def _run(command: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
     """Run ``command``, passing each line of its output to the log: (exit code, last lines)."""
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, errors="replace") as process:  # fmt: skip
+    with subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
         for line in process.stdout:
             tail.append(line)
             logger.info("%s", line.rstrip())

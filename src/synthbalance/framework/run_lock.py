@@ -70,8 +70,9 @@ class DataFolderLock:
                         "for it to finish: two runs on one data folder would read each "
                         "other's files. Stop this one with Ctrl-C, or run beside it in "
                         "another environment (--env) whose data folder differs.",
-                        self.path.parent, _holder(self.path),
-                    )  # fmt: skip
+                        self.path.parent,
+                        _holder(self.path),
+                    )
                     announced = True
                 time.sleep(POLL_S)
         # Who holds it, for a waiting run's message (shared holders overwrite one another:
@@ -99,8 +100,7 @@ def describe_run(run_params: dict) -> dict[str, object]:
     """What a waiting run says about the one it waits for."""
     if dag_run():
         task = f"task {run_params.get('node_names')} of DAG run {dag_run()}"
-        return {"pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "command": task}  # fmt: skip
+        return {"pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": task}
     return {
         "pid": os.getpid(),
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),

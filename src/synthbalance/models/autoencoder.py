@@ -17,11 +17,17 @@ from synthbalance.models.gan import Discriminator, Generator
 class Autoencoder(nn.Module):
     """Images (N, C, size, size) in [-1, 1] -> codes (N, code) -> images in [-1, 1]."""
 
-    def __init__(self, code: int, width: int, channels: int, image_size: int,
-                 class_names: list[str]) -> None:  # fmt: skip
+    def __init__(
+        self, code: int, width: int, channels: int, image_size: int, class_names: list[str]
+    ) -> None:
         super().__init__()
-        self.config = {"code": code, "width": width, "channels": channels,
-                       "image_size": image_size, "class_names": list(class_names)}  # fmt: skip
+        self.config = {
+            "code": code,
+            "width": width,
+            "channels": channels,
+            "image_size": image_size,
+            "class_names": list(class_names),
+        }
         self.class_names = list(class_names)
         trunk = Discriminator(width, channels, image_size, spectral_norm=False).features
         side = image_size // 2 // 2

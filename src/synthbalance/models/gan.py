@@ -43,9 +43,14 @@ class Generator(nn.Module):
     """Noise (N, z_dim) [+ labels (N,)] -> images (N, C, size, size) in [-1, 1]."""
 
     def __init__(
-        self, z_dim: int, width: int, channels: int, image_size: int, num_classes: int = 0,
+        self,
+        z_dim: int,
+        width: int,
+        channels: int,
+        image_size: int,
+        num_classes: int = 0,
         class_norm: bool = False,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__()
         self.z_dim, self.image_size = z_dim, image_size
         s = _seed_size(image_size)
@@ -158,15 +163,26 @@ class ImageGenerator(nn.Module):
         keys = ["all"] if conditional else [str(label) for label in classes]
         num_classes = len(class_names) if conditional else 0
         self.nets = nn.ModuleDict(
-            {k: Generator(z_dim, generator_width, channels, image_size, num_classes,
-                          class_norm and conditional) for k in keys}
+            {
+                k: Generator(
+                    z_dim,
+                    generator_width,
+                    channels,
+                    image_size,
+                    num_classes,
+                    class_norm and conditional,
+                )
+                for k in keys
+            }
         )
         # Plain critics: training folds spectral norm into their weights (``bake``), so that
         # the saved state dict is plain weights that this constructor loads.
         self.critics = nn.ModuleDict(
-            {k: Discriminator(discriminator_width, channels, image_size, num_classes, False)
-             for k in keys}
-        )  # fmt: skip
+            {
+                k: Discriminator(discriminator_width, channels, image_size, num_classes, False)
+                for k in keys
+            }
+        )
 
     def _route(self, labels: torch.Tensor):
         """(key, mask or None, labels for the net) for each net that the labels need."""

@@ -70,8 +70,9 @@ def read_image_folder(root: Path, size: int, color: str, skip_bad_files: bool) -
     """
     root = Path(root)
     folders = _class_folders(root)
-    files = [(label, path) for label, folder in enumerate(folders)
-             for path in _image_files(root, folder)]  # fmt: skip
+    files = [
+        (label, path) for label, folder in enumerate(folders) for path in _image_files(root, folder)
+    ]
     images, labels, skipped = [], [], []
     for label, path in progress.bar(files, f"decoding {root.name}", unit="img"):
         try:

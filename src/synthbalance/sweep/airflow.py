@@ -6,8 +6,9 @@ templates/airflow_dag_template.j2 lays out one run (docs/orchestration.md), and 
 dependencies are the edges. Each task is one Kedro session with the point's values and its
 own ``data_folder`` as runtime parameters, so points share no file and are free to run at
 once, and a point's own tasks share its data folder as those of `balance`'s DAG do
-(``SYNTHBALANCE_DAG_RUN``, synthbalance.framework.run_lock): as many at once as Airflow's slots allow
-(``core.max_active_tasks_per_dag``). Each point's pipeline is built with its own parameters, so a
+(``SYNTHBALANCE_DAG_RUN``, synthbalance.framework.run_lock): as many at once as Airflow's
+slots allow (``core.max_active_tasks_per_dag``). Each point's pipeline is built with its own
+parameters, so a
 grid over a parameter that shapes the DAG (``replicates``) gives each point its own tasks.
 
 MLflow: the DAG's first task, ``sweep_runs``, makes the sweep's parent run and a child run per
@@ -71,7 +72,8 @@ def sweep_runs():
 @task
 def kedro_run(node_names, runtime_params, run_id):
     """One Kedro session that runs ``node_names`` with the point's runtime parameters, logged
-    into the point's child run; beside the DAG run's other tasks (synthbalance.framework.run_lock)."""
+    into the point's child run; beside the DAG run's other tasks
+    (synthbalance.framework.run_lock)."""
     import os
 
     from airflow.sdk import get_current_context
@@ -134,9 +136,13 @@ def slug(text: str) -> str:
 def point_pipeline(sweep, point):
     """The pipeline as a run of ``point`` builds it (its parameters shape the DAG)."""
     runtime = OmegaConf.to_container(OmegaConf.from_dotlist(point.params.split(",")))
-    loader = ProjectConfigLoader(conf_source=str(sweep.project / "conf"), base_env="base",
-                                 default_run_env="local", env=sweep.env,
-                                 runtime_params=runtime)  # fmt: skip
+    loader = ProjectConfigLoader(
+        conf_source=str(sweep.project / "conf"),
+        base_env="base",
+        default_run_env="local",
+        env=sweep.env,
+        runtime_params=runtime,
+    )
     previous, context._loader = context._loader, loader
     try:
         return importlib.import_module(f"synthbalance.pipelines.{sweep.pipeline}").create_pipeline()
@@ -158,12 +164,21 @@ def runtime_params(sweep, point) -> dict:
 def write_dag(sweep, target: Path) -> Path:
     """The DAG file in ``target`` (a folder): ``synthbalance_sweep_<name>_dag.py``."""
     dag_id = slug(f"synthbalance_sweep_{sweep.name}")
-    lines = [HEADER.format(name=sweep.name, pipeline=sweep.pipeline, env=sweep.env or "local",
-                           count=len(sweep.points), env_json=json.dumps(sweep.env),
-                           pipeline_json=json.dumps(sweep.pipeline),
-                           project_json=json.dumps(str(sweep.project)),
-                           name_json=json.dumps(sweep.name), grid=_literal(sweep.grid),
-                           dag_id_json=json.dumps(dag_id), dag_id=dag_id)]  # fmt: skip
+    lines = [
+        HEADER.format(
+            name=sweep.name,
+            pipeline=sweep.pipeline,
+            env=sweep.env or "local",
+            count=len(sweep.points),
+            env_json=json.dumps(sweep.env),
+            pipeline_json=json.dumps(sweep.pipeline),
+            project_json=json.dumps(str(sweep.project)),
+            name_json=json.dumps(sweep.name),
+            grid=_literal(sweep.grid),
+            dag_id_json=json.dumps(dag_id),
+            dag_id=dag_id,
+        )
+    ]
     for point in sweep.points:
         lines += _point(sweep, point)
     lines.append(f"\n\n{dag_id}()\n")
@@ -176,14 +191,21 @@ def write_dag(sweep, target: Path) -> Path:
 def _groups(pipeline, top: str) -> list[str]:
     """The point's task group and, inside it, one per level of its nodes' namespaces."""
     lines = [f"    groups[{json.dumps(top)}] = TaskGroup({json.dumps(slug(top))})"]
-    names = sorted({".".join(node.namespace.split(".")[: d + 1])
-                    for node in pipeline.nodes if node.namespace
-                    for d in range(len(node.namespace.split(".")))})  # fmt: skip
+    names = sorted(
+        {
+            ".".join(node.namespace.split(".")[: d + 1])
+            for node in pipeline.nodes
+            if node.namespace
+            for d in range(len(node.namespace.split(".")))
+        }
+    )
     for name in names:
         parent = f"{top}/{name.rpartition('.')[0]}" if "." in name else top
-        lines.append(f"    groups[{json.dumps(f'{top}/{name}')}] = TaskGroup("
-                     f"{json.dumps(slug(name.rpartition('.')[2]))}, "
-                     f"parent_group=groups[{json.dumps(parent)}])")  # fmt: skip
+        lines.append(
+            f"    groups[{json.dumps(f'{top}/{name}')}] = TaskGroup("
+            f"{json.dumps(slug(name.rpartition('.')[2]))}, "
+            f"parent_group=groups[{json.dumps(parent)}])"
+        )
     return lines
 
 
@@ -195,22 +217,36 @@ def _point(sweep, point) -> list[str]:
     params, run_id = _literal(runtime_params(sweep, point)), f"runs[{json.dumps(slug(top))}]"
     for node in pipeline.nodes:
         group = f"{top}/{node.namespace}" if node.namespace else top
-        own = node.name[len(node.namespace) + 1:] if node.namespace else node.name
-        lines.append(f"    tasks[{json.dumps(f'{top}/{node.name}')}] = kedro_run.override("
-                     f"task_id={json.dumps(slug(own))}, task_group=groups[{json.dumps(group)}]"
-                     f")(node_names={json.dumps([node.name])}, runtime_params={params}, "
-                     f"run_id={run_id})")  # fmt: skip
-    edges = [(a.name, b.name) for b, parents in pipeline.node_dependencies.items()
-             for a in sorted(parents, key=lambda n: n.name)]  # fmt: skip
+        own = node.name[len(node.namespace) + 1 :] if node.namespace else node.name
+        lines.append(
+            f"    tasks[{json.dumps(f'{top}/{node.name}')}] = kedro_run.override("
+            f"task_id={json.dumps(slug(own))}, task_group=groups[{json.dumps(group)}]"
+            f")(node_names={json.dumps([node.name])}, runtime_params={params}, "
+            f"run_id={run_id})"
+        )
+    edges = [
+        (a.name, b.name)
+        for b, parents in pipeline.node_dependencies.items()
+        for a in sorted(parents, key=lambda n: n.name)
+    ]
     ends = {n.name for n in pipeline.nodes} - {a for a, _ in edges}
     edges += [(end, MARKER) for end in sorted(ends)]
-    record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
-              "run_id": None, "seconds": None, "by": "airflow"}  # fmt: skip
+    record = {
+        "point": point.as_dict(),
+        "fingerprint": sweep.fingerprint(point),
+        "run_id": None,
+        "seconds": None,
+        "by": "airflow",
+    }
     folder = os.path.relpath(sweep.folder(point), sweep.project)
-    lines.append(f"    tasks[{json.dumps(f'{top}/{MARKER}')}] = mark_finished.override("
-                 f"task_id='finished', task_group=groups[{json.dumps(top)}])("
-                 f"folder={json.dumps(folder)}, record={_literal(record)}, run_id={run_id})")
-    lines += [f"    tasks[{json.dumps(f'{top}/{a}')}] >> tasks[{json.dumps(f'{top}/{b}')}]"
-              for a, b in edges]  # fmt: skip
-    lines.append(f"    tasks[{json.dumps(f'{top}/{MARKER}')}] >> tasks[\"curve\"]")
+    lines.append(
+        f"    tasks[{json.dumps(f'{top}/{MARKER}')}] = mark_finished.override("
+        f"task_id='finished', task_group=groups[{json.dumps(top)}])("
+        f"folder={json.dumps(folder)}, record={_literal(record)}, run_id={run_id})"
+    )
+    lines += [
+        f"    tasks[{json.dumps(f'{top}/{a}')}] >> tasks[{json.dumps(f'{top}/{b}')}]"
+        for a, b in edges
+    ]
+    lines.append(f'    tasks[{json.dumps(f"{top}/{MARKER}")}] >> tasks["curve"]')
     return lines

@@ -18,30 +18,64 @@ def commands() -> None:
 
 
 @commands.command()
-@click.option("--pipelines", "pipeline", default="balance", show_default=True,
-              help="The pipeline each point runs")
+@click.option(
+    "--pipelines",
+    "pipeline",
+    default="balance",
+    show_default=True,
+    help="The pipeline each point runs",
+)
 @click.option("--env", "-e", default=None, help="The Kedro environment (default: local)")
-@click.option("--grid", "grids", multiple=True, required=True, metavar='"KEY=V1,V2,..."',
-              help="A parameter's dotted key and its values; several make their product")
-@click.option("--parallel", default=1, show_default=True, type=int,
-              help="Points run at once, each a process (they share no file)")
-@click.option("--name", default=None,
-              help="The sweep's name: its folder and MLflow run (default: the grid's keys)")
-@click.option("--airflow", "airflow", default=None, type=click.Path(file_okay=False),
-              help="Write an Airflow DAG of the sweep (a task group per point) into this "
-              "folder instead of running it")
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    required=True,
+    metavar='"KEY=V1,V2,..."',
+    help="A parameter's dotted key and its values; several make their product",
+)
+@click.option(
+    "--parallel",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Points run at once, each a process (they share no file)",
+)
+@click.option(
+    "--name",
+    default=None,
+    help="The sweep's name: its folder and MLflow run (default: the grid's keys)",
+)
+@click.option(
+    "--airflow",
+    "airflow",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Write an Airflow DAG of the sweep (a task group per point) into this "
+    "folder instead of running it",
+)
 @click.pass_obj
-def sweep(metadata, pipeline: str, env: str | None, grids: tuple[str, ...], parallel: int,
-          name: str | None, airflow: str | None) -> None:  # fmt: skip
+def sweep(
+    metadata,
+    pipeline: str,
+    env: str | None,
+    grids: tuple[str, ...],
+    parallel: int,
+    name: str | None,
+    airflow: str | None,
+) -> None:
     """Run PIPELINE at every point of the grid, each an ordinary `kedro run` in its own data
     folder (<data>/sweeps/NAME/<point>/), then write the advantage curve to
     <data>/08_reporting/sweeps/NAME/. Finished points are not run again."""
     project = Path(getattr(metadata, "project_path", None) or Path.cwd())
     try:
-        plan = Sweep(project, parse(list(grids)), env=env, pipeline=pipeline, name=name,
-                     parallel=parallel)  # fmt: skip
-        click.echo(f"sweep {plan.name}: {len(plan.points)} points "
-                   f"({', '.join(p.name for p in plan.points)})")  # fmt: skip
+        plan = Sweep(
+            project, parse(list(grids)), env=env, pipeline=pipeline, name=name, parallel=parallel
+        )
+        click.echo(
+            f"sweep {plan.name}: {len(plan.points)} points "
+            f"({', '.join(p.name for p in plan.points)})"
+        )
         if airflow:
             from synthbalance.sweep.airflow import write_dag
 
@@ -50,6 +84,8 @@ def sweep(metadata, pipeline: str, env: str | None, grids: tuple[str, ...], para
         result = run_sweep(plan)
     except (GridError, PointFailed) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"sweep {plan.name}: ran {len(result['ran'])} points, "
-               f"{len(result['skipped'])} already finished; the curve is in "
-               f"{result['report_folder']} and MLflow run {result['parent_run_id']}")  # fmt: skip
+    click.echo(
+        f"sweep {plan.name}: ran {len(result['ran'])} points, "
+        f"{len(result['skipped'])} already finished; the curve is in "
+        f"{result['report_folder']} and MLflow run {result['parent_run_id']}"
+    )

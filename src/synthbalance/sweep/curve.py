@@ -32,10 +32,14 @@ from synthbalance.strategies import REGISTRY
 from synthbalance.sweep.grid import Point, text
 
 # The verdict's outcomes (report/verdict.py), in the curve's words.
-OUTCOMES = {"better": "beat", "worse": "lost to", "equivalent": "was equivalent (within the "
-            "margin) to", "inconclusive": "was inconclusive against",
-            "no conclusion": "drew no conclusion (one replicate) against",
-            "not learned": "drew no conclusion (the classifier did not learn the task) against"}
+OUTCOMES = {
+    "better": "beat",
+    "worse": "lost to",
+    "equivalent": "was equivalent (within the margin) to",
+    "inconclusive": "was inconclusive against",
+    "no conclusion": "drew no conclusion (one replicate) against",
+    "not learned": "drew no conclusion (the classifier did not learn the task) against",
+}
 
 
 def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
@@ -48,18 +52,24 @@ def table(points: list[tuple[Point, Path]]) -> tuple[pd.DataFrame, list[dict]]:
         metric = verdict["metric"]
         verdicts.append(verdict)
         for _, row in comparison.iterrows():
-            rows.append({
-                **point.as_dict(), "point": point.name, "strategy": row["strategy"],
-                "family": REGISTRY[row["strategy"]].family, "metric": metric,
-                "replicates": int(row["replicates"]),
-                "mean": row[f"test_{metric}_mean"], "low": row[f"test_{metric}_low"],
-                "high": row[f"test_{metric}_high"],
-                "minority_f1_mean": row["test_minority_f1_mean"],
-                "minority_f1_low": row["test_minority_f1_low"],
-                "minority_f1_high": row["test_minority_f1_high"],
-                "validation_mean": row.get(f"val_{metric}_mean"),
-                "best_simple": baseline(verdict),
-            })  # fmt: skip
+            rows.append(
+                {
+                    **point.as_dict(),
+                    "point": point.name,
+                    "strategy": row["strategy"],
+                    "family": REGISTRY[row["strategy"]].family,
+                    "metric": metric,
+                    "replicates": int(row["replicates"]),
+                    "mean": row[f"test_{metric}_mean"],
+                    "low": row[f"test_{metric}_low"],
+                    "high": row[f"test_{metric}_high"],
+                    "minority_f1_mean": row["test_minority_f1_mean"],
+                    "minority_f1_low": row["test_minority_f1_low"],
+                    "minority_f1_high": row["test_minority_f1_high"],
+                    "validation_mean": row.get(f"val_{metric}_mean"),
+                    "best_simple": baseline(verdict),
+                }
+            )
     return pd.DataFrame(rows), verdicts
 
 
@@ -87,8 +97,9 @@ def outcomes(points: list[Point], verdicts: list[dict]) -> dict[str, list[tuple[
     return found
 
 
-def sentences(key: str, found: dict[str, list[tuple[Point, str]]],
-              best: dict[str, str]) -> list[str]:  # fmt: skip
+def sentences(
+    key: str, found: dict[str, list[tuple[Point, str]]], best: dict[str, str]
+) -> list[str]:
     """For each strategy (and each combination of the grid's other keys), the runs of
     ``key``'s tested values, in order, with one outcome, in words; ``best``: each point's
     best simple strategy."""
@@ -109,8 +120,10 @@ def sentences(key: str, found: dict[str, list[tuple[Point, str]]],
             parts = []
             for outcome, stretch in stretches:
                 rivals = ", ".join(sorted({best[p.name] for p in stretch}))
-                parts.append(f"{OUTCOMES[outcome]} the best simple strategy ({rivals}) at "
-                             f"{_span(leaf, [p.as_dict()[key] for p in stretch])}")
+                parts.append(
+                    f"{OUTCOMES[outcome]} the best simple strategy ({rivals}) at "
+                    f"{_span(leaf, [p.as_dict()[key] for p in stretch])}"
+                )
             where = "".join(f" with {k.rsplit('.', 1)[-1]} = {text(v)}" for k, v in others)
             said.append(f"{strategy}{where}: {'; '.join(parts)}.")
     return said
@@ -132,10 +145,15 @@ def _span(leaf: str, values: list[Any]) -> str:
 def ranking(rows: pd.DataFrame) -> pd.DataFrame:
     """For each strategy, its point with the highest validation score, and that point's test
     score beside it (never used to choose)."""
-    best = rows.dropna(subset=["validation_mean"]).sort_values(
-        "validation_mean", ascending=False, kind="stable").groupby("strategy", sort=False).head(1)
+    best = (
+        rows.dropna(subset=["validation_mean"])
+        .sort_values("validation_mean", ascending=False, kind="stable")
+        .groupby("strategy", sort=False)
+        .head(1)
+    )
     return best[["strategy", "point", "validation_mean", "mean", "low", "high"]].rename(
-        columns={"mean": "test_mean", "low": "test_low", "high": "test_high"})
+        columns={"mean": "test_mean", "low": "test_low", "high": "test_high"}
+    )
 
 
 def figure(rows: pd.DataFrame, key: str, path: Path) -> None:
@@ -145,9 +163,11 @@ def figure(rows: pd.DataFrame, key: str, path: Path) -> None:
     panels = list(rows.groupby(others, sort=False)) if others else [((), rows)]
     fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels) + 1.8, 4.8), squeeze=False)
     values = pd.to_numeric(rows[key], errors="coerce")
-    logarithmic = bool(values.notna().all() and (values > 0).all()
-                       and (values.max() / values.min() >= 10
-                            or key.endswith(("fraction", "ratio"))))  # fmt: skip
+    logarithmic = bool(
+        values.notna().all()
+        and (values > 0).all()
+        and (values.max() / values.min() >= 10 or key.endswith(("fraction", "ratio")))
+    )
     colours = _colours(list(dict.fromkeys(rows["strategy"])))
     best = rows["best_simple"].mode()
     banded = {s for s in rows["strategy"] if _group(s) == "gan"} | set(best[:1])
@@ -165,12 +185,16 @@ def figure(rows: pd.DataFrame, key: str, path: Path) -> None:
         axis.set_ylim(low, min(1.0, max(rows["high"].max(), rows["mean"].max())) + 0.01)
         axis.set_xlabel(key)
         axis.set_ylabel(f"test {rows['metric'].iloc[0]} (mean, 95% interval)")
-        axis.set_title(", ".join(f"{k}={v}" for k, v in zip(others, _tuple(label),
-                                                              strict=True)) or "")  # fmt: skip
+        axis.set_title(
+            ", ".join(f"{k}={v}" for k, v in zip(others, _tuple(label), strict=True)) or ""
+        )
         axis.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.suptitle("Each strategy along the sweep\nbands: the 95% intervals of the GAN strategies "
-                 "and of the simple strategy most often best on validation", fontsize=10)
+    fig.suptitle(
+        "Each strategy along the sweep\nbands: the 95% intervals of the GAN strategies "
+        "and of the simple strategy most often best on validation",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -182,8 +206,16 @@ def _line(axis, line: pd.DataFrame, key: str, strategy: str, colour, banded: boo
     x = pd.to_numeric(line[key], errors="coerce")
     x = x if x.notna().all() else line[key].astype(str)
     style = "--" if REGISTRY[strategy].family in ("baseline", "upper_bound") else "-"
-    axis.plot(x, line["mean"], style, marker="o", ms=3, color=colour, label=strategy,
-              lw=2.2 if banded else 1.0)  # fmt: skip
+    axis.plot(
+        x,
+        line["mean"],
+        style,
+        marker="o",
+        ms=3,
+        color=colour,
+        label=strategy,
+        lw=2.2 if banded else 1.0,
+    )
     if banded:
         axis.fill_between(x, line["low"], line["high"], color=colour, alpha=0.15)
 
@@ -194,8 +226,7 @@ def _tuple(label: Any) -> tuple:
 
 def _group(name: str) -> str:
     record = REGISTRY[name]
-    return ("rival" if record.rival else "gan" if record.family == "generative"
-            else record.family)  # fmt: skip
+    return "rival" if record.rival else "gan" if record.family == "generative" else record.family
 
 
 def _colours(strategies: list[str]) -> dict[str, Any]:
@@ -223,14 +254,14 @@ def write(sweep, points: list[tuple[Point, Path]]) -> list[Path]:
     rows.to_csv(folder / "curve.csv", index=False)
     ranked.to_csv(folder / "ranking.csv", index=False)
     figure(rows, key, folder / "curve.png")
-    best = ", ".join(f"{p.name}: {baseline(v)}"
-                     for (p, _), v in zip(points, verdicts, strict=True))  # fmt: skip
+    best = ", ".join(f"{p.name}: {baseline(v)}" for (p, _), v in zip(points, verdicts, strict=True))
     (folder / "curve.html").write_text(_page(sweep, said, best, folder / "curve.png", ranked, rows))
     return [folder / n for n in ("curve.csv", "curve.png", "curve.html", "ranking.csv")]
 
 
-def _page(sweep, said: list[str], best: str, png: Path, ranked: pd.DataFrame,
-          rows: pd.DataFrame) -> str:  # fmt: skip
+def _page(
+    sweep, said: list[str], best: str, png: Path, ranked: pd.DataFrame, rows: pd.DataFrame
+) -> str:
     """curve.html: the words, the figure (inline), the ranking and the table."""
     picture = base64.b64encode(png.read_bytes()).decode()
     return f"""<!doctype html><html><head><meta charset="utf-8">

@@ -40,9 +40,10 @@ class Point:
         keys = [key for key, _ in self.values]
         leaves = [key.rsplit(".", 1)[-1] for key in keys]
         short = len(set(leaves)) == len(leaves)
-        return "+".join(f"{leaf if short else key}={text(value)}"
-                        for key, leaf, (_, value) in zip(keys, leaves, self.values,
-                                                         strict=True))  # fmt: skip
+        return "+".join(
+            f"{leaf if short else key}={text(value)}"
+            for key, leaf, (_, value) in zip(keys, leaves, self.values, strict=True)
+        )
 
     @property
     def params(self) -> str:
@@ -69,14 +70,18 @@ def parse(options: list[str]) -> dict[str, list[Any]]:
         key, equals, values = option.partition("=")
         key = key.strip()
         if not equals or not key:
-            raise GridError(f'--grid "{option}": write it as "key=value1,value2,...", e.g. '
-                            f'"imbalance.profile.keep_fraction=0.01,0.05"')  # fmt: skip
+            raise GridError(
+                f'--grid "{option}": write it as "key=value1,value2,...", e.g. '
+                f'"imbalance.profile.keep_fraction=0.01,0.05"'
+            )
         if key in grid:
             raise GridError(f"--grid {key} is given twice; give its values in one option")
         items = [item.strip() for item in values.split(",")]
         if not any(items) or not all(items):
-            raise GridError(f'--grid "{option}": {key} needs a list of values separated by '
-                            f"commas, with none empty, e.g. {key}=0.01,0.05")  # fmt: skip
+            raise GridError(
+                f'--grid "{option}": {key} needs a list of values separated by '
+                f"commas, with none empty, e.g. {key}=0.01,0.05"
+            )
         parsed = [_value(key, item) for item in items]
         if len({repr(v) for v in parsed}) < len(parsed):
             raise GridError(f"--grid {key} lists a value twice: {items}")
@@ -94,20 +99,26 @@ def _value(key: str, item: str) -> Any:
     except Exception as error:  # OmegaConf's YAML errors
         raise GridError(f"--grid {key}: {item!r} is not a value: {error}") from error
     if isinstance(value, (list, dict)):
-        raise GridError(f"--grid {key}: {item!r} is a list or a mapping; a sweep's values are "
-                        f"single numbers, words or true/false (set lists in an environment)")
+        raise GridError(
+            f"--grid {key}: {item!r} is a list or a mapping; a sweep's values are "
+            f"single numbers, words or true/false (set lists in an environment)"
+        )
     again = OmegaConf.to_container(OmegaConf.from_dotlist([f"v={text(value)}"]))["v"]
     if again != value or type(again) is not type(value) or not SAFE.match(text(value)):
-        raise GridError(f"--grid {key}: {item!r} would not reach the run as it is checked here; "
-                        f"use letters, digits, '.', '_', '+' and '-'")
+        raise GridError(
+            f"--grid {key}: {item!r} would not reach the run as it is checked here; "
+            f"use letters, digits, '.', '_', '+' and '-'"
+        )
     return value
 
 
 def points(grid: dict[str, list[Any]]) -> list[Point]:
     """The grid's product, the first key varying slowest."""
     keys = list(grid)
-    return [Point(tuple(zip(keys, combination, strict=True)))
-            for combination in itertools.product(*grid.values())]  # fmt: skip
+    return [
+        Point(tuple(zip(keys, combination, strict=True)))
+        for combination in itertools.product(*grid.values())
+    ]
 
 
 def check(grid: dict[str, list[Any]], parameters: dict[str, Any]) -> None:
@@ -117,15 +128,21 @@ def check(grid: dict[str, list[Any]], parameters: dict[str, Any]) -> None:
     for key in grid:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else (
-                "; it must be a parameter of the environment, written as a dotted path "
-                "(docs/configuration.md lists them)")  # fmt: skip
+            hint = (
+                f"; did you mean {', '.join(close)}?"
+                if close
+                else (
+                    "; it must be a parameter of the environment, written as a dotted path "
+                    "(docs/configuration.md lists them)"
+                )
+            )
             raise GridError(f"--grid {key}: the environment has no parameter {key}{hint}")
     for point in points(grid):
         problem = _rejected(with_values(parameters, point))
         if problem:
-            raise GridError(f"--grid: the point {point.name} is not a valid configuration: "
-                            f"{problem}")  # fmt: skip
+            raise GridError(
+                f"--grid: the point {point.name} is not a valid configuration: {problem}"
+            )
 
 
 def with_values(parameters: dict[str, Any], point: Point) -> dict[str, Any]:
@@ -138,8 +155,6 @@ def with_values(parameters: dict[str, Any], point: Point) -> dict[str, Any]:
             here = here[part]
         here[leaf] = value
     return merged
-
-
 
 
 def _paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
@@ -177,10 +192,15 @@ def _rejected(parameters: dict[str, Any]) -> str | None:
                 return f"{where}: {first['msg']} (got {first.get('input')!r})"
     for key in ("seed", "replicates"):
         value = parameters.get(key)
-        if key in parameters and (isinstance(value, bool) or not isinstance(value, int)
-                                  or (key == "replicates" and value < 1)):  # fmt: skip
-            return f"{key} must be a whole number{' of at least 1' * (key == 'replicates')}, " \
-                   f"got {value!r}"
+        if key in parameters and (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or (key == "replicates" and value < 1)
+        ):
+            return (
+                f"{key} must be a whole number{' of at least 1' * (key == 'replicates')}, "
+                f"got {value!r}"
+            )
     if not isinstance(parameters.get("redraw_imbalance", False), bool):
         return f"redraw_imbalance must be true or false, got {parameters['redraw_imbalance']!r}"
     return None

@@ -78,16 +78,22 @@ def parent_run(sweep: Sweep, tracking: Tracking) -> str:
         [tracking.experiment_id],
         f"tags.`sweep.name` = '{sweep.name}' and tags.`sweep.role` = 'parent' "
         f"and tags.`sweep.env` = '{sweep.env}'",
-    )  # fmt: skip
+    )
     for run in found:
         if run.data.tags.get("sweep.grid") == grid:
             tracking.client.update_run(run.info.run_id, RunStatus.to_string(RunStatus.RUNNING))
             return run.info.run_id
-    run = tracking.client.create_run(tracking.experiment_id, run_name=f"sweep {sweep.name}",
-                                     tags={"sweep.name": sweep.name, "sweep.role": "parent",
-                                           "sweep.env": sweep.env,
-                                           "sweep.grid": grid,
-                                           "sweep.pipeline": sweep.pipeline})  # fmt: skip
+    run = tracking.client.create_run(
+        tracking.experiment_id,
+        run_name=f"sweep {sweep.name}",
+        tags={
+            "sweep.name": sweep.name,
+            "sweep.role": "parent",
+            "sweep.env": sweep.env,
+            "sweep.grid": grid,
+            "sweep.pipeline": sweep.pipeline,
+        },
+    )
     for key, values in sweep.grid.items():
         tracking.client.log_param(run.info.run_id, key, ",".join(map(grids.text, values)))
     tracking.client.log_param(run.info.run_id, "sweep.points", len(sweep.points))
@@ -119,13 +125,14 @@ def child_run(sweep: Sweep, point: Point, tracking: Tracking, parent: str) -> st
     earlier = tracking.client.search_runs(
         [tracking.experiment_id],
         f"tags.`mlflow.parentRunId` = '{parent}' and attributes.status = 'RUNNING'",
-    )  # fmt: skip
+    )
     for run in (r for r in earlier if r.data.tags.get("sweep.point") == point.name):
         tracking.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.KILLED))
-    run = tracking.client.create_run(tracking.experiment_id, run_name=point.name,
-                                     tags={"mlflow.parentRunId": parent,
-                                           "sweep.name": sweep.name,
-                                           "sweep.point": point.name})  # fmt: skip
+    run = tracking.client.create_run(
+        tracking.experiment_id,
+        run_name=point.name,
+        tags={"mlflow.parentRunId": parent, "sweep.name": sweep.name, "sweep.point": point.name},
+    )
     # the point's values as parameters: its kedro run logs each under its own key (as the
     # parameter model writes it, 1.0 for a float given as 1), so they are not logged here too;
     # MLflow refuses a second value for a parameter

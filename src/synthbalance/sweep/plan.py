@@ -45,8 +45,10 @@ class Sweep:
         # KEDRO_ENV, and the checks and fingerprints must be of the same one
         self.env = self.env or os.environ.get("KEDRO_ENV") or "local"
         if self.pipeline != "balance":
-            raise grids.GridError(f"--pipelines {self.pipeline}: a sweep draws its curve from "
-                                  f"balance's comparison and verdict; use --pipelines balance")
+            raise grids.GridError(
+                f"--pipelines {self.pipeline}: a sweep draws its curve from "
+                f"balance's comparison and verdict; use --pipelines balance"
+            )
         self.loader = self._loader()
         self.parameters = dict(self.loader["parameters"])
         grids.check(self.grid, self.parameters)
@@ -61,8 +63,12 @@ class Sweep:
         self.report_folder = self.data / "08_reporting" / "sweeps" / self.name
 
     def _loader(self) -> ProjectConfigLoader:
-        return ProjectConfigLoader(conf_source=str(self.project / "conf"), base_env="base",
-                                   default_run_env="local", env=self.env)  # fmt: skip
+        return ProjectConfigLoader(
+            conf_source=str(self.project / "conf"),
+            base_env="base",
+            default_run_env="local",
+            env=self.env,
+        )
 
     def changed_settings(self) -> list[str]:
         """The parameters whose value in conf/ now is not the one the sweep started with."""
@@ -78,8 +84,16 @@ class Sweep:
         parameters.pop(DATA_FOLDER, None)
         raw = IngestParams(**parameters.get("ingest", {})).source_folder
         raw = raw if raw.is_absolute() else self.project / raw
-        text = json.dumps({"env": self.env, "pipeline": self.pipeline, "parameters": parameters,
-                           "raw": _digest(raw)}, sort_keys=True, default=str)  # fmt: skip
+        text = json.dumps(
+            {
+                "env": self.env,
+                "pipeline": self.pipeline,
+                "parameters": parameters,
+                "raw": _digest(raw),
+            },
+            sort_keys=True,
+            default=str,
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     def finished(self, point: Point) -> dict | None:
@@ -93,8 +107,16 @@ class Sweep:
     def command(self, point: Point) -> list[str]:
         kedro = shutil.which("kedro", path=str(Path(sys.executable).parent)) or "kedro"
         folder = os.path.relpath(self.folder(point), self.project)
-        return [kedro, "run", "--pipelines", self.pipeline, "--env", self.env,
-                "--params", f"{point.params},{DATA_FOLDER}={folder}"]  # fmt: skip
+        return [
+            kedro,
+            "run",
+            "--pipelines",
+            self.pipeline,
+            "--env",
+            self.env,
+            "--params",
+            f"{point.params},{DATA_FOLDER}={folder}",
+        ]
 
 
 @functools.cache

@@ -52,8 +52,10 @@ def run_sweep(sweep: Sweep) -> dict[str, Any]:
     todo = [p for p in sweep.points if sweep.finished(p) is None]
     skipped = [p.name for p in sweep.points if p not in todo]
     if skipped:
-        tqdm.write(f"sweep {sweep.name}: {len(skipped)} of {len(sweep.points)} points already "
-                   f"finished, not run again: {', '.join(skipped)}")  # fmt: skip
+        tqdm.write(
+            f"sweep {sweep.name}: {len(skipped)} of {len(sweep.points)} points already "
+            f"finished, not run again: {', '.join(skipped)}"
+        )
     for point in sweep.points:
         record = None if point in todo else sweep.finished(point)
         if record and record.get("run_id"):  # an earlier parent's child: this sweep's now
@@ -77,12 +79,17 @@ def run_sweep(sweep: Sweep) -> dict[str, Any]:
         for path in written:
             mlflow.log_artifact(str(path), artifact_path="curve")
     tracking.client.set_terminated(parent, RunStatus.to_string(RunStatus.FINISHED))
-    return {"ran": [p.name for p in todo], "skipped": skipped, "parent_run_id": parent,
-            "report_folder": sweep.report_folder}  # fmt: skip
+    return {
+        "ran": [p.name for p in todo],
+        "skipped": skipped,
+        "parent_run_id": parent,
+        "report_folder": sweep.report_folder,
+    }
 
 
-def _run_point(sweep: Sweep, point: Point, tracking: Tracking, parent: str,
-               environment: dict[str, str]) -> tuple[Point, float, int]:  # fmt: skip
+def _run_point(
+    sweep: Sweep, point: Point, tracking: Tracking, parent: str, environment: dict[str, str]
+) -> tuple[Point, float, int]:
     """One point's `kedro run` in its child run; its marker written when it succeeded."""
     folder = sweep.folder(point)
     _same_settings(sweep, point, "would start with them")
@@ -91,16 +98,25 @@ def _run_point(sweep: Sweep, point: Point, tracking: Tracking, parent: str,
     run_id = child_run(sweep, point, tracking, parent)
     started = time.perf_counter()
     with (folder / "run.log").open("w") as log:
-        code = subprocess.call(sweep.command(point), cwd=sweep.project, stdout=log,
-                               stderr=subprocess.STDOUT,
-                               env={**environment, "MLFLOW_RUN_ID": run_id})  # fmt: skip
+        code = subprocess.call(
+            sweep.command(point),
+            cwd=sweep.project,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**environment, "MLFLOW_RUN_ID": run_id},
+        )
     seconds = time.perf_counter() - started
     tracking.client.set_tag(run_id, "mlflow.runName", point.name)  # kedro-mlflow renames it
     if code == 0:
-        _same_settings(sweep, point, "may have run with them, so it is not marked finished",
-                       tracking, run_id)  # fmt: skip
-        record = {"point": point.as_dict(), "fingerprint": sweep.fingerprint(point),
-                  "run_id": run_id, "seconds": round(seconds, 1)}  # fmt: skip
+        _same_settings(
+            sweep, point, "may have run with them, so it is not marked finished", tracking, run_id
+        )
+        record = {
+            "point": point.as_dict(),
+            "fingerprint": sweep.fingerprint(point),
+            "run_id": run_id,
+            "seconds": round(seconds, 1),
+        }
         (folder / f"{MARKER}.tmp").write_text(json.dumps(record, indent=2, default=str))
         (folder / f"{MARKER}.tmp").replace(folder / MARKER)
     elif tracking.client.get_run(run_id).info.status == "RUNNING":
@@ -108,8 +124,13 @@ def _run_point(sweep: Sweep, point: Point, tracking: Tracking, parent: str,
     return point, seconds, code
 
 
-def _same_settings(sweep: Sweep, point: Point, what: str, tracking: Tracking | None = None,
-                   run_id: str | None = None) -> None:  # fmt: skip
+def _same_settings(
+    sweep: Sweep,
+    point: Point,
+    what: str,
+    tracking: Tracking | None = None,
+    run_id: str | None = None,
+) -> None:
     """Raise ``SettingsChanged`` when conf/ no longer gives the parameters the sweep started
     with (the point's child run, if any, marked failed)."""
     changed = sweep.changed_settings()
@@ -131,8 +152,10 @@ def _run_points(sweep: Sweep, todo: list[Point], tracking: Tracking, parent: str
     if sweep.parallel > 1 and "OMP_NUM_THREADS" not in environment:
         threads = max(1, (os.cpu_count() or 1) // sweep.parallel)
         environment["OMP_NUM_THREADS"] = str(threads)  # points at once share the cores
-    failures, progress = [], tqdm(total=len(todo), desc=f"sweep {sweep.name}", unit="point",
-                                  disable=None)  # fmt: skip
+    failures, progress = (
+        [],
+        tqdm(total=len(todo), desc=f"sweep {sweep.name}", unit="point", disable=None),
+    )
 
     def one(point: Point) -> tuple[Point, float, int | str]:
         try:
@@ -149,12 +172,20 @@ def _run_points(sweep: Sweep, todo: list[Point], tracking: Tracking, parent: str
             progress.update()
             spent.append(seconds)
             left = (len(todo) - len(spent)) * sum(spent) / len(spent) / sweep.parallel
-            outcome = ("finished" if code == 0 else f"FAILED (exit {code})"
-                       if isinstance(code, int) else f"FAILED ({code})")  # fmt: skip
-            progress.write(f"sweep {sweep.name}: point {point.name} {outcome} in {seconds:.0f} s"
-                           f" ({len(spent)} of {len(todo)}; about {left:.0f} s left)")  # fmt: skip
+            outcome = (
+                "finished"
+                if code == 0
+                else f"FAILED (exit {code})"
+                if isinstance(code, int)
+                else f"FAILED ({code})"
+            )
+            progress.write(
+                f"sweep {sweep.name}: point {point.name} {outcome} in {seconds:.0f} s"
+                f" ({len(spent)} of {len(todo)}; about {left:.0f} s left)"
+            )
             if code:
-                failures.append(f"point {point.name} failed; its log is "
-                                f"{sweep.folder(point) / 'run.log'}")  # fmt: skip
+                failures.append(
+                    f"point {point.name} failed; its log is {sweep.folder(point) / 'run.log'}"
+                )
     progress.close()
     return failures

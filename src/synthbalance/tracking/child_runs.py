@@ -6,7 +6,8 @@ is logged, after the scoring. It carries the parameters that tell runs apart (th
 imbalance, the GAN, sampling, the classifier, the seed, the replicate), the strategy's
 test_* and val_* metrics, its validation curve as metric histories (``curve.*``), its own
 confusion matrix on the real test set (``confusion.png``), its replicate's network as an
-MLflow pyfunc model ``classifier`` (synthbalance.tracking.classifier_model), and the datasets it used
+MLflow pyfunc model ``classifier`` (synthbalance.tracking.classifier_model), and the datasets it
+used
 as MLflow inputs (its training set, its validation set and the test set, each with MLflow's
 digest of its images), so the UI's Dataset column is filled.
 """
@@ -25,7 +26,7 @@ from mlflow.tracking import MlflowClient
 from synthbalance.core.charts import confusion_figure
 from synthbalance.core.images import ImageSet
 from synthbalance.core.results import StrategyResult
-from synthbalance.framework.context import replicate as replicate_name
+from synthbalance.framework import context
 from synthbalance.strategies import REGISTRY
 from synthbalance.tracking.classifier_model import log_classifier
 from synthbalance.tracking.store import logged_parameters
@@ -42,8 +43,9 @@ def run_parameters(parameters: dict[str, Any]) -> dict[str, str]:
     return logged_parameters({k: v for k, v in parameters.items() if k in BLOCKS})
 
 
-def log_child_runs(result: StrategyResult, parameters: dict[str, str],
-                   started: dict[str, float], load) -> list[str]:  # fmt: skip
+def log_child_runs(
+    result: StrategyResult, parameters: dict[str, str], started: dict[str, float], load
+) -> list[str]:
     """A child of the active run for each of ``result``'s replicates: their run ids.
     ``started``: each node's start (``time.time()``) this session; ``load``: the catalog's
     ``load``, for the datasets each child used."""
@@ -53,34 +55,45 @@ def log_child_runs(result: StrategyResult, parameters: dict[str, str],
     ids = []
     for run in result.runs:
         own = (
-            f"{replicate_name(run.replicate)}.strategy.{result.strategy}.",
+            f"{context.replicate(run.replicate)}.strategy.{result.strategy}.",
             f"strategy.{result.strategy}.",
         )
         begun = min([t for name, t in started.items() if name.startswith(own)] or [time.time()])
         child = client.create_run(
-            parent.info.experiment_id, start_time=int(begun * 1000),
+            parent.info.experiment_id,
+            start_time=int(begun * 1000),
             run_name=f"{result.strategy} (replicate {run.replicate})",
-            tags={"mlflow.parentRunId": parent.info.run_id, "strategy": result.strategy,
-                  "replicate": str(run.replicate), "seed": str(run.seed),
-                  "family": REGISTRY[result.strategy].family},
-        )  # fmt: skip
+            tags={
+                "mlflow.parentRunId": parent.info.run_id,
+                "strategy": result.strategy,
+                "replicate": str(run.replicate),
+                "seed": str(run.seed),
+                "family": REGISTRY[result.strategy].family,
+            },
+        )
         run_id = child.info.run_id
         _log_values(client, run_id, result, run, parameters)
         with mlflow.start_run(run_id=run_id, nested=True):
-            mlflow.log_figure(confusion_figure(test_set, np.asarray(run.predicted)),
-                              "confusion.png")  # fmt: skip
+            mlflow.log_figure(
+                confusion_figure(test_set, np.asarray(run.predicted)), "confusion.png"
+            )
             log_classifier(classifier, run.replicate)
             _log_inputs(result.strategy, run.replicate, test_set, load)
         ids.append(run_id)
     return ids
 
 
-def _log_values(client: MlflowClient, run_id: str, result: StrategyResult, run,
-                parameters: dict[str, str]) -> None:  # fmt: skip
+def _log_values(
+    client: MlflowClient, run_id: str, result: StrategyResult, run, parameters: dict[str, str]
+) -> None:
     """The child's parameters and metrics, in batches of MLflow's size."""
     now = int(time.time() * 1000)
-    own = {"strategy": result.strategy, "train_images": result.train_images,
-           "replicate": run.replicate, "seed": run.seed}  # fmt: skip
+    own = {
+        "strategy": result.strategy,
+        "train_images": result.train_images,
+        "replicate": run.replicate,
+        "seed": run.seed,
+    }
     own |= {f"train_{origin}": n for origin, n in result.train_by_origin.items()}
     params = [Param(k, str(v)) for k, v in ({**parameters, **own}).items()]
     # the curve under its own keys: val_* are the kept weights' scores, one value each
@@ -99,21 +112,24 @@ def _log_values(client: MlflowClient, run_id: str, result: StrategyResult, run,
 
 def _log_inputs(strategy: str, replicate: int, test_set: ImageSet, load) -> None:
     """The child's training, validation and test sets as MLflow inputs."""
-    train = load(f"{replicate_name(replicate)}.strategy.{strategy}.train_set")
-    sets = {"training": (train, f"{strategy} training set"),
-            "validation": (_validation(load, replicate), "validation set"),
-            "test": (test_set, "test set")}  # fmt: skip
-    for context, (images, name) in sets.items():
+    train = load(f"{context.replicate(replicate)}.strategy.{strategy}.train_set")
+    sets = {
+        "training": (train, f"{strategy} training set"),
+        "validation": (_validation(load, replicate), "validation set"),
+        "test": (test_set, "test set"),
+    }
+    for role, (images, name) in sets.items():
         if images is not None:
-            dataset = mlflow.data.from_numpy(images.images, targets=images.labels, name=name,
-                                             digest=images.digest()[:8])  # fmt: skip
-            mlflow.log_input(dataset, context=context)
+            dataset = mlflow.data.from_numpy(
+                images.images, targets=images.labels, name=name, digest=images.digest()[:8]
+            )
+            mlflow.log_input(dataset, context=role)
 
 
 def _validation(load, replicate: int) -> ImageSet | None:
     """The replicate's own validation set (imbalance redrawn per replicate), else the one of
     the run, else None."""
-    for name in (f"{replicate_name(replicate)}.validation", "validation"):
+    for name in (f"{context.replicate(replicate)}.validation", "validation"):
         try:
             return load(name)
         except DatasetError:  # not in this catalog

@@ -32,8 +32,13 @@ from synthbalance.tracking.serving import log_pyfunc, read_network
 from synthbalance.training.classifier import probabilities
 
 CODE = Path(__file__).with_name("classifier_code.py")
-OUTPUTS = Schema([ColSpec("long", "label"), ColSpec("string", "class"),
-                  ColSpec(Array("double"), "probabilities")])  # fmt: skip
+OUTPUTS = Schema(
+    [
+        ColSpec("long", "label"),
+        ColSpec("string", "class"),
+        ColSpec(Array("double"), "probabilities"),
+    ]
+)
 
 
 def one_replicate(classifier: Classifier, replicate: int) -> Classifier:
@@ -44,25 +49,34 @@ def one_replicate(classifier: Classifier, replicate: int) -> Classifier:
     own = f"nets.{replicate}."
     with torch.random.fork_rng(devices=[]):  # its initial weights are replaced
         single = Classifier(**config)
-    single.load_state_dict({k: v for k, v in classifier.state_dict().items()
-                            if k.startswith(own)})  # fmt: skip
+    single.load_state_dict({k: v for k, v in classifier.state_dict().items() if k.startswith(own)})
     return single.eval()
 
 
 def classify(classifier: Classifier, images: np.ndarray) -> pd.DataFrame:
     """The table the module's docstring describes, for uint8 ``images`` (N, C, H, W)."""
-    shape = (classifier.config["channels"], classifier.config["image_size"],
-             classifier.config["image_size"])  # fmt: skip
+    shape = (
+        classifier.config["channels"],
+        classifier.config["image_size"],
+        classifier.config["image_size"],
+    )
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[1:] != shape:
-        raise MlflowException(f"the input must be images of shape (N, {', '.join(map(str, shape))})"
-                              f", uint8 0 to 255; got shape {images.shape}",
-                              error_code=INVALID_PARAMETER_VALUE)  # fmt: skip
+        raise MlflowException(
+            f"the input must be images of shape (N, {', '.join(map(str, shape))})"
+            f", uint8 0 to 255; got shape {images.shape}",
+            error_code=INVALID_PARAMETER_VALUE,
+        )
     replicate = classifier.replicates[0]
     shares = probabilities(classifier, replicate, images.astype(np.uint8))
     labels = shares.argmax(1)
-    return pd.DataFrame({"label": labels, "class": [classifier.class_names[k] for k in labels],
-                         "probabilities": list(shares.astype(np.float64))})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "label": labels,
+            "class": [classifier.class_names[k] for k in labels],
+            "probabilities": list(shares.astype(np.float64)),
+        }
+    )
 
 
 class ClassifierModel(mlflow.pyfunc.PythonModel):
@@ -80,8 +94,9 @@ def log_classifier(classifier: Classifier, replicate: int, name: str = "classifi
     pyfunc model ``name``; its ModelInfo."""
     single = one_replicate(classifier, replicate)
     c, size = single.config["channels"], single.config["image_size"]
-    signature = ModelSignature(inputs=Schema([TensorSpec(np.dtype(np.uint8), (-1, c, size, size))]),
-                               outputs=OUTPUTS)  # fmt: skip
+    signature = ModelSignature(
+        inputs=Schema([TensorSpec(np.dtype(np.uint8), (-1, c, size, size))]), outputs=OUTPUTS
+    )
     with tempfile.TemporaryDirectory() as folder:
         weights = Path(folder) / "classifier.pt"
         torch.save({"config": single.config, "state_dict": single.state_dict()}, weights)

@@ -26,7 +26,8 @@ from synthbalance.tracking.serving import ALIAS, MODEL_NAME, register_current
 from synthbalance.tracking.store import check_store, setup_lock, tracking_uri
 
 log = logging.getLogger(__name__)
-GENERATOR_MODEL = "replicate_0.generator_model"  # the one registered (synthbalance.tracking.serving)
+# The generator registered as synthbalance-generator (synthbalance.tracking.serving).
+GENERATOR_MODEL = "replicate_0.generator_model"
 DAG_RUN_TAG = "synthbalance.dag_run"  # the MLflow run of an Airflow DAG run's tasks
 
 
@@ -64,7 +65,8 @@ class ProjectMlflowHook(MlflowHook):
     says otherwise.
 
     One MLflow run per Airflow DAG run: a task of the project's DAG (a session that names its
-    DAG run, synthbalance.framework.run_lock) logs into the run of the DAG run's earlier tasks, found
+    DAG run, synthbalance.framework.run_lock) logs into the run of the DAG run's earlier tasks,
+    found
     by its tag ``synthbalance.dag_run``, or starts it; so a DAG run's nodes, parameters and
     strategies' child runs are one run in the UI, as with `kedro run`, however many workers
     ran its tasks. An orchestrator that names the run itself (``MLFLOW_RUN_ID``, as the
@@ -93,8 +95,9 @@ class ProjectMlflowHook(MlflowHook):
     def before_node_run(self, node, catalog, inputs: dict[str, Any], is_async: bool) -> None:
         # the plugin logs only params: inputs; those this run has logged already are left out
         given = {k: _plain(v) for k, v in inputs.items() if k.startswith("params:")}
-        fresh = {name: value for name, value in given.items()
-                 if self._logged.get(name, _UNSET) != value}  # fmt: skip
+        fresh = {
+            name: value for name, value in given.items() if self._logged.get(name, _UNSET) != value
+        }
         self._logged.update(fresh)
         super().before_node_run(node=node, catalog=catalog, inputs=fresh, is_async=is_async)
 
@@ -104,8 +107,9 @@ class ProjectMlflowHook(MlflowHook):
         gathered = dag_run()
         if gathered and mlflow.active_run() is None and not os.environ.get("MLFLOW_RUN_ID"):
             tracking = self.mlflow_config.tracking
-            tracking.run.id = tracking.run.id or _dag_run_mlflow_run(tracking.experiment.name,
-                                                                     gathered)  # fmt: skip
+            tracking.run.id = tracking.run.id or _dag_run_mlflow_run(
+                tracking.experiment.name, gathered
+            )
         super().before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
         if gathered and mlflow.active_run() is not None:
             command = f"the tasks of Airflow DAG run {gathered}"
@@ -131,8 +135,12 @@ class ProjectMlflowHook(MlflowHook):
                 log.warning("The generator was not registered as %s: %s", MODEL_NAME, error)
             else:
                 if version is not None:
-                    log.info("Registered the generator as %s version %s, alias %s",
-                             MODEL_NAME, version.version, ALIAS)  # fmt: skip
+                    log.info(
+                        "Registered the generator as %s version %s, alias %s",
+                        MODEL_NAME,
+                        version.version,
+                        ALIAS,
+                    )
 
     @hook_impl
     def on_pipeline_error(self, error: Exception, run_params, pipeline, catalog) -> None:
@@ -142,11 +150,13 @@ class ProjectMlflowHook(MlflowHook):
                 "MLflow's tracking store failed during the run (%s). Everything the run "
                 "saved before it is in data/; mend the store and run the same command "
                 "again: the GAN resumes from its last checkpoint and the results equal an "
-                "uninterrupted run's.", error,
-            )  # fmt: skip
+                "uninterrupted run's.",
+                error,
+            )
         try:
-            super().on_pipeline_error(error=error, run_params=run_params,
-                                      pipeline=pipeline, catalog=catalog)  # fmt: skip
+            super().on_pipeline_error(
+                error=error, run_params=run_params, pipeline=pipeline, catalog=catalog
+            )
         except MlflowException as failure:  # the store that failed cannot mark the run
             log.warning("The MLflow run could not be marked as failed: %s", failure)
 
@@ -173,9 +183,11 @@ def _dag_run_mlflow_run(experiment: str, gathered: str) -> str | None:
     if known is None:  # kedro-mlflow creates it when it starts the run
         return None
     runs = client.search_runs(
-        [known.experiment_id], f"tags.`{DAG_RUN_TAG}` = '{gathered}'",
-        order_by=["attributes.start_time ASC"], max_results=1,
-    )  # fmt: skip
+        [known.experiment_id],
+        f"tags.`{DAG_RUN_TAG}` = '{gathered}'",
+        order_by=["attributes.start_time ASC"],
+        max_results=1,
+    )
     return runs[0].info.run_id if runs else None
 
 

@@ -46,12 +46,17 @@ CODE = Path(__file__).with_name("generator_code.py")
 Module = TypeVar("Module", bound=nn.Module)
 
 SIGNATURE = ModelSignature(
-    inputs=Schema([ColSpec("string", "class"), ColSpec("long", "count"),
-                   ColSpec("long", "seed")]),
-    outputs=Schema([ColSpec("string", "class"), ColSpec("long", "label"),
-                    ColSpec("long", "seed"), ColSpec("long", "index"),
-                    ColSpec(Array(Array(Array("long"))), "image")]),
-)  # fmt: skip
+    inputs=Schema([ColSpec("string", "class"), ColSpec("long", "count"), ColSpec("long", "seed")]),
+    outputs=Schema(
+        [
+            ColSpec("string", "class"),
+            ColSpec("long", "label"),
+            ColSpec("long", "seed"),
+            ColSpec("long", "index"),
+            ColSpec(Array(Array(Array("long"))), "image"),
+        ]
+    ),
+)
 
 
 def _refuse(message: str) -> MlflowException:
@@ -63,21 +68,32 @@ def generate(generator: ImageGenerator, requests: pd.DataFrame) -> pd.DataFrame:
     """The images ``requests`` ask for (the module's docstring has both tables)."""
     missing = {"class", "count", "seed"} - set(requests.columns)
     if missing:
-        raise _refuse(f"the input needs the columns class, count and seed; "
-                      f"{', '.join(sorted(missing))} missing")  # fmt: skip
+        raise _refuse(
+            f"the input needs the columns class, count and seed; "
+            f"{', '.join(sorted(missing))} missing"
+        )
     counts = [int(c) for c in requests["count"]]
     if any(c < 1 for c in counts) or sum(counts) > MAX_COUNT:
-        raise _refuse(f"count must be at least 1 in each row and at most {MAX_COUNT} over the "
-                      f"whole request; got {counts}")  # fmt: skip
+        raise _refuse(
+            f"count must be at least 1 in each row and at most {MAX_COUNT} over the "
+            f"whole request; got {counts}"
+        )
     rows = []
     for name, count, seed in zip(requests["class"], counts, requests["seed"], strict=True):
         label = _label(generator, str(name))
         z = torch.randn(count, generator.z_dim, generator=torch.Generator().manual_seed(int(seed)))
         with torch.inference_mode():
             images = to_uint8(generator(z, torch.full((count,), label)))
-        rows += [{"class": generator.class_names[label], "label": label, "seed": int(seed),
-                  "index": i, "image": image.astype(np.int64).tolist()}
-                 for i, image in enumerate(images)]  # fmt: skip
+        rows += [
+            {
+                "class": generator.class_names[label],
+                "label": label,
+                "seed": int(seed),
+                "index": i,
+                "image": image.astype(np.int64).tolist(),
+            }
+            for i, image in enumerate(images)
+        ]
     return pd.DataFrame(rows, columns=["class", "label", "seed", "index", "image"])
 
 
@@ -104,8 +120,9 @@ class GeneratorModel(mlflow.pyfunc.PythonModel):
 
 def log_generator(generator: ImageGenerator, name: str) -> Any:
     """Log ``generator`` into the active run as the pyfunc model ``name``; its ModelInfo."""
-    example = pd.DataFrame({"class": [generator.class_names[generator.classes[0]]],
-                            "count": [2], "seed": [0]})  # fmt: skip
+    example = pd.DataFrame(
+        {"class": [generator.class_names[generator.classes[0]]], "count": [2], "seed": [0]}
+    )
     with tempfile.TemporaryDirectory() as folder:
         weights = Path(folder) / "generator.pt"
         torch.save({"config": generator.config, "state_dict": generator.state_dict()}, weights)
@@ -120,25 +137,33 @@ def read_network(path: str, kind: type[Module]) -> Module:
     return network.eval()
 
 
-def log_pyfunc(name: str, code: Path, artifacts: dict[str, str], signature: ModelSignature,
-               example: Any = None) -> Any:  # fmt: skip
+def log_pyfunc(
+    name: str, code: Path, artifacts: dict[str, str], signature: ModelSignature, example: Any = None
+) -> Any:
     """Log the pyfunc model of ``code`` (a from-code model file) with ``artifacts`` into the
     active run as ``name``, its requirements pinned to this torch; without MLflow's progress
     bar for the artifacts it reads back (one per logged model, in every run's log)."""
     with patch.dict(os.environ, {MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR.name: "false"}):
         return mlflow.pyfunc.log_model(
-            name=name, python_model=str(code), artifacts=artifacts, signature=signature,
+            name=name,
+            python_model=str(code),
+            artifacts=artifacts,
+            signature=signature,
             input_example=example,
-            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "numpy", "pandas",
-                              "synthbalance"],
-        )  # fmt: skip
+            pip_requirements=[
+                f"torch=={torch.__version__.split('+')[0]}",
+                "numpy",
+                "pandas",
+                "synthbalance",
+            ],
+        )
 
 
 def logged_model(run_id: str, name: str) -> str | None:
     """The id of the model ``name`` that run ``run_id`` logged, or None."""
     found = mlflow.search_logged_models(
         filter_string=f"source_run_id = '{run_id}' AND name = '{name}'", output_format="list"
-    )  # fmt: skip
+    )
     return found[0].model_id if found else None
 
 

@@ -42,8 +42,11 @@ _HOW_TO = (
 def tracking_uri(server: dict | None) -> str:
     """The store of mlflow.yml's ``server`` block: its URI, else MLFLOW_TRACKING_URI, else
     ``DEFAULT_URI``."""
-    return ((server or {}).get("mlflow_tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
-            or DEFAULT_URI)  # fmt: skip
+    return (
+        (server or {}).get("mlflow_tracking_uri")
+        or os.environ.get("MLFLOW_TRACKING_URI")
+        or DEFAULT_URI
+    )
 
 
 class TrackingStoreError(RuntimeError):
@@ -163,8 +166,10 @@ def logged_parameters(values: dict[str, Any]) -> dict[str, str]:
     """``values`` as MLflow holds them once kedro-mlflow has logged them: each parameter model
     as its dict, nested keys joined by dots (``imbalance.profile.keep_fraction``), every
     value as text."""
-    plain = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-             for key, value in values.items()}  # fmt: skip
+    plain = {
+        key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        for key, value in values.items()
+    }
     return {key: str(value) for key, value in leaves(plain).items()}
 
 

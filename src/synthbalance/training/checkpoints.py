@@ -1,20 +1,42 @@
-"""GAN checkpoints: one dict of tensors and plain data, written atomically, read with
-``weights_only`` and checked against the fingerprint of the run that wants it."""
+"""GAN checkpoints: which run a checkpoint belongs to (its fingerprint), where it lives, one
+dict of tensors and plain data written atomically, read with ``weights_only`` and checked
+against the fingerprint of the run that wants it, and the resumed run's start."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 from pathlib import Path
 
 import torch
 
+from synthbalance import __version__
+from synthbalance.config import GanParams
+from synthbalance.core.images import ImageSet
+from synthbalance.training.engine import resolve_device, resolve_precision
+from synthbalance.training.gan_loop import GanTrainingError, Player, Record
 
-class GanTrainingError(RuntimeError):
-    """Training cannot go on: divergence, or a checkpoint that does not fit."""
+logger = logging.getLogger(__name__)
+
+# Parameters that change how long or how visibly training runs, not what it computes:
+# a checkpoint written under other values of these is resumed.
+# (monitor_images too: its noise has its own stream, so training does not see it.)
+CADENCE = {
+    "steps",
+    "progress_every",
+    "log_every",
+    "checkpoint_every",
+    "checkpoint_dir",
+    "resume",
+    "monitor_images",
+}
 
 
-def checkpoint_state(players: list, step: int, rng: torch.Generator, fingerprint: str,
-                     record: dict) -> dict:  # fmt: skip
+def checkpoint_state(
+    players: list, step: int, rng: torch.Generator, fingerprint: str, record: dict
+) -> dict:
     """Everything needed to go on exactly where training stopped (tensors and plain data)."""
     return {
         "fingerprint": fingerprint,
@@ -79,3 +101,33 @@ def load_checkpoint(path: Path, fingerprint: str, players: list, rng: torch.Gene
             f"checkpoint {path} does not fit these models ({error}); delete it to start afresh"
         ) from error
     return state
+
+
+def fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int]) -> str:
+    """Same data, seed and training parameters -> same fingerprint -> the same checkpoint."""
+    digest = hashlib.sha256()
+    train.hash_into(digest)
+    alone = {"world_size"} if params.world_size == 1 else set()  # as before world_size existed
+    settings = params.model_dump(mode="json", exclude=CADENCE | alone) | {
+        "seed": seed,
+        "classes": classes,
+        "synthbalance": __version__,  # a release that changes the models changes this
+        "device": resolve_device(params.device).type,  # a CUDA checkpoint cannot resume on a CPU
+        "precision": resolve_precision(params.precision, resolve_device(params.device)),
+    }
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def checkpoint_path(params: GanParams, fingerprint: str) -> Path:
+    return Path(params.checkpoint_dir) / f"gan-{fingerprint}.pt"
+
+
+def resume(path: Path, fingerprint: str, players: list[Player], rng, params: GanParams):
+    """(the step to start from, the record so far, the checkpoint or None): the checkpoint's
+    when there is one to resume."""
+    if not (params.resume and path.exists()):
+        return 0, Record(window={p.name: [] for p in players}), None
+    state = load_checkpoint(path, fingerprint, players, rng)
+    logger.info("gan: resuming from step %d of %s", state["step"], path)
+    return state["step"], Record(**state["record"]), state

@@ -61,9 +61,10 @@ def selection_scores(labels: np.ndarray, predicted: np.ndarray, num_classes: int
     test set): what ``select_by`` picks weights, and ``threshold`` its τ, by."""
     return {
         "val_balanced_accuracy": balanced_accuracy_score(labels, predicted),
-        "val_macro_f1": f1_score(labels, predicted, labels=range(num_classes), average="macro",
-                                 zero_division=0),
-    }  # fmt: skip
+        "val_macro_f1": f1_score(
+            labels, predicted, labels=range(num_classes), average="macro", zero_division=0
+        ),
+    }
 
 
 def validation_scores(classifier: Classifier, replicate: int, validation: ImageSet) -> dict:
@@ -88,8 +89,10 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
     schedule = lr_schedule(optimiser, params.schedule, params.lr, params.steps)
     rng = torch_generator(seed, f"classifier.{_STREAM}")
-    images, labels = (torch.from_numpy(np.array(train_set.images)).to(engine.device),
-                      torch.from_numpy(np.array(train_set.labels)).to(engine.device))  # fmt: skip
+    images, labels = (
+        torch.from_numpy(np.array(train_set.images)).to(engine.device),
+        torch.from_numpy(np.array(train_set.labels)).to(engine.device),
+    )
     loss_of = criterion(loss, train_set.class_counts(), params.steps)
     history, loss_sum, since, best, best_score = [], 0.0, 0, None, -1.0
     for step in progress.bar(range(1, params.steps + 1), "classifier", unit="step"):
@@ -117,13 +120,21 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
     return history
 
 
-def new_classifier(train_set: ImageSet, params: NetworkParams, replicates: Sequence[int] = (0,),
-                   loss: Loss = PLAIN) -> Classifier:  # fmt: skip
+def new_classifier(
+    train_set: ImageSet, params: NetworkParams, replicates: Sequence[int] = (0,), loss: Loss = PLAIN
+) -> Classifier:
     """A freshly initialised network per replicate, shaped for ``train_set`` (and with the
     last layer ``loss`` is meant for)."""
     _, channels, size, _ = train_set.images.shape
-    return Classifier(params.architecture, channels, size, list(train_set.class_names),
-                      params.width, list(replicates), loss.head)  # fmt: skip
+    return Classifier(
+        params.architecture,
+        channels,
+        size,
+        list(train_set.class_names),
+        params.width,
+        list(replicates),
+        loss.head,
+    )
 
 
 def train_classifier(
@@ -167,12 +178,21 @@ def train_rank(inputs: dict[str, ImageSet], job: dict, rank: Rank) -> dict:
     the validation set (the same weights give the same scores), so every rank keeps the same
     best weights: {"classifier": its state, "history": plain rows, "digest": the weights' hash}."""
     params = NetworkParams(**job["params"])
-    classifier, history = train_on_rank(inputs["train_set"], inputs["validation"], params,
-                                        job["seed"], Loss(**job["loss"]), rank)  # fmt: skip
-    rows = [{key: value.item() if isinstance(value, np.generic) else value
-             for key, value in row.items()} for row in history.to_dict("records")]  # fmt: skip
-    return {"classifier": classifier.state_dict(), "history": rows,
-            "digest": weights_digest([classifier])}  # fmt: skip
+    classifier, history = train_on_rank(
+        inputs["train_set"], inputs["validation"], params, job["seed"], Loss(**job["loss"]), rank
+    )
+    rows = [
+        {
+            key: value.item() if isinstance(value, np.generic) else value
+            for key, value in row.items()
+        }
+        for row in history.to_dict("records")
+    ]
+    return {
+        "classifier": classifier.state_dict(),
+        "history": rows,
+        "digest": weights_digest([classifier]),
+    }
 
 
 # ---- one network per replicate, each kept under its fingerprint --------------------------
@@ -181,8 +201,13 @@ def train_rank(inputs: dict[str, ImageSet], job: dict, rank: Rank) -> dict:
 _NOT_IN_FINGERPRINT = {"checkpoint_dir", "resume"}
 
 
-def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierParams, seed: int,
-                loss: Loss = PLAIN) -> str:  # fmt: skip
+def fingerprint(
+    train_set: ImageSet,
+    validation: ImageSet,
+    params: ClassifierParams,
+    seed: int,
+    loss: Loss = PLAIN,
+) -> str:
     """Same data, seed and training parameters -> same fingerprint -> the same network."""
     digest = hashlib.sha256()
     for image_set in (train_set, validation):
@@ -192,9 +217,12 @@ def fingerprint(train_set: ImageSet, validation: ImageSet, params: ClassifierPar
     left_out = _NOT_IN_FINGERPRINT | ({"schedule"} if params.schedule == "constant" else set())
     engine = Engine.of(params.device, params.precision)  # what `auto` is on this machine
     settings = params.model_dump(mode="json", exclude=left_out) | {
-        "seed": seed, "synthbalance": __version__, **loss.fingerprint(),
-        "device": engine.device.type, "precision": engine.precision,
-    }  # fmt: skip
+        "seed": seed,
+        "synthbalance": __version__,
+        **loss.fingerprint(),
+        "device": engine.device.type,
+        "precision": engine.precision,
+    }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
@@ -222,8 +250,9 @@ def kept_classifier(
     classifier, history = train_classifier(train_set, validation, params, seed, loss)
     path.parent.mkdir(parents=True, exist_ok=True)
     # written whole or not at all, as the GAN's checkpoints: a killed save leaves no file
-    save_checkpoint(path, {"state_dict": classifier.state_dict(),
-                           "history": history.to_dict("list")})  # fmt: skip
+    save_checkpoint(
+        path, {"state_dict": classifier.state_dict(), "history": history.to_dict("list")}
+    )
     return classifier, history
 
 
@@ -248,8 +277,9 @@ def train_replicates(
     curves = []
     for r, (train_set, validation) in enumerate(zip(train_sets, validations, strict=True)):
         with progress.labelled(f"replicate {r}"):
-            network, history = kept_classifier(train_set, validation, params,
-                                               replicate_seed(seed, r), loss)  # fmt: skip
+            network, history = kept_classifier(
+                train_set, validation, params, replicate_seed(seed, r), loss
+            )
         combined.nets[str(r)].load_state_dict(network.nets["0"].state_dict())
         curves.append(history.assign(replicate=r))
     return combined.eval(), pd.concat(curves, ignore_index=True)

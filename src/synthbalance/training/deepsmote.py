@@ -74,8 +74,9 @@ def train_autoencoder(train: ImageSet, params, seed: int) -> tuple[Autoencoder, 
     return model.eval(), pd.DataFrame(history)
 
 
-def interpolate(codes: np.ndarray, count: int, neighbours: int,
-                rng: np.random.Generator) -> tuple[np.ndarray, ...]:  # fmt: skip
+def interpolate(
+    codes: np.ndarray, count: int, neighbours: int, rng: np.random.Generator
+) -> tuple[np.ndarray, ...]:
     """SMOTE among one class's ``codes``: ``count`` new codes, each base + λ·(neighbour - base)
     for a base drawn at random, one of its ``neighbours`` nearest other codes and λ ~ U(0, 1):
     (new codes, base index, neighbour index, λ)."""
@@ -112,8 +113,9 @@ def decode(model: Autoencoder, codes: np.ndarray) -> np.ndarray:
 
 
 @torch.inference_mode()
-def oversample(model: Autoencoder, train: ImageSet, counts: dict[int, int], neighbours: int,
-               seed: int) -> ImageSet:  # fmt: skip
+def oversample(
+    model: Autoencoder, train: ImageSet, counts: dict[int, int], neighbours: int, seed: int
+) -> ImageSet:
     """``counts[c]`` decoded images of each class c, from codes interpolated between codes of
     its real training images; origin "deepsmote"."""
     if list(model.class_names) != list(train.class_names):
@@ -130,9 +132,16 @@ def oversample(model: Autoencoder, train: ImageSet, counts: dict[int, int], neig
         new, *_ = interpolate(codes, count, neighbours, rng)
         images.append(decode(model, new))
         labels.append(np.full(count, c, dtype=np.int64))
-        logger.info("deepsmote: %d images of class %s from %d codes", count,
-                    train.class_names[c], len(codes))  # fmt: skip
+        logger.info(
+            "deepsmote: %d images of class %s from %d codes",
+            count,
+            train.class_names[c],
+            len(codes),
+        )
     shape = (0, *train.images.shape[1:])
-    return ImageSet(np.concatenate(images) if images else np.zeros(shape, np.uint8),
-                    np.concatenate(labels) if labels else np.zeros(0, np.int64),
-                    train.class_names, np.full(sum(map(len, labels)), "deepsmote"))  # fmt: skip
+    return ImageSet(
+        np.concatenate(images) if images else np.zeros(shape, np.uint8),
+        np.concatenate(labels) if labels else np.zeros(0, np.int64),
+        train.class_names,
+        np.full(sum(map(len, labels)), "deepsmote"),
+    )

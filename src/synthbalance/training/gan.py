@@ -9,35 +9,29 @@ benchmark or a test that drives ``loop.gan_step`` itself.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from synthbalance import __version__
 from synthbalance.config import GanParams
 from synthbalance.core.images import ImageSet
 from synthbalance.core.seeding import make_rng, torch_generator
 from synthbalance.distributed.launch import run_ranks
 from synthbalance.distributed.rank import Rank, weights_digest
 from synthbalance.models.gan import Discriminator, ImageGenerator, bake, init_weights
-from synthbalance.training.checkpoints import checkpoint_state, load_checkpoint, save_checkpoint
+from synthbalance.training.checkpoints import (
+    checkpoint_path,
+    checkpoint_state,
+    fingerprint,
+    resume,
+    save_checkpoint,
+)
 from synthbalance.training.engine import Engine, resolve_device, resolve_precision
 from synthbalance.training.gan_loop import GanRun, Player, Record, make_ema, train_steps
 from synthbalance.training.stopping import make_stopping
 
 logger = logging.getLogger(__name__)
-
-# Parameters that change how long or how visibly training runs, not what it computes:
-# a checkpoint written under other values of these is resumed.
-# (monitor_images too: its noise has its own stream, so training does not see it.)
-CADENCE = {
-    "steps", "progress_every", "log_every", "checkpoint_every", "checkpoint_dir", "resume",
-    "monitor_images",
-}  # fmt: skip
 
 
 def minority_labels(image_set: ImageSet, threshold: float) -> list[int]:
@@ -74,26 +68,6 @@ def device_of(choice: str) -> torch.device:
         raise ValueError(f"gan.{error}") from None
 
 
-def fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int]) -> str:
-    """Same data, seed and training parameters -> same fingerprint -> the same checkpoint."""
-    digest = hashlib.sha256()
-    train.hash_into(digest)
-    alone = {"world_size"} if params.world_size == 1 else set()  # as before world_size existed
-    settings = params.model_dump(mode="json", exclude=CADENCE | alone) | {
-        "seed": seed,
-        "classes": classes,
-        "synthbalance": __version__,  # a release that changes the models changes this
-        "device": device_of(params.device).type,  # a CUDA checkpoint cannot resume on a CPU
-        "precision": resolve_precision(params.precision, device_of(params.device)),
-    }
-    digest.update(json.dumps(settings, sort_keys=True).encode())
-    return digest.hexdigest()[:16]
-
-
-def checkpoint_path(params: GanParams, fingerprint: str) -> Path:
-    return Path(params.checkpoint_dir) / f"gan-{fingerprint}.pt"
-
-
 def new_bundle(train: ImageSet, params: GanParams, classes: list[int]) -> ImageGenerator:
     """The generator bundle for ``train``: conditional, or one dcgan per class (``auto``:
     conditional when more than one class is generated; docs/gan.md has the evidence)."""
@@ -101,12 +75,16 @@ def new_bundle(train: ImageSet, params: GanParams, classes: list[int]) -> ImageG
         params.architecture == "auto" and len(classes) > 1
     )
     return ImageGenerator(
-        architecture="conditional" if conditional else "dcgan", classes=classes,
-        class_names=list(train.class_names), z_dim=params.z_dim,
-        generator_width=params.generator_width, discriminator_width=params.discriminator_width,
-        channels=train.images.shape[1], image_size=train.images.shape[2],
+        architecture="conditional" if conditional else "dcgan",
+        classes=classes,
+        class_names=list(train.class_names),
+        z_dim=params.z_dim,
+        generator_width=params.generator_width,
+        discriminator_width=params.discriminator_width,
+        channels=train.images.shape[1],
+        image_size=train.images.shape[2],
         class_norm=params.class_norm,
-    )  # fmt: skip
+    )
 
 
 def setup(train: ImageSet, params: GanParams, seed: int, device) -> tuple:
@@ -121,8 +99,13 @@ def setup(train: ImageSet, params: GanParams, seed: int, device) -> tuple:
 
 def _player(key: str, generator, bundle, images, labels, params: GanParams, device) -> Player:
     num_classes = len(bundle.class_names) if key == "all" else 0
-    discriminator = Discriminator(params.discriminator_width, bundle.channels, bundle.image_size,
-                                  num_classes, params.spectral_norm).to(device)  # fmt: skip
+    discriminator = Discriminator(
+        params.discriminator_width,
+        bundle.channels,
+        bundle.image_size,
+        num_classes,
+        params.spectral_norm,
+    ).to(device)
     generator.apply(init_weights)
     discriminator.apply(init_weights)
     # NHWC: on a 2-core CPU a GAN step runs 1.1-1.4x faster in this layout (the classifier's
@@ -130,15 +113,18 @@ def _player(key: str, generator, bundle, images, labels, params: GanParams, devi
     generator.to(memory_format=torch.channels_last)
     discriminator.to(memory_format=torch.channels_last)
     return Player(
-        name=key, generator=generator, discriminator=discriminator,
+        name=key,
+        generator=generator,
+        discriminator=discriminator,
         opt_g=torch.optim.Adam(generator.parameters(), params.lr_generator, betas=params.betas),
-        opt_d=torch.optim.Adam(discriminator.parameters(), params.lr_discriminator,
-                               betas=params.betas),
+        opt_d=torch.optim.Adam(
+            discriminator.parameters(), params.lr_discriminator, betas=params.betas
+        ),
         ema=make_ema(generator, params.ema_decay),
         images=images if key == "all" else images[labels == int(key)],
         labels=labels if key == "all" else None,
         augment_p=0.0 if params.augment_p == "adaptive" else params.augment_p,
-    )  # fmt: skip
+    )
 
 
 def _players(bundle: ImageGenerator, train: ImageSet, params: GanParams, device) -> list[Player]:
@@ -155,20 +141,12 @@ def _players(bundle: ImageGenerator, train: ImageSet, params: GanParams, device)
         if len(player.images) < params.batch_size:
             logger.warning(
                 "gan: %s has %d images, fewer than a batch of %d: each step trains on all of them",
-                key, len(player.images), params.batch_size,
-            )  # fmt: skip
+                key,
+                len(player.images),
+                params.batch_size,
+            )
         players.append(player)
     return players
-
-
-def resume(path: Path, fingerprint: str, players: list[Player], rng, params: GanParams):
-    """(the step to start from, the record so far, the checkpoint or None): the checkpoint's
-    when there is one to resume."""
-    if not (params.resume and path.exists()):
-        return 0, Record(window={p.name: [] for p in players}), None
-    state = load_checkpoint(path, fingerprint, players, rng)
-    logger.info("gan: resuming from step %d of %s", state["step"], path)
-    return state["step"], Record(**state["record"]), state
 
 
 def fixed_noise(params: GanParams, seed: int, device):
@@ -179,8 +157,12 @@ def fixed_noise(params: GanParams, seed: int, device):
     )
     monitor = None
     if params.monitor_images:
-        monitor = torch.randn(params.monitor_images, params.z_dim, device=device,
-                              generator=torch_generator(seed, "gan-monitor", device))  # fmt: skip
+        monitor = torch.randn(
+            params.monitor_images,
+            params.z_dim,
+            device=device,
+            generator=torch_generator(seed, "gan-monitor", device),
+        )
     return noise, monitor
 
 
@@ -197,16 +179,19 @@ def finish(bundle: ImageGenerator, players: list[Player], record: Record) -> Ima
     return bundle
 
 
-def train_gan(train: ImageSet, params: GanParams, seed: int,
-              validation: ImageSet | None = None) -> tuple[ImageGenerator, Record]:  # fmt: skip
+def train_gan(
+    train: ImageSet, params: GanParams, seed: int, validation: ImageSet | None = None
+) -> tuple[ImageGenerator, Record]:
     """(the trained bundle with EMA weights, the record of training). Resumes from the
     checkpoint of the same data, seed and parameters when there is one (``steps`` may grow).
     ``validation``: what the stopping rule scores against (needed when it is on)."""
     if params.world_size > 1:
         return _train_on_ranks(train, params, seed, validation)
     device = device_of(params.device)
-    logger.info("gan: training on %s", Engine(device, resolve_precision(params.precision,
-                                                                         device)).describe())
+    logger.info(
+        "gan: training on %s",
+        Engine(device, resolve_precision(params.precision, device)).describe(),
+    )
     classes, bundle, players = setup(train, params, seed, device)
     stopping = make_stopping(train, validation, classes, params, seed, device)
     rng = torch_generator(seed, "gan", device)
@@ -218,8 +203,11 @@ def train_gan(train: ImageSet, params: GanParams, seed: int,
         save_checkpoint(path, checkpoint_state(players, step, rng, key, record.state()))
 
     noise, monitor = fixed_noise(params, seed, device)
-    train_steps(GanRun(players, bundle, params, rng, noise, monitor, save, f"{path}", stopping),
-                start, record)  # fmt: skip
+    train_steps(
+        GanRun(players, bundle, params, rng, noise, monitor, save, f"{path}", stopping),
+        start,
+        record,
+    )
     return finish(bundle, players, record), record
 
 
@@ -260,9 +248,22 @@ def train_rank(inputs: dict[str, ImageSet], job: dict, rank: Rank) -> dict:
 
     noise, monitor = fixed_noise(params, seed, rank.device)
     wrapped = [_in_ddp(player, sampler, rank) for player in players]
-    train_steps(GanRun(wrapped, bundle, params, rng, noise, monitor if rank.rank == 0 else None,
-                       save, f"{path}", stopping, lambda stop: rank.gather(stop)[0]),
-                start, record)  # fmt: skip
+    train_steps(
+        GanRun(
+            wrapped,
+            bundle,
+            params,
+            rng,
+            noise,
+            monitor if rank.rank == 0 else None,
+            save,
+            f"{path}",
+            stopping,
+            lambda stop: rank.gather(stop)[0],
+        ),
+        start,
+        record,
+    )
     digest = weights_digest(m for p in players for m in (p.generator, p.discriminator, p.ema))
     if rank.rank != 0:
         return {"digest": digest}
@@ -276,6 +277,10 @@ def _in_ddp(player: Player, sampler, rank: Rank) -> Player:
     broadcast from rank 0 before each forward (DDP's default): D's spectral-norm vectors are
     the same on every rank; G's BatchNorm normalises each shard by its own statistics, and
     its running statistics, which the EMA generator samples with, are rank 0's."""
-    return dataclasses.replace(player, generator=rank.wrap(player.generator),
-                               discriminator=rank.wrap(player.discriminator), sampler=sampler,
-                               shard=rank.shard)  # fmt: skip
+    return dataclasses.replace(
+        player,
+        generator=rank.wrap(player.generator),
+        discriminator=rank.wrap(player.discriminator),
+        sampler=sampler,
+        shard=rank.shard,
+    )

@@ -25,14 +25,21 @@ from synthbalance.core import progress
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.models.pixels import to_unit
 from synthbalance.training import ada
-from synthbalance.training.checkpoints import GanTrainingError
 from synthbalance.training.engine import Engine, resolve_precision
 from synthbalance.training.monitor import monitor_samples, progress_grid
 from synthbalance.training.stopping import Stopping, check
 
 
+class GanTrainingError(RuntimeError):
+    """Training cannot go on: divergence, or a checkpoint that does not fit."""
+
+
 @dataclass
 class Player:
+    """One GAN game: a generator and its discriminator, their optimisers, the EMA generator,
+    and the images they learn (one class's, or every generated class's for a conditional
+    player, ``name`` "all"). ``gan.architecture: dcgan`` trains one player per class."""
+
     name: str
     generator: nn.Module
     discriminator: nn.Module
@@ -95,8 +102,15 @@ def _losses(kind: str, d_real: torch.Tensor, d_fake: torch.Tensor, d_gen: torch.
     return loss_d, loss_g
 
 
-def gan_step(player: Player, batch_size: int, z_dim: int, loss: str, augment: list[str],
-             rng: torch.Generator, autocast: torch.autocast) -> dict[str, float]:  # fmt: skip
+def gan_step(
+    player: Player,
+    batch_size: int,
+    z_dim: int,
+    loss: str,
+    augment: list[str],
+    rng: torch.Generator,
+    autocast: torch.autocast,
+) -> dict[str, float]:
     """One step: D on real, D on fake.detach(), step D; then G against the new D, step G."""
     G, D, p = player.generator, player.discriminator, player.augment_p
     real, labels = player.draw(batch_size, rng)
@@ -159,9 +173,17 @@ class Record:
     stopped: int | None = None
 
     def state(self) -> dict:
-        return {"history": self.history, "frames": self.frames, "samples": self.samples,
-                "seconds": self.seconds, "window": self.window, "scores": self.scores,
-                "best": self.best, "waited": self.waited, "stopped": self.stopped}  # fmt: skip
+        return {
+            "history": self.history,
+            "frames": self.frames,
+            "samples": self.samples,
+            "seconds": self.seconds,
+            "window": self.window,
+            "scores": self.scores,
+            "best": self.best,
+            "waited": self.waited,
+            "stopped": self.stopped,
+        }
 
 
 @dataclass
@@ -182,8 +204,9 @@ class GanRun:
 
 
 def _grid(run: GanRun, record: Record, step: int) -> None:
-    record.frames.append([step, torch.from_numpy(progress_grid(run.players, run.bundle,
-                                                                run.noise))])  # fmt: skip
+    record.frames.append(
+        [step, torch.from_numpy(progress_grid(run.players, run.bundle, run.noise))]
+    )
     if run.monitor is not None:
         record.samples.append([step, *monitor_samples(run.players, run.bundle, run.monitor)])
 
@@ -192,11 +215,15 @@ def _step_players(run: GanRun, record: Record, step: int, last_saved: int, autoc
     """One step of every player; a non-finite loss stops training, saying what is kept."""
     params = run.params
     for player in run.players:
-        metrics = gan_step(player, params.batch_size, params.z_dim, params.loss,
-                           params.augment, run.rng, autocast)  # fmt: skip
+        metrics = gan_step(
+            player, params.batch_size, params.z_dim, params.loss, params.augment, run.rng, autocast
+        )
         if not all(np.isfinite(v) for v in metrics.values()):
-            kept = (f"the last good checkpoint, step {last_saved}, is kept in {run.where}"
-                    if last_saved else "no checkpoint had been written yet")  # fmt: skip
+            kept = (
+                f"the last good checkpoint, step {last_saved}, is kept in {run.where}"
+                if last_saved
+                else "no checkpoint had been written yet"
+            )
             raise GanTrainingError(
                 f"gan diverged at step {step + 1} ({player.name}: {metrics}); {kept}. "
                 f"Lower the learning rates, or use loss: hinge with spectral_norm: true"
@@ -234,8 +261,9 @@ def train_steps(run: GanRun, start: int, record: Record) -> None:
         player.ema.module.eval()
     started, seconds_before, last_saved = time.perf_counter(), record.seconds, start
     drawn = {step for step, _ in record.frames}
-    bar = progress.bar(range(start, params.steps), "gan", total=params.steps, initial=start,
-                       unit="step")  # fmt: skip
+    bar = progress.bar(
+        range(start, params.steps), "gan", total=params.steps, initial=start, unit="step"
+    )
     for step in bar:
         if step % params.progress_every == 0 and step not in drawn:
             _grid(run, record, step)

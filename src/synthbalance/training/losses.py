@@ -93,8 +93,13 @@ def drw_first_step(steps: int, start: float) -> int:
     return round(start * steps) + 1
 
 
-def ldam(logits: torch.Tensor, labels: torch.Tensor, margins: torch.Tensor, scale: float,
-         weight: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+def ldam(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    margins: torch.Tensor,
+    scale: float,
+    weight: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Cross-entropy of ``scale`` · (logits less the true class's margin)."""
     true = F.one_hot(labels, logits.shape[1]).to(logits.dtype)
     return F.cross_entropy(scale * (logits - true * margins[labels, None]), labels, weight=weight)

@@ -11,9 +11,7 @@ from synthbalance.models.gan import ImageGenerator
 from synthbalance.models.pixels import to_uint8
 
 
-def progress_grid(
-    players: list, bundle: ImageGenerator, noise: torch.Tensor
-) -> np.ndarray:
+def progress_grid(players: list, bundle: ImageGenerator, noise: torch.Tensor) -> np.ndarray:
     """EMA samples of fixed noise, one row per class -> uint8 (H, W, C)."""
     rows = []
     with torch.no_grad():

@@ -78,8 +78,14 @@ class Stopping:
         return {"signal": float(np.mean(list(scores.values()))), **scores}
 
 
-def make_stopping(train: ImageSet, validation: ImageSet | None, classes: list[int],
-                  params: GanParams, seed: int, device) -> Stopping | None:  # fmt: skip
+def make_stopping(
+    train: ImageSet,
+    validation: ImageSet | None,
+    classes: list[int],
+    params: GanParams,
+    seed: int,
+    device,
+) -> Stopping | None:
     """The stopping rule of ``params.stopping`` for ``classes`` (None when there is none):
     a basis of ``train``, and each class's images of ``train`` and ``validation``."""
     stopping = params.stopping
@@ -90,8 +96,9 @@ def make_stopping(train: ImageSet, validation: ImageSet | None, classes: list[in
     basis = fit_basis(train, stopping.components, seed)
     references, names = {}, {}
     for label in classes:
-        images = np.concatenate([train.images[train.labels == label],
-                                 validation.images[validation.labels == label]])  # fmt: skip
+        images = np.concatenate(
+            [train.images[train.labels == label], validation.images[validation.labels == label]]
+        )
         name = train.class_names[label]
         if len(images) < 2:
             raise ValueError(
@@ -100,8 +107,12 @@ def make_stopping(train: ImageSet, validation: ImageSet | None, classes: list[in
                 f"train all gan.steps"
             )
         references[label], names[label] = basis.project(images), name
-    noise = torch.randn(stopping.images, params.z_dim, device=device,
-                        generator=torch_generator(seed, "gan-stopping", device))  # fmt: skip
+    noise = torch.randn(
+        stopping.images,
+        params.z_dim,
+        device=device,
+        generator=torch_generator(seed, "gan-stopping", device),
+    )
     return Stopping(stopping, basis, references, names, noise)
 
 
@@ -116,17 +127,29 @@ def check(stopping: Stopping, players, record, step: int) -> bool:
     record.scores.append({"step": step, "seconds": round(record.seconds, 2), **scores})
     best = record.best
     if best is None or scores["signal"] < best["signal"] * (1 - stopping.params.min_improvement):
-        record.best = {"step": step, "signal": scores["signal"], "states": {
-            p.name: {"ema": copy.deepcopy(p.ema.module.state_dict()),
-                     "discriminator": copy.deepcopy(_unwrapped(p.discriminator).state_dict())}
-            for p in players}}  # fmt: skip
+        record.best = {
+            "step": step,
+            "signal": scores["signal"],
+            "states": {
+                p.name: {
+                    "ema": copy.deepcopy(p.ema.module.state_dict()),
+                    "discriminator": copy.deepcopy(_unwrapped(p.discriminator).state_dict()),
+                }
+                for p in players
+            },
+        }
         record.waited = 0
     else:
         record.waited += 1
     cap = stopping.params.max_seconds
     if record.waited >= stopping.params.patience or (cap is not None and record.seconds >= cap):
         why = "time cap" if record.waited < stopping.params.patience else "patience"
-        logger.info("gan: stopping at step %d (%s); the best scoring was step %d, FD %.4g",
-                    step, why, record.best["step"], record.best["signal"])  # fmt: skip
+        logger.info(
+            "gan: stopping at step %d (%s); the best scoring was step %d, FD %.4g",
+            step,
+            why,
+            record.best["step"],
+            record.best["signal"],
+        )
         return True
     return False

@@ -12,9 +12,14 @@ import torch
 from synthbalance.training.classifier import selection_scores
 
 
-def choose_tau(logits: torch.Tensor, labels: np.ndarray, log_prior: torch.Tensor,
-               taus: Sequence[float], metric: str,
-               prefer: float = 1.0) -> tuple[float, dict[float, float]]:  # fmt: skip
+def choose_tau(
+    logits: torch.Tensor,
+    labels: np.ndarray,
+    log_prior: torch.Tensor,
+    taus: Sequence[float],
+    metric: str,
+    prefer: float = 1.0,
+) -> tuple[float, dict[float, float]]:
     """(the τ of ``taus`` whose adjusted logits score best by ``metric``, of those within one
     image of the rarest class of the best (the step one such image makes in the metric: a
     tie) the nearest ``prefer`` (then the smaller): a saturated validation set, where every τ

@@ -39,8 +39,7 @@ def test_scores_every_replicate_on_the_test_set_and_draws_a_confusion_matrix():
     train, validation, test = separable([60, 20]), separable([20, 6], 1), separable([30, 30], 2)
     classifier, _ = two_replicates(train, validation)
     synthetic = separable([0, 5], 3)
-    scores, figure, predicted = score_classifier(classifier, test, synthetic,
-                                                 validation=validation)  # fmt: skip
+    scores, figure, predicted = score_classifier(classifier, test, synthetic, validation=validation)
     assert set(scores) == set(predicted) == {"0", "1"}
     assert set(HEADLINE) <= set(scores["0"])
     assert {"val_balanced_accuracy", "val_minority_f1", "val_minority_pr_auc"} <= set(scores["0"])
@@ -53,18 +52,32 @@ def test_scores_every_replicate_on_the_test_set_and_draws_a_confusion_matrix():
 def test_a_test_set_of_another_task_is_a_clear_error():
     classifier, _ = two_replicates(separable([20, 8]), separable([6, 3], 1))
     with pytest.raises(ValueError, match="train and test must come from one task"):
-        score_classifier(classifier, make_image_set([5, 5, 5]), separable([0, 5]),
-                         validation=separable([6, 3], 1))  # fmt: skip
+        score_classifier(
+            classifier,
+            make_image_set([5, 5, 5]),
+            separable([0, 5]),
+            validation=separable([6, 3], 1),
+        )
 
 
 def test_report_counts_by_origin_and_carries_the_curves():
     origins = np.array(["real"] * 8 + ["synthetic"] * 4)
     base = make_image_set([6, 6])
     train_set = ImageSet(base.images, base.labels, base.class_names, origins)
-    history = pd.DataFrame([{"replicate": 0, "step": 10, "train_loss": 0.5,
-                             "val_balanced_accuracy": 0.9, "val_macro_f1": 0.8}])  # fmt: skip
-    report = report_strategy(train_set, history, {"0": {"test_accuracy": 1.0}},
-                             {"0": [1, 0, 1]}, "gan", seed=42)  # fmt: skip
+    history = pd.DataFrame(
+        [
+            {
+                "replicate": 0,
+                "step": 10,
+                "train_loss": 0.5,
+                "val_balanced_accuracy": 0.9,
+                "val_macro_f1": 0.8,
+            }
+        ]
+    )
+    report = report_strategy(
+        train_set, history, {"0": {"test_accuracy": 1.0}}, {"0": [1, 0, 1]}, "gan", seed=42
+    )
     assert isinstance(report, StrategyResult)
     assert report.runs[0].predicted == [1, 0, 1]
     assert report.train_by_origin == {"real": 8, "synthetic": 4}
@@ -73,15 +86,17 @@ def test_report_counts_by_origin_and_carries_the_curves():
 
 
 def result(strategy, values):
-    runs = [ReplicateRun(i, i, dict.fromkeys(HEADLINE + VALIDATION, v), [], [])
-            for i, v in enumerate(values)]  # fmt: skip
+    runs = [
+        ReplicateRun(i, i, dict.fromkeys(HEADLINE + VALIDATION, v), [], [])
+        for i, v in enumerate(values)
+    ]
     return StrategyResult(strategy, 10, {"real": 10}, {"c0": 10}, runs)
 
 
 def test_the_comparison_gives_mean_std_and_a_95_percent_interval_inside_zero_to_one():
-    table, markdown, figure, metrics = compare_strategies(result("none", [0.7, 0.8, 0.9]),
-                                                          result("gan", [0.85]),
-                                                          strategies=["none", "gan"])  # fmt: skip
+    table, markdown, figure, metrics = compare_strategies(
+        result("none", [0.7, 0.8, 0.9]), result("gan", [0.85]), strategies=["none", "gan"]
+    )
     none = table.set_index("strategy").loc["none"]
     logits = np.log(np.array([0.7, 0.8, 0.9]) / (1 - np.array([0.7, 0.8, 0.9])))
     half = 4.302653 * logits.std(ddof=1) / np.sqrt(3)  # a t-interval of the logits
@@ -93,8 +108,9 @@ def test_the_comparison_gives_mean_std_and_a_95_percent_interval_inside_zero_to_
     assert 0 < low < 0.7 and 0.9 < high < 1  # the plain t-interval reaches 1.048
     assert none["val_minority_f1_mean"] == pytest.approx(0.8)
     assert np.isnan(table.set_index("strategy").loc["gan", "test_minority_f1_low"])
-    assert f"| none | 3 | 10 | 0.8000 [{low:.4f}, {high:.4f}] (0.7000, 0.8000, 0.9000) |" \
-        in markdown  # three replicates: each value beside the interval
+    assert (
+        f"| none | 3 | 10 | 0.8000 [{low:.4f}, {high:.4f}] (0.7000, 0.8000, 0.9000) |" in markdown
+    )  # three replicates: each value beside the interval
     assert "| gan | 1 | 10 | 0.8500 |" in markdown
     assert len(figure.axes) == 2
     assert metrics["none.test_balanced_accuracy.low"]["value"] == pytest.approx(low, 1e-5)

@@ -10,17 +10,24 @@ from synthbalance.models.pixels import to_uint8
 from synthbalance.pipelines import gan
 from synthbalance.pipelines.gan.nodes import animate_progress, history_to_metrics, train_gan
 from synthbalance.training import gan_loop
-from synthbalance.training.checkpoints import GanTrainingError
-from synthbalance.training.gan_loop import Player
+from synthbalance.training.gan_loop import GanTrainingError, Player
 from tests.conftest import make_image_set
 
 
 def tiny(tmp_path, **overrides) -> GanParams:
     settings = dict(
-        generator_width=4, discriminator_width=4, z_dim=8, steps=6, batch_size=8,
-        progress_every=3, log_every=2, checkpoint_every=3, checkpoint_dir=str(tmp_path),
-        augment=["translation", "cutout"], stopping=None,
-    )  # fmt: skip
+        generator_width=4,
+        discriminator_width=4,
+        z_dim=8,
+        steps=6,
+        batch_size=8,
+        progress_every=3,
+        log_every=2,
+        checkpoint_every=3,
+        checkpoint_dir=str(tmp_path),
+        augment=["translation", "cutout"],
+        stopping=None,
+    )
     return GanParams(**{**settings, **overrides})
 
 
@@ -161,8 +168,9 @@ def test_a_nan_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(
 
 def test_the_gan_sees_only_the_images_it_is_given(rare_set, tmp_path, monkeypatch):
     """The no-leak rule: every real image drawn is one of train_imbalanced's rare ones."""
-    allowed = {img.tobytes() for img, y in zip(rare_set.images, rare_set.labels, strict=True)
-               if y == 1}  # fmt: skip
+    allowed = {
+        img.tobytes() for img, y in zip(rare_set.images, rare_set.labels, strict=True) if y == 1
+    }
     seen = []
     real_draw = Player.draw
 

@@ -76,9 +76,13 @@ def test_one_vs_rest_end_to_end_counts():
     train, validation = split_validation(imbalanced, p, seed=0)
     summary = summarise_imbalance(train_full, train, validation)
     assert summary.to_dict("list") == {
-        "label": [0, 1], "class_name": ["not c1", "c1"], "before": [100, 200],
-        "after": [100, 10], "train": [90, 9], "validation": [10, 1],
+        "label": [0, 1],
+        "class_name": ["not c1", "c1"],
+        "before": [100, 200],
+        "after": [100, 10],
+        "train": [90, 9],
+        "validation": [10, 1],
         "kept_fraction": [1.0, 0.05],
-    }  # fmt: skip
+    }
     figure = plot_imbalance(summary)
     assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["not c1", "c1"]

@@ -73,12 +73,16 @@ def test_score_synthetic_adds_the_inception_figures(weights, tmp_path):
     train = full.take(np.concatenate([np.arange(40), np.arange(40, 45)]))
     params = QualityParams(
         extractor=NetworkParams(width=4, steps=5, batch_size=16, eval_every=5),
-        cache_dir=str(tmp_path), nearest_k=3, inception_weights=weights, inception_images=10,
-    )  # fmt: skip
+        cache_dir=str(tmp_path),
+        nearest_k=3,
+        inception_weights=weights,
+        inception_images=10,
+    )
     extractor = fit_feature_extractor(full, params, seed=0)
     synthetic = make_image_set([0, 20], size=8, seed=5)
-    table, metrics, _ = score_synthetic(extractor, full, train, params, seed=0,
-                                        synthetic_0=synthetic)
+    table, metrics, _ = score_synthetic(
+        extractor, full, train, params, seed=0, synthetic_0=synthetic
+    )
     assert {"inception_fid", "inception_score"} <= set(table.columns)
     assert not table[["inception_fid", "inception_score"]].isna().any().any()
     assert "c1.synthetic.inception_fid" in metrics

@@ -14,22 +14,29 @@ def setting(tmp_path_factory):
     train = full.take(np.concatenate([np.arange(80), np.arange(80, 90)]))  # 10 of class 1 kept
     params = QualityParams(
         extractor=NetworkParams(width=4, steps=10, batch_size=16, eval_every=5),
-        cache_dir=str(tmp_path_factory.mktemp("extractors")), nearest_k=3, max_images=500,
-    )  # fmt: skip
+        cache_dir=str(tmp_path_factory.mktemp("extractors")),
+        nearest_k=3,
+        max_images=500,
+    )
     extractor = fit_feature_extractor(full, params, seed=0)
     return full, train, params, extractor
 
 
 def as_synthetic(image_set: ImageSet) -> ImageSet:
-    return ImageSet(image_set.images, image_set.labels, image_set.class_names,
-                    np.full(len(image_set), "synthetic"))  # fmt: skip
+    return ImageSet(
+        image_set.images,
+        image_set.labels,
+        image_set.class_names,
+        np.full(len(image_set), "synthetic"),
+    )
 
 
 def test_copies_of_training_images_are_flagged_fresh_images_are_not(setting):
     full, train, params, extractor = setting
     copies = as_synthetic(train.take(np.repeat(np.arange(80, 90), 3)))
-    table, metrics, grid = score_synthetic(extractor, full, train, params, seed=0,
-                                           synthetic_0=copies)
+    table, metrics, grid = score_synthetic(
+        extractor, full, train, params, seed=0, synthetic_0=copies
+    )
     synthetic = table[table["set"] == "synthetic"].iloc[0]
     assert synthetic["memorisation_pixels"] == 1.0
     assert metrics["c1.synthetic.memorisation_pixels"] == {"value": 1.0, "step": 0}
@@ -55,8 +62,10 @@ def test_held_back_real_images_score_like_real_ones(setting):
 
 def test_the_synthetic_row_is_scored_at_the_held_back_size_over_subsamples(setting):
     full, train, params, extractor = setting
-    sets = {f"synthetic_{r}": as_synthetic(make_image_set([0, 300], size=8, seed=5 + r))
-            for r in range(2)}  # fmt: skip
+    sets = {
+        f"synthetic_{r}": as_synthetic(make_image_set([0, 300], size=8, seed=5 + r))
+        for r in range(2)
+    }
     table, metrics, _ = score_synthetic(extractor, full, train, params, seed=0, **sets)
     synthetic = table[table["set"] == "synthetic"].iloc[0]
     held = table[table["set"] == "held_back"].iloc[0]

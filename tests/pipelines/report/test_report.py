@@ -1,4 +1,5 @@
 """The report's page: the verdict over replicates, its numbers, class shares, figures."""
+# ruff: noqa: RUF001 -- the report's sentences write the multiplication sign on purpose
 
 import re
 from html import escape
@@ -26,8 +27,10 @@ SCORES = {
 
 
 def as_result(name: str, scores: list[float]) -> StrategyResult:
-    runs = [ReplicateRun(r, r, dict.fromkeys(HEADLINE + VALIDATION, v), [0, 1])
-            for r, v in enumerate(scores)]  # fmt: skip
+    runs = [
+        ReplicateRun(r, r, dict.fromkeys(HEADLINE + VALIDATION, v), [0, 1])
+        for r, v in enumerate(scores)
+    ]
     return StrategyResult(name, 100, {"real": 100}, {}, runs)
 
 
@@ -67,8 +70,10 @@ def test_the_page_is_self_contained_and_holds_table_verdict_and_figures():
         memorisation_grid=Image.new("L", (8, 8)),
     )
     assert f'<p id="verdict">{escape(found["sentence"])}</p>' in html
-    assert found["sentence"].startswith("GAN rebalancing (gan) beat the best simple strategy "
-                                        "(augment) on balanced accuracy: better by at least ")
+    assert found["sentence"].startswith(
+        "GAN rebalancing (gan) beat the best simple strategy "
+        "(augment) on balanced accuracy: better by at least "
+    )
     assert "the spread pooled over 3 strategies × 3 replicates" in found["sentence"]
     body = re.search(r'<table id="comparison">.*?<tbody>(.*?)</tbody>', html, re.S)[1]
     assert body.count("<tr") == len(SCORES)

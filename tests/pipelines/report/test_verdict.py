@@ -13,18 +13,22 @@ from synthbalance.pipelines.report.words import words
 
 def result(strategy: str, test: list[float], val: list[float] | None = None) -> StrategyResult:
     val = test if val is None else val
-    runs = [ReplicateRun(r, r, {"test_balanced_accuracy": t, "val_balanced_accuracy": v}, [])
-            for r, (t, v) in enumerate(zip(test, val, strict=True))]  # fmt: skip
+    runs = [
+        ReplicateRun(r, r, {"test_balanced_accuracy": t, "val_balanced_accuracy": v}, [])
+        for r, (t, v) in enumerate(zip(test, val, strict=True))
+    ]
     return StrategyResult(strategy, 10, {"real": 10}, {"c0": 10}, runs)
 
 
-def simulated(rng, replicates: int, spread: float, shared: float = 0.0,
-              names=("augment", "gan")) -> dict[str, StrategyResult]:  # fmt: skip
+def simulated(
+    rng, replicates: int, spread: float, shared: float = 0.0, names=("augment", "gan")
+) -> dict[str, StrategyResult]:
     """Strategies with the same true score (0.9): each replicate's own effect, shared by
     every strategy (``shared``), plus each strategy's own noise (``spread``)."""
     effect = rng.normal(0, shared, replicates)
-    return {name: result(name, list(0.9 + effect + rng.normal(0, spread, replicates)))
-            for name in names}  # fmt: skip
+    return {
+        name: result(name, list(0.9 + effect + rng.normal(0, spread, replicates))) for name in names
+    }
 
 
 def coverage(rng, spreads: dict[str, float], runs: int = 300) -> tuple[float, dict, dict]:
@@ -34,8 +38,10 @@ def coverage(rng, spreads: dict[str, float], runs: int = 300) -> tuple[float, di
     held, kinds, each = [], {}, {}
     for _ in range(runs):
         effect = rng.normal(0, 0.02, 3)
-        results = {name: result(name, list(0.9 + effect + rng.normal(0, sd, 3)))
-                   for name, sd in spreads.items()}  # fmt: skip
+        results = {
+            name: result(name, list(0.9 + effect + rng.normal(0, sd, 3)))
+            for name, sd in spreads.items()
+        }
         for c in verdict(results, "balanced_accuracy")["comparisons"]:
             held.append(c["low"] <= 0 <= c["high"])
             each.setdefault(c["strategy"], []).append(held[-1])
@@ -60,17 +66,21 @@ def test_the_interval_holds_a_true_zero_in_90_to_99_percent_of_simulated_runs():
 
 def test_pooling_narrows_the_interval_and_unlike_spreads_are_not_pooled():
     rng = np.random.default_rng(0)  # a draw Bartlett passes (most do)
-    alike = verdict(simulated(rng, 3, 0.01, names=("augment", "gan", "gan_augment",
-                                                    "deepsmote")), "balanced_accuracy")  # fmt: skip
+    alike = verdict(
+        simulated(rng, 3, 0.01, names=("augment", "gan", "gan_augment", "deepsmote")),
+        "balanced_accuracy",
+    )
     c = alike["comparisons"][0]
     assert c["interval"] == "pooled" and alike["pooled"]["alike"]
     assert alike["pooled"]["df"] == 3 * 2  # (S - 1)(R - 1), not R - 1
     assert c["high"] - c["low"] < c["own_high"] - c["own_low"]  # t(6) against t(2)
     steady = lambda shift: [0.9 + shift + d for d in (0, 1e-4, 2e-4, 1e-4, 0)]  # noqa: E731
-    results = {"augment": result("augment", steady(0)),
-               "gan": result("gan", [0.80, 0.95, 0.85, 0.99, 0.90]),
-               "gan_augment": result("gan_augment", [0.901, 0.9, 0.9012, 0.9008, 0.9003]),
-               "deepsmote": result("deepsmote", steady(-0.001))}  # fmt: skip
+    results = {
+        "augment": result("augment", steady(0)),
+        "gan": result("gan", [0.80, 0.95, 0.85, 0.99, 0.90]),
+        "gan_augment": result("gan_augment", [0.901, 0.9, 0.9012, 0.9008, 0.9003]),
+        "deepsmote": result("deepsmote", steady(-0.001)),
+    }
     unlike = verdict(results, "balanced_accuracy")
     assert not unlike["pooled"]["alike"]
     # each pair's own paired spread: the noisy one's noise stays its own
@@ -112,10 +122,12 @@ def test_the_best_simple_strategy_is_chosen_on_validation_not_on_test():
 
 
 def test_a_saturated_validation_set_is_a_tie_not_a_pick():
-    results = {"oversample": result("oversample", [0.89, 0.90, 0.91], [1.0, 1.0, 1.0]),
-               "augment": result("augment", [0.95, 0.955, 0.96], [1.0, 1.0, 1.0]),
-               "smote": result("smote", [0.92, 0.93, 0.94], [0.995, 0.995, 0.995]),
-               "gan": result("gan", [0.93, 0.94, 0.945])}  # fmt: skip
+    results = {
+        "oversample": result("oversample", [0.89, 0.90, 0.91], [1.0, 1.0, 1.0]),
+        "augment": result("augment", [0.95, 0.955, 0.96], [1.0, 1.0, 1.0]),
+        "smote": result("smote", [0.92, 0.93, 0.94], [0.995, 0.995, 0.995]),
+        "gan": result("gan", [0.93, 0.94, 0.945]),
+    }
     # 10 classes, 6 rare validation images, 3 replicates: one image in one replicate moves
     # the mean balanced accuracy by 1/180 = 0.0056
     found = verdict(results, "balanced_accuracy", classes=10, rare_validation={"5": 6})
@@ -126,18 +138,29 @@ def test_a_saturated_validation_set_is_a_tie_not_a_pick():
     (headline,) = found["headline"]  # one outcome for gan, against the three together
     assert headline["against"] == ["oversample", "smote", "augment"]
     # it beat oversample, but augment beat it: worse than the best, whichever of them it is
-    assert headline["outcome"] == "worse" and "worse than augment (Holm over the 3)" in \
-        headline["words"]  # fmt: skip
+    assert (
+        headline["outcome"] == "worse"
+        and "worse than augment (Holm over the 3)" in headline["words"]
+    )
     assert "against oversample: better by at least" in headline["words"]
     assert "fewer than 20" in found["weak_validation"]
     # with 28 rare validation images the 0.005 gap to smote is no longer a tie
-    assert verdict(results, "balanced_accuracy", classes=10,
-                   rare_validation={"5": 28})["tied"] == ["oversample", "augment"]  # fmt: skip
+    assert verdict(results, "balanced_accuracy", classes=10, rare_validation={"5": 28})["tied"] == [
+        "oversample",
+        "augment",
+    ]
 
 
 def _said(low: float, high: float, margin: float = 0.005, needed: int = 12) -> str:
-    found = {"difference": (low + high) / 2, "low": low, "high": high, "replicates": 5, "df": 4,
-             "interval": "paired", "replicates_needed": needed}  # fmt: skip
+    found = {
+        "difference": (low + high) / 2,
+        "low": low,
+        "high": high,
+        "replicates": 5,
+        "df": 4,
+        "interval": "paired",
+        "replicates_needed": needed,
+    }
     return words("balanced_accuracy", found, "GAN rebalancing (gan)", "augment", margin)
 
 
@@ -152,13 +175,15 @@ def test_the_words_say_better_worse_equivalent_or_inconclusive_with_the_margin()
     assert "all of it within ±0.50 points" in _said(0.001, 0.004)  # better, but by little
     assert "equivalent" in _said(-0.008, 0.009, margin=0.01)
     # power already reached: not "about 4 replicates would detect it" at 5
-    assert "5 replicates already have 80% power against a difference of ±0.50 points" in \
-        _said(-0.006, 0.003, needed=4)  # fmt: skip
+    assert "5 replicates already have 80% power against a difference of ±0.50 points" in _said(
+        -0.006, 0.003, needed=4
+    )
 
 
 def test_one_replicate_draws_no_conclusion():
-    found = verdict({"augment": result("augment", [0.9]), "gan": result("gan", [0.99])},
-                    "balanced_accuracy")  # fmt: skip
+    found = verdict(
+        {"augment": result("augment", [0.9]), "gan": result("gan", [0.99])}, "balanced_accuracy"
+    )
     assert found["sentence"].startswith("No conclusion: one replicate gives no interval")
     assert np.isnan(found["comparisons"][0]["low"])
     assert found["comparisons"][0]["outcome"] == "no conclusion"
@@ -169,27 +194,36 @@ def test_a_classifier_that_learned_nothing_gets_no_verdict():
     labels = rng.integers(0, 2, 2000)
 
     def noise(name: str) -> StrategyResult:  # predictions of labels that are noise
-        return result(name, [balanced_accuracy_score(labels, rng.integers(0, 2, 2000))
-                             for _ in range(3)])  # fmt: skip
+        return result(
+            name, [balanced_accuracy_score(labels, rng.integers(0, 2, 2000)) for _ in range(3)]
+        )
 
-    found = verdict({n: noise(n) for n in ("augment", "gan", "oracle")}, "balanced_accuracy",
-                    classes=2)  # fmt: skip
+    found = verdict(
+        {n: noise(n) for n in ("augment", "gan", "oracle")}, "balanced_accuracy", classes=2
+    )
     assert not found["gate"]["learned"] and found["gate"]["reference"] == "oracle"
     assert found["sentence"].startswith("No verdict: the classifier did not learn this task")
     assert "classifier.steps" in found["sentence"]
     assert {c["outcome"] for c in found["comparisons"]} == {"not learned"}
-    learned = verdict({"augment": result("augment", [0.95, 0.96, 0.97]),
-                       "gan": result("gan", [0.95, 0.96, 0.97]),
-                       "oracle": result("oracle", [0.98, 0.985, 0.99])}, "balanced_accuracy",
-                      classes=2)  # fmt: skip
+    learned = verdict(
+        {
+            "augment": result("augment", [0.95, 0.96, 0.97]),
+            "gan": result("gan", [0.95, 0.96, 0.97]),
+            "oracle": result("oracle", [0.98, 0.985, 0.99]),
+        },
+        "balanced_accuracy",
+        classes=2,
+    )
     assert learned["gate"]["learned"]
 
 
 def test_beating_the_simple_fixes_means_beating_every_one():
     gan = [0.95, 0.965, 0.97]
-    results = {"none": result("none", [0.80, 0.81, 0.82]),
-               "augment": result("augment", [0.90, 0.91, 0.92]),
-               "gan": result("gan", gan)}  # fmt: skip
+    results = {
+        "none": result("none", [0.80, 0.81, 0.82]),
+        "augment": result("augment", [0.90, 0.91, 0.92]),
+        "gan": result("gan", gan),
+    }
     (family,) = verdict(results, "balanced_accuracy")["families"]
     assert family["beat_every_simple"] and "beat every one of the 2" in family["words"]
     results["smote"] = result("smote", [0.96, 0.95, 0.97], [0.5, 0.5, 0.5])  # not beaten
@@ -199,9 +233,11 @@ def test_beating_the_simple_fixes_means_beating_every_one():
 
 
 def test_did_worse_is_said_after_holm_over_the_simple_strategies():
-    results = {"augment": result("augment", [0.95, 0.96, 0.97]),
-               "oversample": result("oversample", [0.90, 0.921, 0.93]),
-               "gan": result("gan", [0.90, 0.915, 0.92])}  # fmt: skip
+    results = {
+        "augment": result("augment", [0.95, 0.96, 0.97]),
+        "oversample": result("oversample", [0.90, 0.921, 0.93]),
+        "gan": result("gan", [0.90, 0.915, 0.92]),
+    }
     found = verdict(results, "balanced_accuracy")
     (family,) = found["families"]
     assert family["worse_than"] == ["augment"]  # oversample: p = 0.2 before Holm
@@ -229,14 +265,18 @@ def test_each_gan_strategy_is_also_set_against_the_non_gan_rival():
     found = verdict(results, "balanced_accuracy")
     assert found["best_simple"] == "ldam_drw"  # a new simple strategy, chosen on validation
     assert [(c["strategy"], c["against"]) for c in found["comparisons"]] == [
-        ("gan", "ldam_drw"), ("deepsmote", "ldam_drw")]  # fmt: skip
+        ("gan", "ldam_drw"),
+        ("deepsmote", "ldam_drw"),
+    ]
     (rival,) = found["against_rival"]
     assert (rival["strategy"], rival["against"]) == ("gan", "deepsmote")
     assert rival["difference"] == pytest.approx(0.03)
-    assert rival["words"].startswith("GAN rebalancing (gan) beat the non-GAN generative rival "
-                                     "(deepsmote)")  # fmt: skip
-    assert found["comparisons"][1]["words"].startswith("DeepSMOTE rebalancing (deepsmote) did "
-                                                       "worse than the best simple")  # fmt: skip
+    assert rival["words"].startswith(
+        "GAN rebalancing (gan) beat the non-GAN generative rival (deepsmote)"
+    )
+    assert found["comparisons"][1]["words"].startswith(
+        "DeepSMOTE rebalancing (deepsmote) did worse than the best simple"
+    )
 
 
 def test_the_test_sets_sampling_widens_the_interval_of_balanced_accuracy():
@@ -250,9 +290,14 @@ def test_the_test_sets_sampling_widens_the_interval_of_balanced_accuracy():
             right = hard + rng.normal(0, 0.02, 1000) < skill  # a little replicate noise
             predicted = np.where(right, labels, 1 - labels)
             score = balanced_accuracy_score(labels, predicted)
-            runs.append(ReplicateRun(r, r, {"test_balanced_accuracy": score,
-                                            "val_balanced_accuracy": score},
-                                     predicted.tolist()))  # fmt: skip
+            runs.append(
+                ReplicateRun(
+                    r,
+                    r,
+                    {"test_balanced_accuracy": score, "val_balanced_accuracy": score},
+                    predicted.tolist(),
+                )
+            )
         return StrategyResult(name, 10, {"real": 10}, {"c0": 10}, runs)
 
     results = {"augment": predicting("augment", 0.88), "gan": predicting("gan", 0.9)}

@@ -13,9 +13,15 @@ from tests.conftest import make_image_set
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     train = make_image_set([40, 6, 30], size=8)
-    params = GanParams(generator_width=4, discriminator_width=4, z_dim=8, steps=30, batch_size=8,
-                       stopping=None,
-                       checkpoint_dir=str(tmp_path_factory.mktemp("ckpt")))  # fmt: skip
+    params = GanParams(
+        generator_width=4,
+        discriminator_width=4,
+        z_dim=8,
+        steps=30,
+        batch_size=8,
+        stopping=None,
+        checkpoint_dir=str(tmp_path_factory.mktemp("ckpt")),
+    )
     generator, _, _, _, _ = train_gan(train, params, 0)
     return generator, train
 

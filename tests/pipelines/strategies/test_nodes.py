@@ -25,9 +25,16 @@ def data():
 
 def build(data, strategy, seed=0):
     full, train, validation, synthetic, decoded = data
-    return build_train_set(StrategiesParams(), seed, strategy, train_imbalanced=train,
-                           synthetic=synthetic, deepsmote=decoded, train_full=full,
-                           validation=validation)  # fmt: skip
+    return build_train_set(
+        StrategiesParams(),
+        seed,
+        strategy,
+        train_imbalanced=train,
+        synthetic=synthetic,
+        deepsmote=decoded,
+        train_full=full,
+        validation=validation,
+    )
 
 
 def origins(image_set) -> dict[str, int]:
@@ -63,8 +70,11 @@ def test_each_strategy_has_its_counts_and_origins(data, strategy, counts, expect
 def test_no_removed_or_validation_image_reaches_a_strategy_but_oracle(data, strategy):
     full, train, validation, *_ = data
     train_set = build(data, strategy)
-    real = {img.tobytes() for img, o in zip(train_set.images, train_set.origin, strict=True)
-            if o in ("real", "duplicated")}  # fmt: skip
+    real = {
+        img.tobytes()
+        for img, o in zip(train_set.images, train_set.origin, strict=True)
+        if o in ("real", "duplicated")
+    }
     allowed = {img.tobytes() for img in (full if strategy == "oracle" else train).images}
     assert real <= allowed
     assert not real & {img.tobytes() for img in validation.images}
@@ -102,8 +112,13 @@ class Untouchable:
 
 def test_each_builder_is_handed_only_the_datasets_its_record_names(data):
     full, train, validation, synthetic, decoded = data
-    every = {"train_imbalanced": train, "synthetic": synthetic, "deepsmote": decoded,
-             "train_full": full, "validation": validation}  # fmt: skip
+    every = {
+        "train_imbalanced": train,
+        "synthetic": synthetic,
+        "deepsmote": decoded,
+        "train_full": full,
+        "validation": validation,
+    }
     for name, strategy in REGISTRY.items():
         given = {k: v if k in strategy.needs else Untouchable() for k, v in every.items()}
         assert len(build_train_set(StrategiesParams(), 0, name, **given)) > 0
@@ -116,8 +131,9 @@ def test_smote_needs_two_images_of_a_rare_class(data):
     one_rare = np.flatnonzero(train.labels == 1)[:1]
     lonely = train.take(np.sort(np.concatenate([np.flatnonzero(train.labels != 1), one_rare])))
     with pytest.raises(ValueError, match="at least 2 real images"):
-        build_train_set(StrategiesParams(), 0, "smote", train_imbalanced=lonely,
-                        synthetic=synthetic)
+        build_train_set(
+            StrategiesParams(), 0, "smote", train_imbalanced=lonely, synthetic=synthetic
+        )
 
 
 def test_one_namespace_per_strategy():

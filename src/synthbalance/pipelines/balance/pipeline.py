@@ -40,16 +40,16 @@ def replicate_pipeline(r: int, redraw: bool) -> Pipeline:
     parts += strategies.create_pipeline(seed="seed")
     inputs = parts.inputs()
     parameters = {name for name in inputs if name.startswith("params:")}
-    return Pipeline(parts, namespace=replicate(r), inputs=inputs - parameters,
-                    parameters=parameters)  # fmt: skip
+    return Pipeline(
+        parts, namespace=replicate(r), inputs=inputs - parameters, parameters=parameters
+    )
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Everything: ingest -> imbalance -> per replicate (gan -> sample -> strategies) ->
     evaluate (each strategy over the replicates), and quality; report last."""
     redraw = redraw_imbalance()
-    per_replicate = sum((replicate_pipeline(r, redraw) for r in range(replicates())),
-                        Pipeline([]))  # fmt: skip
+    per_replicate = sum((replicate_pipeline(r, redraw) for r in range(replicates())), Pipeline([]))
     return (
         ingest.create_pipeline()
         + (imbalance.labelled() if redraw else imbalance.create_pipeline())

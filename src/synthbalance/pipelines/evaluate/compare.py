@@ -39,14 +39,22 @@ def compare_strategies(
     intervals as MLflow metrics ``<strategy>.<metric>.mean|low|high``)."""
     rows, checked = [], checked_results(results, strategies)
     for result in checked:
-        row = {"strategy": result.strategy, "replicates": len(result.runs),
-               "train_images": result.train_images}  # fmt: skip
+        row = {
+            "strategy": result.strategy,
+            "replicates": len(result.runs),
+            "train_images": result.train_images,
+        }
         for metric in HEADLINE + VALIDATION:
             summary = bounded_interval(result.scores(metric))
             row |= {f"{metric}_{key}": value for key, value in summary.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
-    return table, _markdown(table, checked), comparison_chart(table, set(of_family("generative"))), _metrics(table)
+    return (
+        table,
+        _markdown(table, checked),
+        comparison_chart(table, set(of_family("generative"))),
+        _metrics(table),
+    )
 
 
 def _metrics(table: pd.DataFrame) -> dict:
@@ -58,23 +66,34 @@ def _metrics(table: pd.DataFrame) -> dict:
             for key in ("mean", "low", "high"):
                 value = row[f"{metric}_{key}"]
                 if not np.isnan(value):
-                    metrics[f"{row['strategy']}.{metric}.{key}"] = {"value": float(value),
-                                                                    "step": 0}  # fmt: skip
+                    metrics[f"{row['strategy']}.{metric}.{key}"] = {
+                        "value": float(value),
+                        "step": 0,
+                    }
     return metrics
 
 
 def _markdown(table: pd.DataFrame, results: list[StrategyResult]) -> str:
     names = [m.removeprefix("test_") for m in HEADLINE]
-    lines = ["| strategy | replicates | train images | " + " | ".join(names) + " |",
-             "|---|---:|---:|" + "---:|" * len(names)]  # fmt: skip
+    lines = [
+        "| strategy | replicates | train images | " + " | ".join(names) + " |",
+        "|---|---:|---:|" + "---:|" * len(names),
+    ]
     for (_, row), result in zip(table.iterrows(), results, strict=True):
         few = 1 < len(result.runs) <= 3  # each replicate's value beside the interval
-        cells = [interval_text(row, metric, result.scores(metric) if few else None)
-                 for metric in HEADLINE]  # fmt: skip
-        lines.append(f"| {row['strategy']} | {row['replicates']} | {row['train_images']} | "
-                     + " | ".join(cells) + " |")  # fmt: skip
-    note = ("\n\nTest-set scores: the mean over replicates and its 95% interval (a "
-            "t-interval of the logits, R - 1 degrees of freedom, mapped back: it stays inside "
-            "[0, 1]); one replicate gives none; with three or fewer, each replicate's value "
-            "follows in brackets.\n")  # fmt: skip
+        cells = [
+            interval_text(row, metric, result.scores(metric) if few else None)
+            for metric in HEADLINE
+        ]
+        lines.append(
+            f"| {row['strategy']} | {row['replicates']} | {row['train_images']} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    note = (
+        "\n\nTest-set scores: the mean over replicates and its 95% interval (a "
+        "t-interval of the logits, R - 1 degrees of freedom, mapped back: it stays inside "
+        "[0, 1]); one replicate gives none; with three or fewer, each replicate's value "
+        "follows in brackets.\n"
+    )
     return "\n".join(lines) + note

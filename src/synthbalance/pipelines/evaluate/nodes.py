@@ -15,11 +15,9 @@ from synthbalance.core.images import ImageSet
 from synthbalance.core.metrics import classification_metrics, rare_classes
 from synthbalance.core.results import ReplicateRun, StrategyResult
 from synthbalance.core.seeding import replicate_seed
-from synthbalance.framework.context import replicate as replicate_name
+from synthbalance.framework import context
 from synthbalance.models.classifier import Classifier
-from synthbalance.training.classifier import logits as network_logits
-from synthbalance.training.classifier import probabilities as predict
-from synthbalance.training.classifier import train_replicates
+from synthbalance.training.classifier import logits, probabilities, train_replicates
 from synthbalance.training.losses import Loss, log_prior
 from synthbalance.training.thresholds import choose_tau
 
@@ -40,23 +38,35 @@ def per_replicate(sets: dict[str, ImageSet], name: str, replicates: int) -> list
     return numbered
 
 
-def train_strategy(params: ClassifierParams, seed: int, loss: str = "cross_entropy",
-                   strategies: StrategiesParams | None = None,
-                   **sets: ImageSet) -> tuple[Classifier, pd.DataFrame]:  # fmt: skip
+def train_strategy(
+    params: ClassifierParams,
+    seed: int,
+    loss: str = "cross_entropy",
+    strategies: StrategiesParams | None = None,
+    **sets: ImageSet,
+) -> tuple[Classifier, pd.DataFrame]:
     """The strategy's network of each replicate r (``train_set_<r>``), trained with ``loss``
     (its settings: ``strategies.<loss>``, where that block exists) and selected on its
     validation set: ``training.classifier.train_replicates``."""
     block = getattr(strategies, loss, None) if strategies is not None else None
     settings = block.model_dump() if block is not None else {}
     count = sum(name.startswith("train_set_") for name in sets)
-    return train_replicates(per_replicate(sets, "train_set", count),
-                            per_replicate(sets, "validation", count), params, seed,
-                            Loss(loss, settings))  # fmt: skip
+    return train_replicates(
+        per_replicate(sets, "train_set", count),
+        per_replicate(sets, "validation", count),
+        params,
+        seed,
+        Loss(loss, settings),
+    )
 
 
-def move_thresholds(classifier: Classifier, training_history: pd.DataFrame,
-                    strategies: StrategiesParams, params: ClassifierParams,
-                    **sets: ImageSet) -> tuple[Classifier, pd.DataFrame, dict]:  # fmt: skip
+def move_thresholds(
+    classifier: Classifier,
+    training_history: pd.DataFrame,
+    strategies: StrategiesParams,
+    params: ClassifierParams,
+    **sets: ImageSet,
+) -> tuple[Classifier, pd.DataFrame, dict]:
     """``classifier``'s networks unchanged, each replicate r's logits less τ_r·log(prior of
     ``train_set_<r>``), τ_r chosen from ``strategies.threshold.taus`` by
     ``params.select_by`` on r's validation set, or ``strategies.threshold.fallback`` where
@@ -72,26 +82,38 @@ def move_thresholds(classifier: Classifier, training_history: pd.DataFrame,
         fewest = int(held.class_counts().min())
         if fewest < threshold.min_rare_validation:
             tau, scores = threshold.fallback, {}
-            logger.warning("threshold: the validation set's rarest class has %d images (fewer "
-                           "than %d): τ is not chosen on it, τ = %s", fewest,
-                           threshold.min_rare_validation, tau)  # fmt: skip
+            logger.warning(
+                "threshold: the validation set's rarest class has %d images (fewer "
+                "than %d): τ is not chosen on it, τ = %s",
+                fewest,
+                threshold.min_rare_validation,
+                tau,
+            )
         else:
-            tau, scores = choose_tau(network_logits(classifier, r, held.images), held.labels,
-                                     prior, threshold.taus, params.select_by,
-                                     threshold.fallback)  # fmt: skip
+            tau, scores = choose_tau(
+                logits(classifier, r, held.images),
+                held.labels,
+                prior,
+                threshold.taus,
+                params.select_by,
+                threshold.fallback,
+            )
         offsets[r] = tau * prior
-        metrics[f"{replicate_name(r)}.tau"] = {"value": tau, "step": 0}
-        metrics[f"{replicate_name(r)}.tau_chosen_on_validation"] = {"value": float(bool(scores)),
-                                                                     "step": 0}  # fmt: skip
+        metrics[f"{context.replicate(r)}.tau"] = {"value": tau, "step": 0}
+        metrics[f"{context.replicate(r)}.tau_chosen_on_validation"] = {
+            "value": float(bool(scores)),
+            "step": 0,
+        }
         if scores:  # each τ's validation score, in the grid's order (none without a choice)
-            metrics[f"{replicate_name(r)}.val_{params.select_by}"] = [
+            metrics[f"{context.replicate(r)}.val_{params.select_by}"] = [
                 {"value": value, "step": step} for step, value in enumerate(scores.values())
             ]
     return classifier.with_offsets(offsets), training_history, metrics
 
 
-def score_classifier(classifier: Classifier, test_set: ImageSet, synthetic: ImageSet,
-                     **validations: ImageSet) -> tuple[dict, Figure, dict]:  # fmt: skip
+def score_classifier(
+    classifier: Classifier, test_set: ImageSet, synthetic: ImageSet, **validations: ImageSet
+) -> tuple[dict, Figure, dict]:
     """({replicate: its test_* and val_* metrics}, the confusion matrix of replicate 0,
     {replicate: the predicted label of each test image}). The test set scores; the
     validation set (``validation`` or ``validation_<r>``) is what the verdict chooses by."""
@@ -104,16 +126,14 @@ def score_classifier(classifier: Classifier, test_set: ImageSet, synthetic: Imag
     held = per_replicate(validations, "validation", len(classifier.replicates))
     scores, predicted = {}, {}
     for r in classifier.replicates:
-        probabilities = predict(classifier, r, test_set.images)
-        test = classification_metrics(test_set.labels, probabilities, classifier.class_names, rare)
-        val = classification_metrics(held[r].labels, predict(classifier, r, held[r].images),
-                                     classifier.class_names, rare)  # fmt: skip
+        on_test = probabilities(classifier, r, test_set.images)
+        on_validation = probabilities(classifier, r, held[r].images)
+        test = classification_metrics(test_set.labels, on_test, classifier.class_names, rare)
+        val = classification_metrics(held[r].labels, on_validation, classifier.class_names, rare)
         scores[str(r)] = test | {f"val_{key.removeprefix('test_')}": v for key, v in val.items()}
-        predicted[str(r)] = probabilities.argmax(1).tolist()
+        predicted[str(r)] = on_test.argmax(1).tolist()
     first = np.asarray(next(iter(predicted.values())))
     return scores, confusion_figure(test_set, first), predicted
-
-
 
 
 def report_strategy(

@@ -38,23 +38,35 @@ def _network(strategy: str, train_sets: dict, validations: dict) -> tuple[node, 
     record = REGISTRY[strategy]
     if record.adjusts is not None:
         source = f"strategy.{record.adjusts}"
-        inputs = {"classifier": f"{source}.classifier",
-                  "training_history": f"{source}.training_history",
-                  "strategies": "params:strategies", "params": "params:classifier",
-                  **train_sets, **validations}  # fmt: skip
-        made = node(move_thresholds, inputs=inputs,
-                    outputs=["classifier", "training_history", "thresholds"],
-                    name="move_thresholds")  # fmt: skip
+        inputs = {
+            "classifier": f"{source}.classifier",
+            "training_history": f"{source}.training_history",
+            "strategies": "params:strategies",
+            "params": "params:classifier",
+            **train_sets,
+            **validations,
+        }
+        made = node(
+            move_thresholds,
+            inputs=inputs,
+            outputs=["classifier", "training_history", "thresholds"],
+            name="move_thresholds",
+        )
         return made, {f"{source}.classifier", f"{source}.training_history"}
     has_settings = record.loss in StrategiesParams.model_fields  # logit_adjust, ldam_drw
     settings = {"strategies": "params:strategies"} if has_settings else {}
     made = node(
         _bind(train_strategy, loss=record.loss),
-        inputs={"params": "params:classifier", "seed": "params:seed", **settings,
-                **train_sets, **validations},
+        inputs={
+            "params": "params:classifier",
+            "seed": "params:seed",
+            **settings,
+            **train_sets,
+            **validations,
+        },
         outputs=["classifier", "training_history"],
         name="train_classifier",
-    )  # fmt: skip
+    )
     return made, set()
 
 
@@ -62,8 +74,9 @@ def strategy_evaluation(strategy: str, count: int = 1, redraw: bool = False) -> 
     """Train (or adjust), score and report one strategy's network of each of ``count``
     replicates (each on ``replicate_<r>.strategy.<name>.train_set``), under the namespace
     strategy.<name>."""
-    train_sets = {f"train_set_{r}": f"{replicate(r)}.strategy.{strategy}.train_set"
-                  for r in range(count)}  # fmt: skip
+    train_sets = {
+        f"train_set_{r}": f"{replicate(r)}.strategy.{strategy}.train_set" for r in range(count)
+    }
     validations = _validations(count, redraw)
     first = train_sets["train_set_0"]
     network, borrowed = _network(strategy, train_sets, validations)
@@ -112,8 +125,7 @@ def strategy_evaluation(strategy: str, count: int = 1, redraw: bool = False) -> 
 
 def create_pipeline(**kwargs) -> Pipeline:
     names, count, redraw = strategies_to_run(), replicates(), redraw_imbalance()
-    per_strategy = sum((strategy_evaluation(name, count, redraw) for name in names),
-                       Pipeline([]))  # fmt: skip
+    per_strategy = sum((strategy_evaluation(name, count, redraw) for name in names), Pipeline([]))
     compare = Pipeline(
         [
             node(

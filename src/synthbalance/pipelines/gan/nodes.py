@@ -35,8 +35,13 @@ def train_gan(
         f"step_{step:06d}": ImageSet(images.numpy(), labels.numpy(), train_imbalanced.class_names)
         for step, images, labels in record.samples
     }
-    return (bundle.cpu().eval(), pd.DataFrame(record.history), progress, samples,
-            stopping_metrics(record.scores, record.best, record.stopped))  # fmt: skip
+    return (
+        bundle.cpu().eval(),
+        pd.DataFrame(record.history),
+        progress,
+        samples,
+        stopping_metrics(record.scores, record.best, record.stopped),
+    )
 
 
 def stopping_metrics(scores: list[dict], best: dict | None, stopped: int | None) -> dict:
@@ -47,11 +52,14 @@ def stopping_metrics(scores: list[dict], best: dict | None, stopped: int | None)
         return {}
     metrics = {
         key: [{"step": int(row["step"]), "value": float(row[key])} for row in scores]
-        for key in scores[0] if key not in ("step", "seconds")
-    }  # fmt: skip
+        for key in scores[0]
+        if key not in ("step", "seconds")
+    }
     last = stopped if stopped is not None else int(scores[-1]["step"])
-    return metrics | {"best_step": [{"step": 0, "value": float(best["step"])}],
-                      "stopped_at": [{"step": 0, "value": float(last)}]}  # fmt: skip
+    return metrics | {
+        "best_step": [{"step": 0, "value": float(best["step"])}],
+        "stopped_at": [{"step": 0, "value": float(last)}],
+    }
 
 
 def history_to_metrics(gan_history: pd.DataFrame) -> dict[str, list[dict]]:

@@ -36,12 +36,16 @@ def from_registry(**kwargs) -> Pipeline:
         [
             node(
                 load_registered_generator,
-                inputs=["params:sample.generator", "params:ingest", "params:imbalance",
-                        "params:seed"],
+                inputs=[
+                    "params:sample.generator",
+                    "params:ingest",
+                    "params:imbalance",
+                    "params:seed",
+                ],
                 outputs="generator",
                 name="load_registered_generator",
             )
         ],
         namespace="gan",
         prefix_datasets_with_namespace=False,
-    )  # fmt: skip
+    )

@@ -57,11 +57,14 @@ def _flat(values: dict[str, Any]) -> dict[str, str]:
 def _check_same_data(uri: str, run_id: str | None, wanted: dict[str, str]) -> None:
     """Stop unless run ``run_id`` logged every parameter in ``wanted`` with the same value."""
     if run_id is None:
-        raise ValueError(f"sample.generator: {uri!r} names no run it came from, so its data "
-                         "cannot be checked against this run's")  # fmt: skip
+        raise ValueError(
+            f"sample.generator: {uri!r} names no run it came from, so its data "
+            "cannot be checked against this run's"
+        )
     logged = mlflow.get_run(run_id).data.params
-    differ = {k: (logged.get(k, "(not logged)"), v) for k, v in wanted.items()
-              if logged.get(k) != v}  # fmt: skip
+    differ = {
+        k: (logged.get(k, "(not logged)"), v) for k, v in wanted.items() if logged.get(k) != v
+    }
     if differ:
         listed = "; ".join(f"{k}: {was} there, {now} here" for k, (was, now) in differ.items())
         raise ValueError(

@@ -41,8 +41,10 @@ def fit_feature_extractor(raw_train: ImageSet, params: QualityParams, seed: int)
     extractor, _ = train_classifier(train, held, params.extractor, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial")
-    torch.save({"params": config, "config": extractor.config,
-                "state_dict": extractor.state_dict()}, partial)  # fmt: skip
+    torch.save(
+        {"params": config, "config": extractor.config, "state_dict": extractor.state_dict()},
+        partial,
+    )
     partial.replace(path)
     return extractor
 
@@ -52,8 +54,9 @@ def embed(extractor: Classifier, images: np.ndarray) -> tuple[np.ndarray, np.nda
     """(penultimate-layer features (n, d), predicted labels (n,)) of uint8 images."""
     net = extractor.nets[str(extractor.replicates[0])].eval()
     features, labels = [], []
-    for batch in progress.bar(torch.from_numpy(np.array(images)).split(1024), "features",
-                              unit="batch"):  # fmt: skip
+    for batch in progress.bar(
+        torch.from_numpy(np.array(images)).split(1024), "features", unit="batch"
+    ):
         hidden = net[:-1](to_unit(batch))  # everything but the last linear layer
         features.append(hidden)
         labels.append(net[-1](hidden).argmax(1))

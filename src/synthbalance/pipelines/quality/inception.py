@@ -50,9 +50,10 @@ def load_inception(weights: str) -> NoTrainInceptionV3:
         ) from error
     try:  # torch-fidelity loads it again, now known to hold only tensors
         return NoTrainInceptionV3(
-            name="inception-v3-compat", features_list=["2048"],
+            name="inception-v3-compat",
+            features_list=["2048"],
             feature_extractor_weights_path=str(path),
-        )  # fmt: skip
+        )
     except (RuntimeError, KeyError) as error:
         raise InceptionError(
             f"quality.inception_weights: {path} does not fit Inception v3 ({error}); it should "
@@ -64,8 +65,9 @@ def load_inception(weights: str) -> NoTrainInceptionV3:
 def inception_features(network: NoTrainInceptionV3, images: np.ndarray) -> np.ndarray:
     """2048-d pool features of uint8 images (N, C, H, W); grey images are repeated to RGB."""
     features = []
-    for batch in progress.bar(torch.from_numpy(np.array(images)).split(64),
-                              "inception features", unit="batch"):  # fmt: skip
+    for batch in progress.bar(
+        torch.from_numpy(np.array(images)).split(64), "inception features", unit="batch"
+    ):
         if batch.shape[1] == 1:
             batch = batch.expand(-1, 3, -1, -1)
         features.append(network(batch.contiguous()).double())
@@ -90,5 +92,7 @@ def candidate_scores(network, real: np.ndarray, images: np.ndarray, count: int) 
     """Inception FID of ``images`` against the reference's Inception features ``real``, and
     their Inception Score, on the first ``count`` images (the sets are in random order)."""
     fake = inception_features(network, images[:count])
-    return {"inception_fid": frechet_distance(real, fake),
-            "inception_score": inception_score(network, fake)}  # fmt: skip
+    return {
+        "inception_fid": frechet_distance(real, fake),
+        "inception_score": inception_score(network, fake),
+    }

@@ -1,5 +1,6 @@
 """Generative quality in a feature space, from well-kept libraries where they exist:
-torchmetrics (the Fréchet distance, through core/frechet.py, and KID) and prdc (precision, recall, density, coverage).
+torchmetrics (the Fréchet distance, through core/frechet.py, and KID) and prdc (precision,
+recall, density, coverage).
 Each function takes (n, d) float arrays and returns plain floats."""
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def kernel_distance(real: np.ndarray, fake: np.ndarray, subset_size: int = 1000)
     size = min(subset_size, len(real), len(fake))
     with warnings.catch_warnings():  # "will save all extracted features": intended here
         warnings.simplefilter("ignore", UserWarning)
-        metric = KernelInceptionDistance(feature=Precomputed(real.shape[1]), subsets=20,
-                                         subset_size=size)  # fmt: skip
+        metric = KernelInceptionDistance(
+            feature=Precomputed(real.shape[1]), subsets=20, subset_size=size
+        )
     metric.update(torch.from_numpy(real).double(), real=True)
     metric.update(torch.from_numpy(fake).double(), real=False)
     mean, _ = metric.compute()

@@ -53,8 +53,9 @@ def _score(candidate, train, reference, extractor, params, rng) -> tuple[dict, d
         / max(reference["diversity"], 1e-12),
     }
     if "inception" in reference:
-        scores |= candidate_scores(*reference["inception"], candidate.images,
-                                   params.inception_images)  # fmt: skip
+        scores |= candidate_scores(
+            *reference["inception"], candidate.images, params.inception_images
+        )
     near = {
         "pixels": measures.nearest_distances(_flat(candidate), _flat(train)),
         "features": measures.nearest_distances(fake, reference["seen"]),
@@ -114,8 +115,9 @@ def _groups(labels: np.ndarray, class_names) -> dict[str, list[int]]:
     return groups
 
 
-def _shared(extractor: Classifier, reference: ImageSet, train: ImageSet, inception, params,
-            rng) -> dict:  # fmt: skip
+def _shared(
+    extractor: Classifier, reference: ImageSet, train: ImageSet, inception, params, rng
+) -> dict:
     """What both candidate sets are scored against, computed once per class group."""
     real, _ = embed(extractor, reference.images)
     shared = {
@@ -180,8 +182,10 @@ def score_synthetic(
     each replicate's set, each the held-back set's size (Fréchet distance, recall and coverage
     depend on how many images are scored: equal sizes make the rows comparable), with a 95%
     t-interval over those subsamples."""
-    kinds = {kind: [generated[name] for name in sorted(generated) if name.startswith(kind)]
-             for kind in ("synthetic", "deepsmote")}  # fmt: skip
+    kinds = {
+        kind: [generated[name] for name in sorted(generated) if name.startswith(kind)]
+        for kind in ("synthetic", "deepsmote")
+    }
     if not kinds["synthetic"]:
         raise ValueError("score_synthetic needs at least one synthetic set (synthetic_<r>)")
     rng = make_rng(seed, "quality")
@@ -191,18 +195,22 @@ def score_synthetic(
     with torch.random.fork_rng(devices=[]):  # KID and IS draw subsets from torch's generator
         torch.manual_seed(int(rng.integers(2**62)))
         for group, labels in _groups(kinds["synthetic"][0].labels, train_full.class_names).items():
-            reference, held, train = _real_sets(train_full, train_imbalanced, unseen, labels,
-                                                params, seed)  # fmt: skip
+            reference, held, train = _real_sets(
+                train_full, train_imbalanced, unseen, labels, params, seed
+            )
             shared = _shared(feature_extractor, reference, train, inception, params, rng)
             held_scores, held_near = _score(held, train, shared, feature_extractor, params, rng)
             scored[group] = (labels, held, train, shared, held_near)
-            draws, size, (fake, near) = _draws(kinds["synthetic"], scored[group],
-                                               feature_extractor, params, rng)  # fmt: skip
+            draws, size, (fake, near) = _draws(
+                kinds["synthetic"], scored[group], feature_extractor, params, rng
+            )
             if pairs is None:
                 pairs = _closest_pairs(fake, train, near["pixels"], params.grid_pairs)
             held_scores = _memorisation(held_scores, held_near, held_near, params)
-            rows += [_row(group, "synthetic", size, draws),
-                     _row(group, "held_back", len(held), [held_scores])]  # fmt: skip
+            rows += [
+                _row(group, "synthetic", size, draws),
+                _row(group, "held_back", len(held), [held_scores]),
+            ]
         # DeepSMOTE's rows after every GAN row: the GAN's draw the same numbers without it
         for group, sets in ((g, kinds["deepsmote"]) for g in scored if kinds["deepsmote"]):
             draws, size, _ = _draws(sets, scored[group], feature_extractor, params, rng)
@@ -239,18 +247,24 @@ def score_progress(
         for step, image_set in samples.items():
             fake = image_set.take(np.flatnonzero(np.isin(image_set.labels, labels)))
             features, predicted = embed(feature_extractor, fake.images)
-            rows.append({
-                "step": step, "group": group, "images": len(fake),
-                "fd": measures.frechet_distance(real, features),
-                "label_fidelity": _label_fidelity(feature_extractor, predicted, fake),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "step": step,
+                    "group": group,
+                    "images": len(fake),
+                    "fd": measures.frechet_distance(real, features),
+                    "label_fidelity": _label_fidelity(feature_extractor, predicted, fake),
+                }
+            )
     table = pd.DataFrame(rows)
     metrics = {
-        f"{group}.{key}": [{"step": int(s), "value": float(v)}
-                           for s, v in zip(rows_["step"], rows_[key], strict=True)]
+        f"{group}.{key}": [
+            {"step": int(s), "value": float(v)}
+            for s, v in zip(rows_["step"], rows_[key], strict=True)
+        ]
         for group, rows_ in table.groupby("group", sort=False)
         for key in ("fd", "label_fidelity")
-    }  # fmt: skip
+    }
     return table, metrics
 
 

@@ -57,8 +57,14 @@ def _progress_node(first: str, seen: str):
     """Replicate 0's GAN's samples at its grid steps, scored as the synthetic sets are."""
     return node(
         score_progress,
-        inputs=["feature_extractor", f"{first}.gan_samples", "train_full", seen,
-                "params:quality", "params:seed"],
+        inputs=[
+            "feature_extractor",
+            f"{first}.gan_samples",
+            "train_full",
+            seen,
+            "params:quality",
+            "params:seed",
+        ],
         outputs=["quality_progress", "quality_progress_metrics"],
         name="score_gan_progress",
-    )  # fmt: skip
+    )

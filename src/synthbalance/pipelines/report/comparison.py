@@ -11,6 +11,7 @@ replicates' degrees of freedom: conservative (Welch-Satterthwaite would count th
 part as known and narrow the interval below the replicates' own at three replicates, where
 its approximation is least to be trusted).
 """
+# ruff: noqa: RUF002 -- the docstrings' multiplication signs are meant
 
 from __future__ import annotations
 
@@ -36,12 +37,14 @@ def paired(ours: list[float], theirs: list[float], level: float = LEVEL) -> dict
         )
     gaps = np.asarray(ours, float) - np.asarray(theirs, float)
     n, mean = len(gaps), float(gaps.mean())
-    result = {"difference": mean, "per_replicate": [round(float(g), 6) for g in gaps],
-              "replicates": n}  # fmt: skip
+    result = {
+        "difference": mean,
+        "per_replicate": [round(float(g), 6) for g in gaps],
+        "replicates": n,
+    }
     if n < 2:
         nan = float("nan")
-        return result | {"std": nan, "low": nan, "high": nan, "p_value": nan, "df": 0,
-                         "error": nan}  # fmt: skip
+        return result | {"std": nan, "low": nan, "high": nan, "p_value": nan, "df": 0, "error": nan}
     std = float(gaps.std(ddof=1))
     return result | t_test(mean, std / math.sqrt(n), n - 1, level) | {"std": std}
 
@@ -53,8 +56,13 @@ def t_test(mean: float, error: float, df: float, level: float = LEVEL) -> dict:
         nan = float("nan")
         return {"low": nan, "high": nan, "p_value": nan, "df": df, "error": error}
     half = float(stats.t.ppf((1 + level) / 2, df) * error)
-    return {"low": mean - half, "high": mean + half, "df": df, "error": error,
-            "p_value": float(2 * stats.t.sf(abs(mean) / error, df))}  # fmt: skip
+    return {
+        "low": mean - half,
+        "high": mean + half,
+        "df": df,
+        "error": error,
+        "p_value": float(2 * stats.t.sf(abs(mean) / error, df)),
+    }
 
 
 def holm(p_values: list[float]) -> list[float]:
@@ -74,13 +82,22 @@ class Comparer:
     """Compares strategies of ``results`` on ``test`` (``test_<metric>``) over the replicates
     every strategy has, with the spread pooled over ``pooled`` strategies."""
 
-    def __init__(self, results: dict[str, StrategyResult], test: str, pooled: list[str],
-                 margin: float, labels=None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        results: dict[str, StrategyResult],
+        test: str,
+        pooled: list[str],
+        margin: float,
+        labels=None,
+    ) -> None:
         self.results, self.test, self.margin, self.labels = results, test, margin, labels
         self.replicates = min(len(r.runs) for r in results.values())
         names = list(dict.fromkeys(pooled))
-        self.pool = (pooled_spread({n: self.scores(n) for n in names})
-                     if len(names) > 1 and self.replicates > 1 else None)  # fmt: skip
+        self.pool = (
+            pooled_spread({n: self.scores(n) for n in names})
+            if len(names) > 1 and self.replicates > 1
+            else None
+        )
 
     def scores(self, name: str) -> list[float]:
         return self.results[name].scores(self.test)[: self.replicates]
@@ -89,8 +106,9 @@ class Comparer:
         """``name`` minus ``other``: the paired figures, the interval the words use (and its
         kind), the replicates 80% power against the margin would need."""
         own = paired(self.scores(name), self.scores(other))
-        result = own | self._spread(own, name, other) | {"own_low": own["low"],
-                                                          "own_high": own["high"]}  # fmt: skip
+        result = (
+            own | self._spread(own, name, other) | {"own_low": own["low"], "own_high": own["high"]}
+        )
         floor = 0.0
         if self.labels is not None and self.test == "test_balanced_accuracy" and own["df"]:
             floor = self._test_sampling(name, other)
@@ -110,12 +128,18 @@ class Comparer:
         if not pool["alike"] or not own["std"] ** 2 <= noisier:
             return {"interval": "paired", "spread": own["std"]}
         return t_test(own["difference"], spread / math.sqrt(n), pool["df"]) | {
-            "interval": "pooled", "spread": spread, "pooled_over": len(pool["strategies"])}
+            "interval": "pooled",
+            "spread": spread,
+            "pooled_over": len(pool["strategies"]),
+        }
 
     def _test_sampling(self, name: str, other: str) -> float | None:
-        predicted = [[r.predicted for r in sorted(self.results[s].runs,
-                                                  key=lambda r: r.replicate)][: self.replicates]
-                     for s in (name, other)]  # fmt: skip
+        predicted = [
+            [r.predicted for r in sorted(self.results[s].runs, key=lambda r: r.replicate)][
+                : self.replicates
+            ]
+            for s in (name, other)
+        ]
         if any(len(p) != len(self.labels) for runs in predicted for p in runs):
             return None
         return test_sampling_variance(self.labels, *predicted)
@@ -125,13 +149,14 @@ class Comparer:
         kind, spread = result["interval"], result["spread"]
         if kind == "pooled":
             strategies = len(self.pool["strategies"])
-            return replicates_for_power(self.margin, spread, lambda n: (strategies - 1) * (n - 1),
-                                        floor=floor)  # fmt: skip
+            return replicates_for_power(
+                self.margin, spread, lambda n: (strategies - 1) * (n - 1), floor=floor
+            )
         return replicates_for_power(self.margin, spread, lambda n: n - 1, floor=floor)
 
 
 def outcome(result: dict, margin: float, learned: bool = True) -> str:
-    """"better", "worse", "equivalent" (the interval within ±margin), "inconclusive", "no
+    """ "better", "worse", "equivalent" (the interval within ±margin), "inconclusive", "no
     conclusion" (no interval) or "not learned" (the gate)."""
     if not learned:
         return "not learned"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 from datetime import datetime, timezone
 
@@ -20,27 +17,13 @@ from synthbalance.core.images import ImageSet
 from synthbalance.core.metrics import HEADLINE, rare_classes
 from synthbalance.core.results import StrategyResult
 from synthbalance.core.statistics import interval_text
+from synthbalance.pipelines.report import html
 from synthbalance.pipelines.report.sections import caveats, class_shares, statistics
 from synthbalance.pipelines.report.verdict import verdict
 from synthbalance.strategies import REGISTRY, of_family
 from synthbalance.training.engine import Engine
 
 REPORT = "report_"  # the prefix of the node's per-strategy inputs
-
-_STYLE = """
-body { font: 15px/1.5 system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
-       padding: 0 1em; color: #222; }
-h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: .5em 0 1em; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-thead th { background: #f3f3f3; }
-tr.gan td { background: #fff4e5; } tr.reference td { color: #555; font-style: italic; }
-#verdict { font-size: 1.2em; font-weight: 600; padding: .8em 1em; background: #eef4fb;
-           border-left: 5px solid #2b6cb0; }
-img { max-width: 100%; } .wide { overflow-x: auto; } .note { color: #555; font-size: .9em; }
-details pre { background: #f6f6f6; padding: .8em; overflow-x: auto; font-size: .85em; }
-"""
 
 
 def build_report(
@@ -68,20 +51,31 @@ def build_report(
     validation split, whose rare images bound what a choice on validation can tell apart.
     """
     # Kedro hands the sections it validated as pydantic models.
-    parameters = {key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-                  for key, value in parameters.items()}  # fmt: skip
+    parameters = {
+        key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        for key, value in parameters.items()
+    }
     results = {name.removeprefix(REPORT): result for name, result in reports.items()}
     rare = rare_classes(synthetic)
     counts = validation_set.class_counts()
     rare_validation = {validation_set.class_names[c]: int(counts[c]) for c in rare}
-    found = _plain(verdict(results, verdict_params.metric, verdict_params.margin,
-                           len(test_set.class_names), rare_validation, test_set.labels))
+    found = _plain(
+        verdict(
+            results,
+            verdict_params.metric,
+            verdict_params.margin,
+            len(test_set.class_names),
+            rare_validation,
+            test_set.labels,
+        )
+    )
     forest = verdict_chart(found)
     sections = [
-        f"<h1>synthbalance: does GAN rebalancing help on {_e(_dataset(parameters))}?</h1>",
-        f'<p id="verdict">{_e(found["sentence"])}</p>',
+        f"<h1>synthbalance: does GAN rebalancing help on {html.escape(_dataset(parameters))}?</h1>",
+        f'<p id="verdict">{html.escape(found["sentence"])}</p>',
         caveats(found, comparison),
-        _figure(forest, "each comparison's difference and 95% interval") if found["comparisons"]
+        html.figure(forest, "each comparison's difference and 95% interval")
+        if found["comparisons"]
         else "",
         statistics(found),
         _settings(parameters, test_set, rare),
@@ -89,14 +83,16 @@ def build_report(
         *_data_sections(imbalance_summary, synthetic_grid, deepsmote_grid),
         "<h2>The strategies on the real test set</h2>",
         _comparison(comparison, results),
-        _figure(comparison_chart(comparison, set(of_family("generative"))),
-                "balanced accuracy and rare-class F1 per strategy"),
+        html.figure(
+            comparison_chart(comparison, set(of_family("generative"))),
+            "balanced accuracy and rare-class F1 per strategy",
+        ),
         _quality(quality_table, quality_progress, memorisation_grid),
         f'<p class="note">Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by '
         "synthbalance's report pipeline; every figure here is in data/08_reporting and in "
         "the MLflow run.</p>",
     ]
-    return _page(sections), found, _verdict_metrics(found), forest
+    return html.page(sections), found, _verdict_metrics(found), forest
 
 
 def _plain(value):
@@ -110,29 +106,24 @@ def _plain(value):
     return value
 
 
-def _data_sections(imbalance_summary: pd.DataFrame, synthetic_grid: Image.Image,
-                   deepsmote_grid: Image.Image | None) -> list[str]:  # fmt: skip
+def _data_sections(
+    imbalance_summary: pd.DataFrame, synthetic_grid: Image.Image, deepsmote_grid: Image.Image | None
+) -> list[str]:
     parts = [
         "<h2>The imbalance</h2>",
-        _table(imbalance_summary, "imbalance"),
+        html.table(imbalance_summary, "imbalance"),
         "<h2>Real and synthetic images of the rare classes</h2>",
         '<p class="note">Per rare class, a row of the real training images the GAN learned '
         "from above a row of the GAN's samples.</p>",
-        _image(synthetic_grid, "real above synthetic"),
+        html.image(synthetic_grid, "real above synthetic"),
     ]
     if deepsmote_grid is not None:
-        parts += ['<p class="note">The same for DeepSMOTE: real training images above decoded '
-                  "interpolations of their codes.</p>",
-                  _image(deepsmote_grid, "real above DeepSMOTE")]  # fmt: skip
+        parts += [
+            '<p class="note">The same for DeepSMOTE: real training images above decoded '
+            "interpolations of their codes.</p>",
+            html.image(deepsmote_grid, "real above DeepSMOTE"),
+        ]
     return parts
-
-
-def _page(sections: list[str]) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>synthbalance report</title>"
-        f"<style>{_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n"
-    )
 
 
 def _verdict_metrics(found: dict) -> dict:
@@ -152,18 +143,17 @@ def _verdict_metrics(found: dict) -> dict:
     }
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
 def _dataset(parameters: dict) -> str:
     source = parameters["ingest"]["source"]
     return source if source != "folder" else "an image folder"
 
 
 def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
-    profile, gan, classifier = parameters["imbalance"]["profile"], parameters["gan"], \
-        parameters["classifier"]  # fmt: skip
+    profile, gan, classifier = (
+        parameters["imbalance"]["profile"],
+        parameters["gan"],
+        parameters["classifier"],
+    )
     rows = {
         "data": _dataset(parameters),
         "imbalance profile": ", ".join(f"{k}: {v}" for k, v in profile.items()),
@@ -175,26 +165,37 @@ def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
         "test set": f"{len(test_set):,} real images, untouched until scoring",
         "seed": parameters["seed"],
     }
-    table = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows.items())
+    cells = (f"<th>{html.escape(k)}</th><td>{html.escape(v)}</td>" for k, v in rows.items())
+    table = "".join(f"<tr>{row}</tr>" for row in cells)
     every = json.dumps(parameters, indent=2, sort_keys=True, default=str)
-    every = f"<details><summary>Every parameter</summary><pre>{_e(every)}</pre></details>"
+    every = f"<details><summary>Every parameter</summary><pre>{html.escape(every)}</pre></details>"
     return f"<h2>Settings</h2><table>{table}</table>{every}"
 
 
 def _classifier(classifier: dict) -> str:
-    kept = ("the last weights" if classifier.get("keep") == "last" else
-            f"the best of every {classifier.get('eval_every')} steps on validation")  # fmt: skip
-    return (f"{classifier.get('architecture')}, width {classifier.get('width')}: "
-            f"{classifier.get('steps')} steps of {classifier.get('batch_size')} images, "
-            f"{classifier.get('schedule')} learning rate from {classifier.get('lr')}, {kept}")
+    kept = (
+        "the last weights"
+        if classifier.get("keep") == "last"
+        else f"the best of every {classifier.get('eval_every')} steps on validation"
+    )
+    return (
+        f"{classifier.get('architecture')}, width {classifier.get('width')}: "
+        f"{classifier.get('steps')} steps of {classifier.get('batch_size')} images, "
+        f"{classifier.get('schedule')} learning rate from {classifier.get('lr')}, {kept}"
+    )
 
 
 def _engines(parameters: dict) -> str:
     """Where each loop ran and in what precision, as ``auto`` resolved on this machine."""
-    blocks = {"classifier": parameters.get("classifier", {}), "GAN": parameters.get("gan", {}),
-              "DeepSMOTE": parameters.get("strategies", {}).get("deepsmote", {})}  # fmt: skip
-    said = {name: Engine.of(block.get("device", "auto"), block.get("precision", "auto"))
-            .describe() for name, block in blocks.items()}  # fmt: skip
+    blocks = {
+        "classifier": parameters.get("classifier", {}),
+        "GAN": parameters.get("gan", {}),
+        "DeepSMOTE": parameters.get("strategies", {}).get("deepsmote", {}),
+    }
+    said = {
+        name: Engine.of(block.get("device", "auto"), block.get("precision", "auto")).describe()
+        for name, block in blocks.items()
+    }
     if len(set(said.values())) == 1:
         return f"{next(iter(said.values()))} (every training loop); scoring in fp32"
     return "; ".join(f"{name}: {text}" for name, text in said.items()) + "; scoring in fp32"
@@ -202,8 +203,10 @@ def _engines(parameters: dict) -> str:
 
 def _gan(gan: dict, registered: str | None) -> str:
     if registered:
-        return (f"not trained in this run: every replicate sampled the registered generator "
-                f"{registered}, so the replicates do not draw the GAN again")  # fmt: skip
+        return (
+            f"not trained in this run: every replicate sampled the registered generator "
+            f"{registered}, so the replicates do not draw the GAN again"
+        )
     return f"{gan.get('architecture', 'dcgan')}, {gan.get('steps')} steps"
 
 
@@ -213,31 +216,39 @@ _ROW_CLASS = {"generative": "gan", "baseline": "reference", "upper_bound": "refe
 
 def _comparison(comparison: pd.DataFrame, results: dict[str, StrategyResult]) -> str:
     names = [m.removeprefix("test_").replace("_", " ") for m in HEADLINE]
-    head = "".join(f"<th>{_e(n)}</th>"
-                   for n in ["strategy", "replicates", "train images", *names])  # fmt: skip
+    head = "".join(
+        f"<th>{html.escape(n)}</th>" for n in ["strategy", "replicates", "train images", *names]
+    )
     body = []
     for _, row in comparison.iterrows():
         kind = _ROW_CLASS.get(REGISTRY[row["strategy"]].family, "")
         cells = [row["strategy"], row["replicates"], f"{int(row['train_images']):,}"]
         result = results.get(row["strategy"])
         few = result is not None and 1 < len(result.runs) <= 3  # each value beside it
-        cells += [interval_text(row, metric, result.scores(metric) if few else None)
-                  for metric in HEADLINE]  # fmt: skip
-        body.append(f'<tr class="{kind}">' + "".join(f"<td>{_e(c)}</td>" for c in cells)
-                    + "</tr>")  # fmt: skip
-    return (f'<table id="comparison"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>"
-            '<p class="note">The mean over replicates [its 95% interval, a t-interval on the '
-            "logit scale, so it stays inside [0, 1]] (one replicate gives no interval; with "
-            "three or fewer, each replicate's value follows in brackets). Generative rows (the "
-            "GAN strategies and deepsmote) are shaded; none (the baseline) and oracle (the "
-            "upper bound) are in italics.</p>")  # fmt: skip
+        cells += [
+            interval_text(row, metric, result.scores(metric) if few else None)
+            for metric in HEADLINE
+        ]
+        body.append(
+            f'<tr class="{kind}">' + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+        )
+    return (
+        f'<table id="comparison"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+        '<p class="note">The mean over replicates [its 95% interval, a t-interval on the '
+        "logit scale, so it stays inside [0, 1]] (one replicate gives no interval; with "
+        "three or fewer, each replicate's value follows in brackets). Generative rows (the "
+        "GAN strategies and deepsmote) are shaded; none (the baseline) and oracle (the "
+        "upper bound) are in italics.</p>"
+    )
 
 
 def _quality(table, progress, memorisation) -> str:
     if table is None:
-        return ("<h2>Generative quality</h2><p>Not computed in this run "
-                "(quality.in_balance: false).</p>")  # fmt: skip
+        return (
+            "<h2>Generative quality</h2><p>Not computed in this run "
+            "(quality.in_balance: false).</p>"
+        )
     parts = [
         "<h2>Generative quality</h2>",
         '<p class="note">The synthetic images of each rare class against real images the GAN '
@@ -248,14 +259,16 @@ def _quality(table, progress, memorisation) -> str:
         "row (the GAN's; deepsmote: DeepSMOTE's, when it ran) is the mean over subsamples of "
         "every replicate's set, and "
         "<code>_low</code>, <code>_high</code> its 95% t-interval over them.</p>",
-        _table(table.round(4), "quality"),
+        html.table(table.round(4), "quality"),
     ]
     if progress is not None and len(progress):
-        parts.append(_figure(_progress_chart(progress), "FD-domain against GAN steps"))
+        parts.append(html.figure(_progress_chart(progress), "FD-domain against GAN steps"))
     if memorisation is not None:
-        parts.append("<p class='note'>The synthetic images nearest a training image, each "
-                     "beside its nearest training image:</p>")  # fmt: skip
-        parts.append(_image(memorisation, "nearest training images"))
+        parts.append(
+            "<p class='note'>The synthetic images nearest a training image, each "
+            "beside its nearest training image:</p>"
+        )
+        parts.append(html.image(memorisation, "nearest training images"))
     return "\n".join(parts)
 
 
@@ -269,24 +282,3 @@ def _progress_chart(progress: pd.DataFrame) -> Figure:
     axes.set_ylabel("FD-domain (log)")
     axes.legend()
     return figure
-
-
-def _table(frame: pd.DataFrame, name: str) -> str:
-    table = frame.to_html(index=False, table_id=name, border=0, na_rep="")
-    return f'<div class="wide">{table}</div>'  # a wide table scrolls, the page does not
-
-
-def _image(image: Image.Image, alt: str) -> str:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return _png(buffer.getvalue(), alt)
-
-
-def _figure(figure: Figure, alt: str) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return _png(buffer.getvalue(), alt)
-
-
-def _png(data: bytes, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'

@@ -14,11 +14,17 @@ QUALITY = ("quality_table", "quality_progress", "memorisation_grid")
 
 def create_pipeline(**kwargs) -> Pipeline:
     first = replicate(0)
-    inputs = {"comparison": "comparison", "imbalance_summary": drawn("imbalance_summary"),
-              "synthetic_grid": f"{first}.synthetic_grid", "test_set": "test_set",
-              "train_set": drawn("train_imbalanced"), "validation_set": drawn("validation"),
-              "synthetic": f"{first}.synthetic",
-              "verdict_params": "params:verdict", "parameters": "parameters"}  # fmt: skip
+    inputs = {
+        "comparison": "comparison",
+        "imbalance_summary": drawn("imbalance_summary"),
+        "synthetic_grid": f"{first}.synthetic_grid",
+        "test_set": "test_set",
+        "train_set": drawn("train_imbalanced"),
+        "validation_set": drawn("validation"),
+        "synthetic": f"{first}.synthetic",
+        "verdict_params": "params:verdict",
+        "parameters": "parameters",
+    }
     if quality_in_balance():
         trained = registered_generator() is None  # else no GAN progress to show
         inputs |= {name: name for name in QUALITY if trained or name != "quality_progress"}

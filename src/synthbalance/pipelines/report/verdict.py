@@ -32,6 +32,7 @@ this data.
 The non-GAN generative rival (``deepsmote``) is set against the baseline like the GAN
 strategies, and each GAN strategy is also set against it.
 """
+# ruff: noqa: RUF002 -- the docstrings' multiplication signs are meant
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ import numpy as np
 from synthbalance.core.results import StrategyResult
 from synthbalance.core.statistics import bounded_interval
 from synthbalance.pipelines.report.comparison import LEVEL, Comparer, holm, outcome
-from synthbalance.pipelines.report.words import short, words
+from synthbalance.pipelines.report.words import described, family_words, short, words
 from synthbalance.strategies import REGISTRY, of_family
 
 # The candidates for "the best simple strategy", the GAN strategies set against it, and the
@@ -53,9 +54,14 @@ LEARNED = 0.1  # the gate: the reference's lower end must pass chance + this sha
 FEW_RARE = 20  # fewer rare validation images than this: a choice on validation is said to be weak
 
 
-def verdict(results: dict[str, StrategyResult], metric: str, margin: float = 0.005,
-            classes: int | None = None, rare_validation: dict[str, int] | None = None,
-            labels=None) -> dict:  # fmt: skip
+def verdict(
+    results: dict[str, StrategyResult],
+    metric: str,
+    margin: float = 0.005,
+    classes: int | None = None,
+    rare_validation: dict[str, int] | None = None,
+    labels=None,
+) -> dict:
     """Each GAN strategy (then each rival) against the best simple one (by mean validation
     ``metric``), in numbers and in words; each GAN strategy against each rival; each of them
     against every simple one (Holm per strategy) and whether it beat them all.
@@ -68,14 +74,25 @@ def verdict(results: dict[str, StrategyResult], metric: str, margin: float = 0.0
     gans = [s for s in GAN if s in results]
     rivals = [s for s in RIVAL if s in results]
     replicates = min((len(r.runs) for r in results.values()), default=0)
-    found = {"metric": metric, "replicates": replicates, "level": LEVEL, "margin": margin,
-             "best_simple_selected_on": "validation",
-             "rare_validation": rare_validation}  # fmt: skip
+    found = {
+        "metric": metric,
+        "replicates": replicates,
+        "level": LEVEL,
+        "margin": margin,
+        "best_simple_selected_on": "validation",
+        "rare_validation": rare_validation,
+    }
     if not simple or not gans:
         missing = "no GAN strategy" if not gans else "no simple strategy"
-        return found | {"sentence": f"No verdict: this run has {missing} (strategies.run).",
-                        "best_simple": None, "comparisons": [], "against_rival": [],
-                        "pairs": [], "families": [], "headline": []}  # fmt: skip
+        return found | {
+            "sentence": f"No verdict: this run has {missing} (strategies.run).",
+            "best_simple": None,
+            "comparisons": [],
+            "against_rival": [],
+            "pairs": [],
+            "families": [],
+            "headline": [],
+        }
     test, val = f"test_{metric}", f"val_{metric}"
     chosen_by = {s: float(np.mean(results[s].scores(val))) for s in simple}
     step = _one_rare_image(metric, classes, rare_validation, replicates)
@@ -87,28 +104,54 @@ def verdict(results: dict[str, StrategyResult], metric: str, margin: float = 0.0
     def compare(name: str, other: str, who: str) -> dict:
         result = comparer.compare(name, other)
         result["outcome"] = outcome(result, margin, learned)
-        return {"strategy": name, "against": other, **result,
-                "metric_name": metric.replace("_", " "),
-                "words": words(metric, result, _who(name), who, margin, gate)}  # fmt: skip
+        return {
+            "strategy": name,
+            "against": other,
+            **result,
+            "metric_name": metric.replace("_", " "),
+            "words": words(metric, result, described(name), who, margin, gate),
+        }
 
-    baseline = {s: (f"the best simple strategy ({s})" if len(tied) == 1 else
-                    f"{s} (tied best simple strategy on validation)") for s in tied}  # fmt: skip
+    baseline = {
+        s: (
+            f"the best simple strategy ({s})"
+            if len(tied) == 1
+            else f"{s} (tied best simple strategy on validation)"
+        )
+        for s in tied
+    }
     comparisons = [compare(name, s, baseline[s]) for name in gans + rivals for s in tied]
-    against_rival = [compare(name, rival, f"the non-GAN generative rival ({rival})")
-                     for name in gans for rival in rivals]  # fmt: skip
-    headline = [_headline(name, [c for c in comparisons if c["strategy"] == name], margin)
-                for name in gans + rivals]  # fmt: skip
+    against_rival = [
+        compare(name, rival, f"the non-GAN generative rival ({rival})")
+        for name in gans
+        for rival in rivals
+    ]
+    headline = [
+        _headline(name, [c for c in comparisons if c["strategy"] == name], margin)
+        for name in gans + rivals
+    ]
     pairs, families = _families(comparer, gans + rivals, simple, margin, learned)
     sentence = headline[0]["words"]
     if len(tied) > 1:
-        sentence = (f"Validation cannot choose the best simple strategy: {', '.join(tied)} lie "
-                    f"within one rare validation image ({step:.4f}) of the best. {sentence}")
-    return found | {"sentence": sentence, "best_simple": tied[0] if len(tied) == 1 else None,
-                    "tied": tied, "tie_step": step, "validation_scores": chosen_by,
-                    "gate": gate, "pooled": comparer.pool, "headline": headline,
-                    "comparisons": comparisons, "against_rival": against_rival,
-                    "pairs": pairs, "families": families,
-                    "weak_validation": _weak(rare_validation)}  # fmt: skip
+        sentence = (
+            f"Validation cannot choose the best simple strategy: {', '.join(tied)} lie "
+            f"within one rare validation image ({step:.4f}) of the best. {sentence}"
+        )
+    return found | {
+        "sentence": sentence,
+        "best_simple": tied[0] if len(tied) == 1 else None,
+        "tied": tied,
+        "tie_step": step,
+        "validation_scores": chosen_by,
+        "gate": gate,
+        "pooled": comparer.pool,
+        "headline": headline,
+        "comparisons": comparisons,
+        "against_rival": against_rival,
+        "pairs": pairs,
+        "families": families,
+        "weak_validation": _weak(rare_validation),
+    }
 
 
 def _tied(chosen_by: dict[str, float], step: float | None) -> list[str]:
@@ -128,12 +171,19 @@ def _headline(name: str, rows: list[dict], margin: float) -> dict:
     any after Holm over them, equivalent if equivalent to each, else inconclusive."""
     if len(rows) == 1:
         row = rows[0]
-        return {"strategy": name, "against": [row["against"]], "outcome": row["outcome"],
-                "words": row["words"]}  # fmt: skip
+        return {
+            "strategy": name,
+            "against": [row["against"]],
+            "outcome": row["outcome"],
+            "words": row["words"],
+        }
     said = {r["outcome"] for r in rows}
     adjusted = holm([r["p_value"] for r in rows])
-    worse = [r["against"] for r, p in zip(rows, adjusted, strict=True)
-             if r["difference"] < 0 and np.isfinite(p) and p < 1 - LEVEL]  # fmt: skip
+    worse = [
+        r["against"]
+        for r, p in zip(rows, adjusted, strict=True)
+        if r["difference"] < 0 and np.isfinite(p) and p < 1 - LEVEL
+    ]
     if said & {"not learned", "no conclusion"}:
         found = "not learned" if "not learned" in said else "no conclusion"
     elif said == {"better"}:
@@ -143,21 +193,29 @@ def _headline(name: str, rows: list[dict], margin: float) -> dict:
     else:
         found = "equivalent" if said == {"equivalent"} else "inconclusive"
     tied = [r["against"] for r in rows]
-    summary = {"better": "better than every one of them",
-               "worse": f"worse than {', '.join(worse)} (Holm over the {len(rows)})",
-               "equivalent": f"equivalent to every one within ±{100 * margin:.2f} points",
-               "inconclusive": "inconclusive against them taken together",
-               "no conclusion": "no conclusion", "not learned": "no conclusion"}[found]
+    summary = {
+        "better": "better than every one of them",
+        "worse": f"worse than {', '.join(worse)} (Holm over the {len(rows)})",
+        "equivalent": f"equivalent to every one within ±{100 * margin:.2f} points",
+        "inconclusive": "inconclusive against them taken together",
+        "no conclusion": "no conclusion",
+        "not learned": "no conclusion",
+    }[found]
     each = "; ".join(f"against {r['against']}: {short(r)}" for r in rows)
     each += f"; each interval unadjusted, the summary after Holm over the {len(rows)}"
-    return {"strategy": name, "against": tied, "outcome": found,
-            "words": f"{_who(name)} against the tied best simple strategies on "
-                     f"{rows[0]['metric_name']}: {summary} ({each}).",
-            "each": [r["words"] for r in rows]}  # fmt: skip
+    return {
+        "strategy": name,
+        "against": tied,
+        "outcome": found,
+        "words": f"{described(name)} against the tied best simple strategies on "
+        f"{rows[0]['metric_name']}: {summary} ({each}).",
+        "each": [r["words"] for r in rows],
+    }
 
 
-def _one_rare_image(metric: str, classes: int | None, rare_validation: dict[str, int] | None,
-                    replicates: int) -> float | None:  # fmt: skip
+def _one_rare_image(
+    metric: str, classes: int | None, rare_validation: dict[str, int] | None, replicates: int
+) -> float | None:
     """How much one validation image of the rarest class, in one replicate, moves the mean
     ``metric`` over the replicates: its recall moves by 1/n, the metric averages that over the
     classes (or, for the rare-class metrics, over the rare classes), and the mean over the
@@ -173,11 +231,13 @@ def _weak(rare_validation: dict[str, int] | None) -> str | None:
     if not rare_validation or min(rare_validation.values()) >= FEW_RARE:
         return None
     counts = ", ".join(f"{name}: {n}" for name, n in rare_validation.items())
-    return (f"The validation set holds few rare images ({counts}; fewer than {FEW_RARE}): the "
-            "choice of the best simple strategy rests on them, and one image moves a score by "
-            "a lot. threshold's τ is not chosen on so few (below its own "
-            "strategies.threshold.min_rare_validation, 20 by default, it is "
-            "strategies.threshold.fallback).")  # fmt: skip
+    return (
+        f"The validation set holds few rare images ({counts}; fewer than {FEW_RARE}): the "
+        "choice of the best simple strategy rests on them, and one image moves a score by "
+        "a lot. threshold's τ is not chosen on so few (below its own "
+        "strategies.threshold.min_rare_validation, 20 by default, it is "
+        "strategies.threshold.fallback)."
+    )
 
 
 def _gate(results: dict[str, StrategyResult], classes: int | None) -> dict | None:
@@ -188,18 +248,28 @@ def _gate(results: dict[str, StrategyResult], classes: int | None) -> dict | Non
     scored = {n: r for n, r in results.items() if r.runs and key in r.runs[0].metrics}
     if not classes or not scored:
         return None
-    reference = "oracle" if "oracle" in scored else max(
-        scored, key=lambda n: np.nanmean(scored[n].scores(key)))  # fmt: skip
+    reference = (
+        "oracle"
+        if "oracle" in scored
+        else max(scored, key=lambda n: np.nanmean(scored[n].scores(key)))
+    )
     summary = bounded_interval(scored[reference].scores(key))
     chance = 1 / classes
     floor = chance + LEARNED * (1 - chance)
     low = summary["low"] if np.isfinite(summary["low"]) else summary["mean"]
-    return {"reference": reference, "mean": summary["mean"], "low": low, "chance": chance,
-            "floor": floor, "learned": bool(low > floor)}  # fmt: skip
+    return {
+        "reference": reference,
+        "mean": summary["mean"],
+        "low": low,
+        "chance": chance,
+        "floor": floor,
+        "learned": bool(low > floor),
+    }
 
 
-def _families(comparer: Comparer, generative: list[str], simple: list[str], margin: float,
-              learned: bool) -> tuple[list[dict], list[dict]]:  # fmt: skip
+def _families(
+    comparer: Comparer, generative: list[str], simple: list[str], margin: float, learned: bool
+) -> tuple[list[dict], list[dict]]:
     """Every generative strategy against every simple one (the headline's intervals, Holm
     over the simple strategies per generative strategy), and per generative strategy: did
     it beat each (intersection-union), and which it did worse than (Holm)."""
@@ -210,30 +280,21 @@ def _families(comparer: Comparer, generative: list[str], simple: list[str], marg
             row["p_holm"] = adjusted
             row["outcome"] = outcome(row, margin, learned)
         beat_all = learned and all(r["outcome"] == "better" for r in rows)
-        worse = [r["against"] for r in rows if learned and r["difference"] < 0
-                 and np.isfinite(r["p_holm"]) and r["p_holm"] < 1 - LEVEL]  # fmt: skip
-        families.append({"strategy": name, "beat_every_simple": beat_all, "worse_than": worse,
-                         "words": _family_words(name, rows, beat_all, worse, learned)})
+        worse = [
+            r["against"]
+            for r in rows
+            if learned
+            and r["difference"] < 0
+            and np.isfinite(r["p_holm"])
+            and r["p_holm"] < 1 - LEVEL
+        ]
+        families.append(
+            {
+                "strategy": name,
+                "beat_every_simple": beat_all,
+                "worse_than": worse,
+                "words": family_words(name, rows, beat_all, worse, learned),
+            }
+        )
         pairs += rows
     return pairs, families
-
-
-def _family_words(name: str, rows: list[dict], beat_all: bool, worse: list[str],
-                  learned: bool) -> str:  # fmt: skip
-    count = len(rows)
-    if not learned:
-        return f"{_who(name)} against the {count} simple strategies: no conclusion (the gate)."
-    if beat_all:
-        return (f"{_who(name)} beat every one of the {count} simple strategies (each 95% "
-                "interval above zero).")  # fmt: skip
-    missed = [r["against"] for r in rows if r["outcome"] != "better"]
-    said = f"{_who(name)} did not beat every simple strategy (not shown better than: " \
-           f"{', '.join(missed)})"  # fmt: skip
-    if worse:
-        return f"{said}; it did worse than {', '.join(worse)} (Holm over the {count})."
-    return f"{said}; it was not shown worse than any (Holm over the {count})."
-
-
-def _who(name: str) -> str:
-    kind = "GAN" if name in GAN else "DeepSMOTE" if name == "deepsmote" else "generative"
-    return f"{kind} rebalancing ({name})"

@@ -75,8 +75,12 @@ def _sample_class(generator, train, label, count, params, rng) -> tuple[np.ndarr
         logger.warning(
             "sample: the filter accepted only %d of the %d images wanted of class %r after "
             "%d draws (max_draws); the synthetic set is short by %d",
-            len(images), count, name, drawn, count - len(images),
-        )  # fmt: skip
+            len(images),
+            count,
+            name,
+            drawn,
+            count - len(images),
+        )
     logger.info("sample: %d images of class %r (%d drawn)", len(images), name, drawn)
     metrics = {f"{name}.count": len(images), f"{name}.acceptance_rate": len(images) / drawn}
     return images, {key: {"value": value, "step": 0} for key, value in metrics.items()}
@@ -95,8 +99,7 @@ def sample_synthetic(
     for label, count in progress.bar(list(wanted.items()), "sampling", unit="class"):
         if count == 0:
             continue
-        drawn, class_metrics = _sample_class(generator, train_imbalanced, label, count, params,
-                                             rng)  # fmt: skip
+        drawn, class_metrics = _sample_class(generator, train_imbalanced, label, count, params, rng)
         metrics |= class_metrics
         images.append(drawn)
         labels.append(np.full(len(drawn), label))
@@ -107,6 +110,10 @@ def sample_synthetic(
             "sample: the discriminator filter rejected every sample; lower sample.filter_quantile, "
             "raise sample.max_draws, train the GAN longer, or set sample.filter: none"
         )
-    synthetic = ImageSet(np.concatenate(images), np.concatenate(labels),
-                         train_imbalanced.class_names, np.full(sum(map(len, labels)), "synthetic"))
+    synthetic = ImageSet(
+        np.concatenate(images),
+        np.concatenate(labels),
+        train_imbalanced.class_names,
+        np.full(sum(map(len, labels)), "synthetic"),
+    )
     return synthetic, real_and_generated_grid(train_imbalanced, synthetic), metrics

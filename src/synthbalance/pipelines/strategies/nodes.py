@@ -8,8 +8,9 @@ from synthbalance.core.seeding import make_rng
 from synthbalance.strategies import REGISTRY, known
 
 
-def build_train_set(params: StrategiesParams, seed: int, strategy: str,
-                    **datasets: ImageSet) -> ImageSet:  # fmt: skip
+def build_train_set(
+    params: StrategiesParams, seed: int, strategy: str, **datasets: ImageSet
+) -> ImageSet:
     """The training set of ``strategy`` from the datasets its registry record needs (and its
     own stream, ``strategy.<name>`` of the seed)."""
     (name,) = known([strategy], "strategy")
