@@ -114,6 +114,17 @@ def test_a_uri_that_names_no_model_says_how_to_register_one(store):
         load_registered_generator("models:/nothing@current", INGEST, IMBALANCE, 42)
 
 
+def test_a_model_logged_by_another_release_is_refused_saying_how_to_register_one(monkeypatch):
+    """A pyfunc's code file (kept with the model) that imports a module this release moved."""
+
+    def old_code(uri):
+        raise ModuleNotFoundError("No module named 'synthbalance.serving'")
+
+    monkeypatch.setattr(mlflow.pyfunc, "load_model", old_code)
+    with pytest.raises(ValueError, match=r"another synthbalance release.*sample.generator: null"):
+        load_registered_generator(REGISTERED, INGEST, IMBALANCE, 42)
+
+
 def _own_store(original: Path, copy: Path) -> None:
     """Point the copied store's experiments at the copy's own mlruns/ (MLflow keeps each
     experiment's artifact folder as an absolute path), so the new run writes nothing into

@@ -3,6 +3,6 @@
 
 It imports no pipeline; the pipelines' nodes are thin calls into it. Public API:
 ``classifier.train_classifier``, ``classifier.probabilities``; ``gan.train_gan``,
-``gan.setup``; ``loop.gan_step``, ``loop.train_steps``; ``checkpoints``; ``ranks`` (what
-each torchrun worker runs).
+``gan.setup``, ``gan.train_rank`` (what each torchrun worker runs); ``gan_loop.gan_step``,
+``gan_loop.train_steps``; ``checkpoints``.
 """

@@ -3,7 +3,7 @@
 ``train_gan`` trains in this process, or on torchrun's processes when ``world_size`` > 1
 (each runs ``train_rank``); either way it returns the generator bundle with the EMA weights
 and the ``Record`` of training. ``setup`` gives the freshly initialised players, for a
-benchmark or a test that drives ``loop.gan_step`` itself.
+benchmark or a test that drives ``gan_loop.gan_step`` itself.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The generator must have been trained on this run's data: the run that logged it must have
 had the same ``ingest``, ``imbalance`` and ``seed`` parameters (``redraw_imbalance: true``,
-where each replicate draws its own imbalance, is refused by ``shape.registered_generator``).
+where each replicate draws its own imbalance, is refused by
+``framework.context.registered_generator``).
 Another split could have put its training images in this run's test set, and another
 imbalance would have let it see rare-class images this run's strategies never get.
 """
@@ -37,6 +38,13 @@ def load_registered_generator(uri: str, ingest: Any, imbalance: Any, seed: int) 
             "sample.generator: null registers its generator as "
             "models:/synthbalance-generator@current; `mlflow models` and the MLflow UI's Models "
             "page list the versions."
+        ) from error
+    except ImportError as error:  # its code file names a module this release does not have
+        raise ValueError(
+            f"sample.generator: the model at {uri!r} was logged by another synthbalance "
+            f"release, whose code it loads ({error}); since issue 33 its serving code is "
+            "synthbalance.tracking.serving. Run balance once with sample.generator: null to "
+            "register a generator of this release, then name that version."
         ) from error
     served = model.unwrap_python_model()
     if not isinstance(served, GeneratorModel):
