@@ -6,6 +6,10 @@ each timed in fp32 and in bf16 in alternation (``--rounds`` times), on the defau
 this machine's CPU, or on CUDA with ``--device cuda``. Prints milliseconds per step (the best
 round), images per second and the bf16 speed-up; writes engine_steps.json.
 
+On the CPU it also times bf16 on one thread, and two one-thread processes at once (what
+replicates or strategies as processes could give on this machine, issue 30's fifth lever):
+their combined steps per second, as milliseconds per step.
+
     .venv/bin/python benchmarks/engine_steps.py [--rounds 2] [--steps 40] [--device cpu]
 """
 
@@ -13,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
 import torch
@@ -93,6 +99,38 @@ def seconds_per_step(step, steps: int, device: torch.device) -> float:
     return (time.perf_counter() - started) / steps
 
 
+def make_loop(name: str, engine: Engine, parameters: dict):
+    """The step of loop ``name`` (a key of ``LOOPS``) on ``engine``."""
+    if name.startswith("classifier"):
+        return classifier_step(engine, LOOPS[name](parameters), 16)
+    if name.startswith("gan"):
+        return gan_training_step(engine, parameters)
+    return autoencoder_step(engine, parameters)
+
+
+LOOPS = {  # name: its batch size, from the project's parameters
+    "classifier, batch 128": lambda parameters: 128,
+    "classifier, batch 256": lambda parameters: 256,
+    "gan (one player)": lambda parameters: parameters["gan"]["batch_size"],
+    "autoencoder": lambda parameters: parameters["strategies"]["deepsmote"]["batch_size"],
+}
+
+
+def one_thread(name: str, steps: int) -> float:
+    """Seconds per bf16 step of loop ``name`` on one thread (run in a process of its own)."""
+    torch.set_num_threads(1)
+    engine = Engine.of("cpu", "bf16")
+    return seconds_per_step(make_loop(name, engine, project_parameters()), steps, engine.device)
+
+
+def in_processes(name: str, steps: int, processes: int) -> float:
+    """Milliseconds per step of ``processes`` one-thread processes running loop ``name`` at
+    once (their combined rate)."""
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        each = list(pool.map(one_thread, [name] * processes, [steps] * processes))
+    return 1000 / sum(1 / s for s in each)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
@@ -101,28 +139,24 @@ def main() -> None:
     parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
     args = parser.parse_args()
     parameters = project_parameters()
-    loops = {
-        "classifier, batch 128": (lambda e: classifier_step(e, 128, 16), 128),
-        "classifier, batch 256": (lambda e: classifier_step(e, 256, 16), 256),
-        "gan (one player)": (
-            lambda e: gan_training_step(e, parameters),
-            parameters["gan"]["batch_size"],
-        ),
-        "autoencoder": (
-            lambda e: autoencoder_step(e, parameters),
-            parameters["strategies"]["deepsmote"]["batch_size"],
-        ),
-    }
+    cpu = torch.device(args.device).type == "cpu"
     best: dict[tuple[str, str], float] = {}
     for _ in range(args.rounds):
-        for name, (make, _) in loops.items():
+        for name in LOOPS:
             for precision in ("fp32", "bf16"):
                 engine = Engine.of(args.device, precision)
-                seconds = seconds_per_step(make(engine), args.steps, engine.device)
+                step = make_loop(name, engine, parameters)
+                seconds = seconds_per_step(step, args.steps, engine.device)
                 key = (name, precision)
                 best[key] = min(best.get(key, float("inf")), seconds)
-    rows = [
-        {
+            if cpu:
+                for key, processes in (("1 thread", 1), ("two", 2)):
+                    ms = in_processes(name, args.steps, processes)
+                    best[name, key] = min(best.get((name, key), float("inf")), ms)
+    rows = []
+    for name, batch_of in LOOPS.items():
+        batch = batch_of(parameters)
+        row = {
             "loop": name,
             "fp32 ms": 1000 * best[name, "fp32"],
             "bf16 ms": 1000 * best[name, "bf16"],
@@ -130,8 +164,11 @@ def main() -> None:
             "bf16 img/s": batch / best[name, "bf16"],
             "speed-up": best[name, "fp32"] / best[name, "bf16"],
         }
-        for name, (_, batch) in loops.items()
-    ]
+        if cpu:
+            row["bf16 ms, 1 thread"] = best[name, "1 thread"]
+            row["bf16 ms, two 1-thread processes"] = best[name, "two"]
+            row["two processes / one"] = 1000 * best[name, "bf16"] / best[name, "two"]
+        rows.append(row)
     print(f"{Engine.of(args.device, 'bf16').describe()}, {torch.get_num_threads()} threads")
     print_table(rows)
     save_json(args.out, "engine_steps", {"rows": rows, "threads": torch.get_num_threads()})
