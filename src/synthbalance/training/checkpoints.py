@@ -108,12 +108,13 @@ def fingerprint(train: ImageSet, params: GanParams, seed: int, classes: list[int
     digest = hashlib.sha256()
     train.hash_into(digest)
     alone = {"world_size"} if params.world_size == 1 else set()  # as before world_size existed
+    device = resolve_device(params.device)
     settings = params.model_dump(mode="json", exclude=CADENCE | alone) | {
         "seed": seed,
         "classes": classes,
         "synthbalance": __version__,  # a release that changes the models changes this
-        "device": resolve_device(params.device).type,  # a CUDA checkpoint cannot resume on a CPU
-        "precision": resolve_precision(params.precision, resolve_device(params.device)),
+        "device": device.type,  # a CUDA checkpoint cannot resume on a CPU
+        "precision": resolve_precision(params.precision, device),
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]
