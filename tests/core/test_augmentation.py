@@ -1,8 +1,16 @@
 import numpy as np
 import pytest
+import torch
 
 from synthbalance.config.strategies import AugmentParams
-from synthbalance.core.augmentation import augment_images, draw, transform
+from synthbalance.core.augmentation import (
+    CROP_PAD,
+    augment_images,
+    draw,
+    draw_moves,
+    move,
+    transform,
+)
 
 
 def _digit(size=16) -> np.ndarray:
@@ -71,3 +79,32 @@ def test_each_image_gets_its_own_draw_and_a_seed_repeats_them(channels):
     assert len({o.tobytes() for o in out}) > 60  # one image, 64 different transforms
     assert np.array_equal(out, augment_images(images, AugmentParams(), seed=7))
     assert not np.array_equal(out, augment_images(images, AugmentParams(), seed=8))
+
+
+# ---- the classifier's batch moves (``batch_augment``) -------------------------------------
+
+
+def _ramp(count=2, size=5) -> torch.Tensor:
+    return torch.arange(count * size * size, dtype=torch.uint8).reshape(count, 1, size, size)
+
+
+def test_a_mirrored_move_reverses_each_row_and_a_shift_fills_with_zeros():
+    images = _ramp()
+    moved = move(images, torch.tensor([[1, 0, 0], [0, 1, -2]]), pad=2)
+    assert torch.equal(moved[0], images[0].flip(-1))
+    assert torch.equal(moved[1, 0, 1:, :3], images[1, 0, :-1, 2:])  # one down, two left
+    assert moved[1, 0, 0].sum() == 0 and moved[1, 0, :, 3:].sum() == 0
+
+
+def test_no_moves_leave_the_batch_as_it_was_in_channels_last():
+    images = torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8)
+    moved = move(images, torch.zeros(4, 3, dtype=torch.long))
+    assert torch.equal(moved, images)
+    assert moved.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_moves_not_asked_for_are_zero_and_the_stream_is_used_alike():
+    first = draw_moves(64, True, False, torch.Generator().manual_seed(0))
+    both = draw_moves(64, True, True, torch.Generator().manual_seed(0))
+    assert first[:, 1:].abs().sum() == 0 and 0 < first[:, 0].sum() < 64
+    assert torch.equal(first[:, 0], both[:, 0]) and both[:, 1:].abs().max() == CROP_PAD

@@ -2,9 +2,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from synthbalance.config import ClassifierParams
+from synthbalance.config import ClassifierParams, StrategiesParams
+from synthbalance.core.images import ImageSet
 from synthbalance.core.seeding import replicate_seed
+from synthbalance.models.classifier import CosineLinear
 from synthbalance.training import classifier as training
 from synthbalance.training.classifier import (
     kept_classifier,
@@ -12,7 +15,7 @@ from synthbalance.training.classifier import (
     train_replicates,
     validation_scores,
 )
-from synthbalance.training.losses import class_weights
+from synthbalance.training.losses import Loss, class_weights
 from tests.conftest import make_image_set, separable
 
 
@@ -105,3 +108,37 @@ def test_a_one_cycle_schedule_trains_another_network_kept_under_another_fingerpr
     assert training.fingerprint(train, validation, params, 3) != training.fingerprint(
         train, validation, cycle, 3
     )
+
+
+def test_batch_moves_train_another_network_and_none_keep_the_old_fingerprint(params):
+    train, validation = separable([30, 10]), separable([10, 4], seed=1)
+    moved = params.model_copy(update={"batch_augment": ["flip", "crop"]})
+    plain, _ = train_classifier(train, validation, params, seed=3)
+    flipped, _ = train_classifier(train, validation, moved, seed=3)
+    again, _ = train_classifier(train, validation, moved, seed=3)
+    assert not same_weights(plain, flipped) and same_weights(flipped, again)
+    before = params.model_dump(mode="json", exclude={"batch_augment"})
+    assert "batch_augment" not in before  # what a network kept before the field was keyed by
+    assert training.fingerprint(train, validation, params, 3) != training.fingerprint(
+        train, validation, moved, 3
+    )
+
+
+@pytest.mark.parametrize("architecture", ["vgg", "resnet"])
+def test_photo_networks_train_on_colour_and_take_a_cosine_head(params, architecture):
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], 12)
+    images = (rng.integers(0, 60, (36, 3, 16, 16)) + 90 * labels[:, None, None, None]).astype(
+        np.uint8
+    )
+    train = ImageSet(images, labels, ("a", "b", "c"), np.full(36, "real"))
+    photo = params.model_copy(
+        update={"architecture": architecture, "batch_augment": ["flip", "crop"]}
+    )
+    network, history = train_classifier(train, train, photo, seed=0)
+    assert network.nets["0"][:-1](torch.zeros(2, 3, 16, 16)).shape == (2, 4 * params.width)
+    assert history["val_balanced_accuracy"].iloc[-1] > 0.9
+    ldam, _ = train_classifier(
+        train, train, photo, seed=0, loss=Loss("ldam_drw", StrategiesParams().ldam_drw.model_dump())
+    )
+    assert isinstance(ldam.nets["0"][-1], CosineLinear)

@@ -15,15 +15,18 @@ class NetworkParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    architecture: Literal["cnn", "mlp"] = Field(
+    architecture: Literal["cnn", "mlp", "vgg", "resnet"] = Field(
         "cnn",
         description="`cnn`: a small CNN (two convolutions); `mlp`: the seeds' classifier "
-        "(two hidden layers on the flattened pixels)",
+        "(two hidden layers on the flattened pixels); `vgg`: six 3x3 convolutions with batch "
+        "norm in three stages, then a global average (for photos); `resnet`: a CIFAR ResNet-8 "
+        "(three residual stages)",
     )
     width: PositiveInt = Field(
         16,
-        description="Channels of the first convolution (cnn; the second has twice as many), "
-        "or units of the first hidden layer (mlp)",
+        description="Channels of the first convolution (cnn; the second has twice as many; "
+        "vgg and resnet: the first stage, then 2x and 4x), or units of the first hidden "
+        "layer (mlp)",
     )
     steps: PositiveInt = Field(
         1200,
@@ -32,6 +35,13 @@ class NetworkParams(BaseModel):
     )
     batch_size: PositiveInt = Field(
         128, description="Images per step, drawn at random (with replacement) from the training set"
+    )
+    batch_augment: list[Literal["flip", "crop"]] = Field(
+        [],
+        description="Random transforms of every training batch, the same for every strategy: "
+        "`flip`: half the images mirrored left-right; `crop`: each image shifted by up to 4 "
+        "pixels each way, zeros filling in (the usual pad-4-and-crop of CIFAR training). "
+        "`[]`: the images as they are (digits: a mirrored 5 is not a 5)",
     )
     lr: float = Field(
         2e-3,

@@ -76,3 +76,34 @@ def augment_images(images: np.ndarray, params, seed: int) -> np.ndarray:
     ``seed``'s stream (``params``: ``config.AugmentParams``)."""
     drawn = draw(len(images), images.shape[2:], params, np.random.default_rng(seed))
     return transform(np.asarray(images), drawn)
+
+
+# ---- the classifier's batch transforms (``batch_augment``), on the batch's device --------
+
+CROP_PAD = 4  # pixels each way: the usual pad-4-and-crop of CIFAR training
+
+
+def draw_moves(
+    count: int, flip: bool, crop: bool, generator: torch.Generator, pad: int = CROP_PAD
+) -> torch.Tensor:
+    """(count, 3) int64 moves: mirrored (0/1), then the shift down and right in pixels, each in
+    [-pad, pad]; what is not asked for is 0. Both are drawn either way, so that the stream's
+    use does not depend on the choice."""
+    mirrored = (torch.rand(count, generator=generator) < 0.5).long()
+    shifts = torch.randint(-pad, pad + 1, (count, 2), generator=generator)
+    return torch.cat([mirrored[:, None] * flip, shifts * crop], 1)
+
+
+def move(images: torch.Tensor, moves: torch.Tensor, pad: int = CROP_PAD) -> torch.Tensor:
+    """Images (N, C, H, W) with ``draw_moves``' moves: each mirrored left-right where asked,
+    then shifted, zeros filling in, as a crop of the zero-padded image; one gather."""
+    count, _, height, width = images.shape
+    moves = moves.to(images.device)
+    padded = F.pad(images, (pad, pad, pad, pad))
+    rows = torch.arange(height, device=images.device)[None] - moves[:, 1:2] + pad  # (N, H)
+    columns = torch.arange(width, device=images.device).expand(count, width)
+    columns = torch.where(moves[:, :1].bool(), columns.flip(1), columns)
+    columns = columns - moves[:, 2:3] + pad  # (N, W)
+    batch = torch.arange(count, device=images.device)[:, None, None]
+    picked = padded[batch, :, rows[:, :, None], columns[:, None, :]]  # (N, H, W, C)
+    return picked.permute(0, 3, 1, 2)  # channels-last in memory

@@ -1,4 +1,5 @@
-"""The one classifier every strategy trains: a small CNN by default, or the seeds' MLP.
+"""The one classifier every strategy trains: a small CNN by default, the seeds' MLP, or, for
+photos, a CNN with batch norm (``vgg``) or a small residual network (``resnet``).
 
 Its last layer is linear, or cosine for the losses whose margins are on cosine logits
 (LDAM); a classifier may carry per-class logit offsets per replicate (post-hoc threshold
@@ -41,7 +42,66 @@ def mlp(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequ
     )
 
 
-ARCHITECTURES = {"cnn": small_cnn, "mlp": mlp}
+def _conv_bn(inputs: int, outputs: int, stride: int = 1) -> list[nn.Module]:
+    return [
+        nn.Conv2d(inputs, outputs, 3, stride, padding=1, bias=False),
+        nn.BatchNorm2d(outputs),
+        nn.ReLU(inplace=True),
+    ]
+
+
+def vgg(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequential:
+    """Three stages of two 3x3 convolutions with batch norm (width w, 2w, 4w), each halving
+    the image, then the global average of the last stage's features and a linear layer."""
+    layers: list[nn.Module] = []
+    for inputs, outputs in ((channels, width), (width, 2 * width), (2 * width, 4 * width)):
+        layers += [*_conv_bn(inputs, outputs), *_conv_bn(outputs, outputs), nn.MaxPool2d(2)]
+    return nn.Sequential(
+        *layers,
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(4 * width, num_classes),
+    )
+
+
+class BasicBlock(nn.Module):
+    """He et al.'s residual block: two 3x3 convolutions with batch norm, added to its input
+    (through a 1x1 convolution where the shape changes)."""
+
+    def __init__(self, inputs: int, outputs: int, stride: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            *_conv_bn(inputs, outputs, stride),
+            nn.Conv2d(outputs, outputs, 3, padding=1, bias=False),
+            nn.BatchNorm2d(outputs),
+        )
+        self.shortcut = (
+            nn.Identity()
+            if stride == 1 and inputs == outputs
+            else nn.Sequential(
+                nn.Conv2d(inputs, outputs, 1, stride, bias=False), nn.BatchNorm2d(outputs)
+            )
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.body(x) + self.shortcut(x))
+
+
+def resnet(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequential:
+    """A CIFAR ResNet of three stages (w, 2w, 4w channels), one residual block each (ResNet-8),
+    the last two halving the image, then the global average and a linear layer."""
+    return nn.Sequential(
+        *_conv_bn(channels, width),
+        BasicBlock(width, width, 1),
+        BasicBlock(width, 2 * width, 2),
+        BasicBlock(2 * width, 4 * width, 2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(4 * width, num_classes),
+    )
+
+
+ARCHITECTURES = {"cnn": small_cnn, "mlp": mlp, "vgg": vgg, "resnet": resnet}
 
 
 class CosineLinear(nn.Module):

@@ -26,6 +26,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from synthbalance import __version__
 from synthbalance.config import ClassifierParams, NetworkParams
 from synthbalance.core import progress
+from synthbalance.core.augmentation import draw_moves, move
 from synthbalance.core.images import ImageSet
 from synthbalance.core.seeding import make_rng, replicate_seed, torch_generator
 from synthbalance.distributed.launch import run_ranks
@@ -94,13 +95,19 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
         torch.from_numpy(np.array(train_set.labels)).to(engine.device),
     )
     loss_of = criterion(loss, train_set.class_counts(), params.steps)
+    flip, crop = "flip" in params.batch_augment, "crop" in params.batch_augment
+    moves_rng = torch_generator(seed, f"classifier-moves.{_STREAM}") if flip or crop else None
     history, loss_sum, since, best, best_score = [], 0.0, 0, None, -1.0
     for step in progress.bar(range(1, params.steps + 1), "classifier", unit="step"):
         model.train()
         index = rank.shard(torch.randint(len(images), (params.batch_size,), generator=rng))
         index = index.to(engine.device)
+        batch = images[index]
+        if moves_rng is not None:
+            moves = draw_moves(params.batch_size, flip, crop, moves_rng)
+            batch = move(batch, rank.shard(moves))
         with engine.autocast():
-            value = loss_of(model(to_unit(images[index])), labels[index], step)
+            value = loss_of(model(to_unit(batch)), labels[index], step)
         optimiser.zero_grad(set_to_none=True)
         value.backward()
         optimiser.step()
@@ -214,7 +221,12 @@ def fingerprint(
         image_set.hash_into(digest)
         digest.update(json.dumps(list(image_set.class_names)).encode())
     # a constant schedule is left out, so the networks kept before schedules existed still match
-    left_out = _NOT_IN_FINGERPRINT | ({"schedule"} if params.schedule == "constant" else set())
+    # so are no batch transforms: the networks kept before they existed still match
+    left_out = (
+        _NOT_IN_FINGERPRINT
+        | ({"schedule"} if params.schedule == "constant" else set())
+        | (set() if params.batch_augment else {"batch_augment"})
+    )
     engine = Engine.of(params.device, params.precision)  # what `auto` is on this machine
     settings = params.model_dump(mode="json", exclude=left_out) | {
         "seed": seed,
