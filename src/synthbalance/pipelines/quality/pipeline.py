@@ -8,7 +8,7 @@ from synthbalance.framework.context import (
     replicates,
     strategies_to_run,
 )
-from synthbalance.pipelines.quality.extractor import fit_feature_extractor
+from synthbalance.pipelines.quality.extractor import fit_feature_extractor, score_extractor
 from synthbalance.pipelines.quality.nodes import score_progress, score_synthetic
 
 
@@ -27,6 +27,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             inputs=["raw_train", "params:quality", "params:seed"],
             outputs="feature_extractor",
             name="fit_feature_extractor",
+        ),
+        node(
+            score_extractor,
+            inputs=["feature_extractor", "raw_test"],
+            outputs=["extractor_scores", "extractor_metrics"],
+            name="score_extractor",
         ),
         node(
             score_synthetic,

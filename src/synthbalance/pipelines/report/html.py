@@ -23,6 +23,7 @@ tr.gan td { background: #fff4e5; } tr.reference td { color: #555; font-style: it
 #verdict { font-size: 1.2em; font-weight: 600; padding: .8em 1em; background: #eef4fb;
            border-left: 5px solid #2b6cb0; }
 img { max-width: 100%; } .wide { overflow-x: auto; } .note { color: #555; font-size: .9em; }
+.pair { display: flex; flex-wrap: wrap; gap: 1em; } .pair img { max-width: 48%; }
 details pre { background: #f6f6f6; padding: .8em; overflow-x: auto; font-size: .85em; }
 """
 

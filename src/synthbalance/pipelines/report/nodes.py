@@ -18,7 +18,8 @@ from synthbalance.core.metrics import HEADLINE, rare_classes
 from synthbalance.core.results import StrategyResult
 from synthbalance.core.statistics import interval_text
 from synthbalance.pipelines.report import html
-from synthbalance.pipelines.report.sections import caveats, class_shares, statistics
+from synthbalance.pipelines.report.generated_vs_real import generated_vs_real
+from synthbalance.pipelines.report.sections import caveats, class_shares, quality, statistics
 from synthbalance.pipelines.report.verdict import verdict
 from synthbalance.strategies import REGISTRY, of_family
 from synthbalance.training.engine import Engine
@@ -40,6 +41,7 @@ def build_report(
     quality_progress: pd.DataFrame | None = None,
     memorisation_grid: Image.Image | None = None,
     deepsmote_grid: Image.Image | None = None,
+    extractor_scores: dict | None = None,
     **reports: StrategyResult,
 ) -> tuple[str, dict, dict, Figure]:
     """(the page, the verdict as data, the verdict's numbers as MLflow metrics, the verdict's
@@ -87,7 +89,8 @@ def build_report(
             comparison_chart(comparison, set(of_family("generative"))),
             "balanced accuracy and rare-class F1 per strategy",
         ),
-        _quality(quality_table, quality_progress, memorisation_grid),
+        generated_vs_real(results, test_set),
+        quality(quality_table, quality_progress, memorisation_grid, extractor_scores),
         f'<p class="note">Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by '
         "synthbalance's report pipeline; every figure here is in data/08_reporting and in "
         "the MLflow run.</p>",
@@ -241,44 +244,3 @@ def _comparison(comparison: pd.DataFrame, results: dict[str, StrategyResult]) ->
         "GAN strategies and deepsmote) are shaded; none (the baseline) and oracle (the "
         "upper bound) are in italics.</p>"
     )
-
-
-def _quality(table, progress, memorisation) -> str:
-    if table is None:
-        return (
-            "<h2>Generative quality</h2><p>Not computed in this run "
-            "(quality.in_balance: false).</p>"
-        )
-    parts = [
-        "<h2>Generative quality</h2>",
-        '<p class="note">The synthetic images of each rare class against real images the GAN '
-        "never saw; a held-back set of such real images is scored the same way — what a "
-        "perfect generator would score. FD and KID: lower is better; the rest: higher, "
-        "except memorisation (the share of samples nearer a training image than real images "
-        "are to one another). Every row is scored at the held-back set's size: the synthetic "
-        "row (the GAN's; deepsmote: DeepSMOTE's, when it ran) is the mean over subsamples of "
-        "every replicate's set, and "
-        "<code>_low</code>, <code>_high</code> its 95% t-interval over them.</p>",
-        html.table(table.round(4), "quality"),
-    ]
-    if progress is not None and len(progress):
-        parts.append(html.figure(_progress_chart(progress), "FD-domain against GAN steps"))
-    if memorisation is not None:
-        parts.append(
-            "<p class='note'>The synthetic images nearest a training image, each "
-            "beside its nearest training image:</p>"
-        )
-        parts.append(html.image(memorisation, "nearest training images"))
-    return "\n".join(parts)
-
-
-def _progress_chart(progress: pd.DataFrame) -> Figure:
-    figure = Figure(figsize=(6, 3), layout="constrained")
-    axes = figure.subplots()
-    for group, rows in progress.groupby("group"):
-        axes.plot(rows["step"], rows["fd"], marker="o", label=f"class {group}")
-    axes.set_yscale("log")
-    axes.set_xlabel("GAN step")
-    axes.set_ylabel("FD-domain (log)")
-    axes.legend()
-    return figure

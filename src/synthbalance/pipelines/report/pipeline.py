@@ -28,6 +28,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     if quality_in_balance():
         trained = registered_generator() is None  # else no GAN progress to show
         inputs |= {name: name for name in QUALITY if trained or name != "quality_progress"}
+        inputs["extractor_scores"] = "extractor_scores"
     if "deepsmote" in strategies_to_run():
         inputs["deepsmote_grid"] = f"{first}.deepsmote_grid"
     # the strategies' results, which compare_strategies reads too: one edge per strategy

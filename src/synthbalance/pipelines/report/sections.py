@@ -1,10 +1,12 @@
 """The report's sections about the verdict: its caveats, its numbers (per replicate, and
-every GAN strategy against every simple one), and the class shares of train and test."""
+every GAN strategy against every simple one), and the class shares of train and test; and
+the generative quality's section."""
 # ruff: noqa: RUF001 -- the report's sentences write the multiplication sign on purpose
 
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from synthbalance.core.images import ImageSet
 from synthbalance.pipelines.report import html
@@ -201,4 +203,61 @@ def class_shares(train_set: ImageSet, test_set: ImageSet) -> str:
             ["class", "train images", "train share", "test images", "test share"],
             rows,
         )
+    )
+
+
+def quality(table, progress, memorisation, extractor_scores: dict | None = None) -> str:
+    """The generative quality section: the quality table, FD-domain against GAN steps, the
+    nearest training images, and how well the measuring CNN classifies real test images."""
+    if table is None:
+        return (
+            "<h2>Generative quality</h2><p>Not computed in this run "
+            "(quality.in_balance: false).</p>"
+        )
+    parts = [
+        "<h2>Generative quality</h2>",
+        '<p class="note">The synthetic images of each rare class against real images the GAN '
+        "never saw; a held-back set of such real images is scored the same way — what a "
+        "perfect generator would score. FD and KID: lower is better; the rest: higher, "
+        "except memorisation (the share of samples nearer a training image than real images "
+        "are to one another). Every row is scored at the held-back set's size: the synthetic "
+        "row (the GAN's; deepsmote: DeepSMOTE's, when it ran) is the mean over subsamples of "
+        "every replicate's set, and "
+        "<code>_low</code>, <code>_high</code> its 95% t-interval over them.</p>",
+        html.table(table.round(4), "quality"),
+    ]
+    if extractor_scores is not None:
+        parts.append(_extractor(extractor_scores))
+    if progress is not None and len(progress):
+        parts.append(html.figure(_progress_chart(progress), "FD-domain against GAN steps"))
+    if memorisation is not None:
+        parts.append(
+            "<p class='note'>The synthetic images nearest a training image, each "
+            "beside its nearest training image:</p>"
+        )
+        parts.append(html.image(memorisation, "nearest training images"))
+    return "\n".join(parts)
+
+
+def _progress_chart(progress: pd.DataFrame) -> Figure:
+    figure = Figure(figsize=(6, 3), layout="constrained")
+    axes = figure.subplots()
+    for group, rows in progress.groupby("group"):
+        axes.plot(rows["step"], rows["fd"], marker="o", label=f"class {group}")
+    axes.set_yscale("log")
+    axes.set_xlabel("GAN step")
+    axes.set_ylabel("FD-domain (log)")
+    axes.legend()
+    return figure
+
+
+def _extractor(scores: dict) -> str:
+    """One sentence on the measuring CNN: features are only as telling as its accuracy."""
+    weakest = min(scores["recall"], key=scores["recall"].get)
+    return (
+        f'<p class="note" id="extractor">The measuring CNN (the features above) classifies '
+        f"the {scores['test_images']:,} real test images with accuracy "
+        f"{scores['accuracy']:.4f}, balanced accuracy {scores['balanced_accuracy']:.4f} "
+        f"(the dataset's own classes; its weakest, {html.escape(weakest)}, "
+        f"{scores['recall'][weakest]:.4f} recall). Near chance, its distances say little.</p>"
     )
