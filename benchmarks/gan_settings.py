@@ -44,6 +44,13 @@ VARIANTS = {
     "class_norm_betas0_ada": {**BETAS0, "class_norm": True, **ADA},
     "ada": ADA,
     "dcgan": {"architecture": "dcgan"},
+    # photos (issue 32): wider networks, and DiffAugment's three transforms on every D input
+    "wide": {"generator_width": 64, "discriminator_width": 64},
+    "wide_diffaugment": {
+        "generator_width": 64,
+        "discriminator_width": 64,
+        "augment": ["translation", "color", "cutout"],
+    },
 }
 
 
