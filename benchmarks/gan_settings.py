@@ -51,6 +51,13 @@ VARIANTS = {
         "discriminator_width": 64,
         "augment": ["translation", "color", "cutout"],
     },
+    "wide_class_norm": {"generator_width": 64, "discriminator_width": 64, "class_norm": True},
+    "wide_diffaugment_class_norm": {
+        "generator_width": 64,
+        "discriminator_width": 64,
+        "augment": ["translation", "color", "cutout"],
+        "class_norm": True,
+    },
 }
 
 
@@ -88,6 +95,7 @@ def main() -> None:
             row[f"fd@{step}"] = round(float(at["fd"].mean()), 1)
             row[f"worst@{step}"] = round(float(at["fd"].max()), 1)
             row[f"fidelity@{step}"] = round(float(at["label_fidelity"].min()), 2)
+            row[f"mean_fidelity@{step}"] = round(float(at["label_fidelity"].mean()), 2)
         rows.append(row)
         print_table([row])
         save_json(args.out, f"gan_settings_{args.env}_{args.steps}", {"rows": rows})
