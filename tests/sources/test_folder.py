@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from synthbalance.config import IngestParams
+from synthbalance.pipelines.ingest.nodes import load_dataset
 from synthbalance.sources import SourceError, read_image_folder
+from tests.photos import ARCHIVE, CLASSES, PER_CLASS, real_slice
 
 
 def write_tree(root, per_class=3, classes=("apple", "banana")):
@@ -120,3 +123,17 @@ def test_a_png_with_a_broken_chunk_names_the_file(tmp_path):
     (tmp_path / "a" / "x.png").write_bytes(broken)
     with pytest.raises(SourceError, match=r"x\.png: not a readable image"):
         read_image_folder(tmp_path, 8, "grey", skip_bad_files=False)
+
+
+@pytest.mark.skipif(not ARCHIVE.is_file(), reason="no shared CIFAR-10 JPEG archive here")
+def test_real_cifar10_jpegs_keep_their_colour_labels_and_split(tmp_path):
+    assert real_slice(tmp_path)
+    ingest = IngestParams(source="folder", folder=str(tmp_path), download=False)
+    train, test = load_dataset(ingest, seed=0)
+    assert train.class_names == test.class_names == CLASSES  # the folders' names, in order
+    assert train.class_counts().tolist() == [PER_CLASS["train"]] * 10
+    assert test.class_counts().tolist() == [PER_CLASS["test"]] * 10  # CIFAR's split, kept
+    assert train.images.shape[1:] == (3, 32, 32) and train.images.dtype == np.uint8
+    channels = train.images.reshape(len(train), 3, -1).astype(float)
+    assert np.abs(channels[:, 0] - channels[:, 2]).mean() > 5  # colour, not grey in RGB
+    assert len({image.tobytes() for image in train.images}) == len(train)

@@ -21,7 +21,10 @@ _MODES = {"grey": "L", "rgb": "RGB"}
 
 def _class_folders(root: Path) -> list[Path]:
     if not root.is_dir():
-        raise SourceError(f"image folder {root} does not exist; expected {root}/<class>/*.png")
+        raise SourceError(
+            f"image folder {root} does not exist; expected {root}/<class>/*.png|jpg|jpeg, or "
+            f"train/<class>/… and test/<class>/… in it; `ingest.folder` says where to read"
+        )
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise SourceError(f"{root} has no class folders; expected {root}/<class>/*.png|jpg|jpeg")
