@@ -8,7 +8,7 @@ CIFAR-10's 10,000 test photos. Each setting is conf/cifar10's `classifier` block
 given overrides; one seed, so a difference under about a point is noise.
 
     .venv/bin/python benchmarks/photo_classifier.py [--folder data/01_raw/cifar10_jpg]
-        [--settings "architecture=cnn,width=16,batch_augment=[];architecture=vgg,width=32"]
+        [--settings "architecture=cnn,width=16,batch_augment=none;architecture=vgg,width=32"]
         [--sets oracle,none]
 """
 

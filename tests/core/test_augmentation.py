@@ -108,3 +108,10 @@ def test_moves_not_asked_for_are_zero_and_the_stream_is_used_alike():
     both = draw_moves(64, True, True, torch.Generator().manual_seed(0))
     assert first[:, 1:].abs().sum() == 0 and 0 < first[:, 0].sum() < 64
     assert torch.equal(first[:, 0], both[:, 0]) and both[:, 1:].abs().max() == CROP_PAD
+
+
+def test_a_mirrored_and_shifted_image_is_shifted_then_mirrored():
+    images = _ramp(1)
+    both = move(images, torch.tensor([[1, 0, 1]]), pad=2)
+    shifted = move(images, torch.tensor([[0, 0, 1]]), pad=2)
+    assert torch.equal(both, shifted.flip(-1))

@@ -110,18 +110,24 @@ def test_a_one_cycle_schedule_trains_another_network_kept_under_another_fingerpr
     )
 
 
-def test_batch_moves_train_another_network_and_none_keep_the_old_fingerprint(params):
+def test_batch_moves_train_another_network_and_none_keep_the_old_fingerprint(params, monkeypatch):
     train, validation = separable([30, 10]), separable([10, 4], seed=1)
     moved = params.model_copy(update={"batch_augment": ["flip", "crop"]})
     plain, _ = train_classifier(train, validation, params, seed=3)
     flipped, _ = train_classifier(train, validation, moved, seed=3)
     again, _ = train_classifier(train, validation, moved, seed=3)
     assert not same_weights(plain, flipped) and same_weights(flipped, again)
-    before = params.model_dump(mode="json", exclude={"batch_augment"})
-    assert "batch_augment" not in before  # what a network kept before the field was keyed by
+    hashed = []  # the settings each fingerprint hashes
+    dumps = training.json.dumps
+    monkeypatch.setattr(
+        training.json, "dumps", lambda value, **kw: hashed.append(value) or dumps(value, **kw)
+    )
     assert training.fingerprint(train, validation, params, 3) != training.fingerprint(
         train, validation, moved, 3
     )
+    settings = [value for value in hashed if isinstance(value, dict)]
+    assert "batch_augment" not in settings[0]  # as networks kept before the field was
+    assert settings[1]["batch_augment"] == ["flip", "crop"]
 
 
 @pytest.mark.parametrize("architecture", ["vgg", "resnet"])

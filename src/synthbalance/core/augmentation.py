@@ -86,7 +86,7 @@ CROP_PAD = 4  # pixels each way: the usual pad-4-and-crop of CIFAR training
 def draw_moves(
     count: int, flip: bool, crop: bool, generator: torch.Generator, pad: int = CROP_PAD
 ) -> torch.Tensor:
-    """(count, 3) int64 moves: mirrored (0/1), then the shift down and right in pixels, each in
+    """(count, 3) int64 moves: mirrored (0/1), and the shift down and right in pixels, each in
     [-pad, pad]; what is not asked for is 0. Both are drawn either way, so that the stream's
     use does not depend on the choice."""
     mirrored = (torch.rand(count, generator=generator) < 0.5).long()
@@ -95,8 +95,9 @@ def draw_moves(
 
 
 def move(images: torch.Tensor, moves: torch.Tensor, pad: int = CROP_PAD) -> torch.Tensor:
-    """Images (N, C, H, W) with ``draw_moves``' moves: each mirrored left-right where asked,
-    then shifted, zeros filling in, as a crop of the zero-padded image; one gather."""
+    """Images (N, C, H, W) with ``draw_moves``' moves: each shifted (down by moves[:, 1], right
+    by moves[:, 2]), zeros filling in, as a crop of the zero-padded image, then mirrored
+    left-right where moves[:, 0] is 1; one gather."""
     count, _, height, width = images.shape
     moves = moves.to(images.device)
     padded = F.pad(images, (pad, pad, pad, pad))

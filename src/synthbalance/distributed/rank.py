@@ -41,6 +41,15 @@ class Rank:
         device_ids = [self.device.index] if self.device.type == "cuda" else None
         return DistributedDataParallel(module, device_ids=device_ids)
 
+    def share_buffers(self, module: nn.Module) -> None:
+        """Rank 0's buffers (batch norms' running statistics) on every rank: DDP sends them
+        before each training forward, then each rank updates its own from its shard, so
+        without this the ranks would score validation with different statistics."""
+        if self.world_size == 1:
+            return
+        for buffer in module.buffers():
+            dist.broadcast(buffer, src=0)
+
     def gather(self, value) -> list:
         """``value`` of every rank, in rank order, on every rank (picklable values)."""
         if self.world_size == 1:

@@ -115,6 +115,7 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
             schedule.step()
         loss_sum, since = loss_sum + value.detach().float(), since + 1
         if step % params.eval_every == 0 or step == params.steps:
+            rank.share_buffers(net)
             scores = validation_scores(classifier, 0, validation)
             history.append({"step": step, "train_loss": float(loss_sum) / since, **scores})
             loss_sum, since = 0.0, 0

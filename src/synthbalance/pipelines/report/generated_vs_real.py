@@ -45,6 +45,8 @@ def generated_vs_real(results: dict[str, StrategyResult], test_set: ImageSet) ->
         for name, what in ROWS.items()
         if name in results
     )
+    replicates = len(results["oracle"].runs)
+    values = "Mean over replicates [95% interval]" if replicates > 1 else "One replicate"
     matrices = [
         html.figure(
             confusion_figure(test_set, np.asarray(results[name].runs[0].predicted)),
@@ -57,8 +59,7 @@ def generated_vs_real(results: dict[str, StrategyResult], test_set: ImageSet) ->
         '<p class="note">The seeds\' comparison: the same classifier trained with the rare '
         "classes' real training images replaced by the GAN's samples (synthetic_only), against "
         "one trained on every real image (oracle), both scored on the untouched real test set. "
-        "The other classes keep their real images in both. Mean over replicates [95% "
-        "interval].</p>"
+        f"The other classes keep their real images in both. {values}.</p>"
         f'<table id="generated-vs-real"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
         "</table>"
         '<p class="note">Confusion matrices of the first replicate on the real test set: '

@@ -259,5 +259,16 @@ def _extractor(scores: dict) -> str:
         f"the {scores['test_images']:,} real test images with accuracy "
         f"{scores['accuracy']:.4f}, balanced accuracy {scores['balanced_accuracy']:.4f} "
         f"(the dataset's own classes; its weakest, {html.escape(weakest)}, "
-        f"{scores['recall'][weakest]:.4f} recall). Near chance, its distances say little.</p>"
+        f"{scores['recall'][weakest]:.4f} recall).{_ruler_warning(scores)}</p>"
+    )
+
+
+def _ruler_warning(scores: dict) -> str:
+    """A warning when the ruler reads real images little better than chance."""
+    chance = 1 / len(scores["recall"])
+    if scores["balanced_accuracy"] >= chance + 0.5 * (1 - chance):
+        return ""
+    return (
+        f" That is less than halfway from chance ({chance:.2f}) to 1: distances in its "
+        "features say little about the images."
     )
