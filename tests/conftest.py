@@ -184,10 +184,15 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
 def run_smoke_balance(folder: Path, *params: str) -> str:
     """`kedro run --env smoke --pipelines balance [--params P]` in a copy of the project made
     in ``folder``; its log. The run must succeed."""
-    project = copy_project(folder)
+    return run_balance(copy_project(folder), "smoke", *params)
+
+
+def run_balance(project: Path, env: str, *params: str) -> str:
+    """`kedro run --env ENV --pipelines balance [--params P]` in ``project``; its log. The run
+    must succeed."""
     extra = ["--params", ",".join(params)] if params else []
     result = subprocess.run(
-        kedro_run("--env", "smoke", "--pipelines", "balance", *extra),
+        kedro_run("--env", env, "--pipelines", "balance", *extra),
         cwd=project,
         env=kedro_environment(project),
         capture_output=True,

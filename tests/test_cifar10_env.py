@@ -3,14 +3,13 @@ with tiny budgets, on real CIFAR-10 JPEGs where the shared archive is at hand, e
 JPEG photos of the same layout written here."""
 
 import re
-import subprocess
 
 import numpy as np
 import pytest
 from kedro.io import Version
 
 from synthbalance.datasets import ImageSetDataset
-from tests.conftest import copy_project, kedro_environment, kedro_run
+from tests.conftest import copy_project, run_balance
 from tests.photos import CLASSES, real_slice, written_slice
 
 TINY = ",".join(
@@ -51,22 +50,7 @@ def test_the_cifar10_environment_runs_end_to_end_on_a_slice(tmp_path):
     if not real_slice(photos):
         written_slice(photos)
     project = copy_project(tmp_path / "project")
-    result = subprocess.run(
-        kedro_run(
-            "--env",
-            "cifar10",
-            "--pipelines",
-            "balance",
-            "--params",
-            f"ingest.folder={photos},{TINY}",
-        ),
-        cwd=project,
-        env=kedro_environment(project),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    run_balance(project, "cifar10", f"ingest.folder={photos}", TINY)
     data = project / "data/cifar10"
 
     train = ImageSetDataset(filepath=str(data / "02_intermediate/raw_train.npz")).load()

@@ -46,7 +46,7 @@ PARAMETERS = {
 }
 
 
-def page(results=RESULTS, **quality) -> tuple[str, dict, dict, object]:
+def page(results=RESULTS, parameters=PARAMETERS, **quality) -> tuple[str, dict, dict, object]:
     comparison, *_ = compare_strategies(*results.values(), strategies=list(results))
     return build_report(
         comparison=comparison,
@@ -57,7 +57,7 @@ def page(results=RESULTS, **quality) -> tuple[str, dict, dict, object]:
         validation_set=make_image_set([30, 28, 28]),
         synthetic=make_image_set([0, 5, 5]),
         verdict_params=VerdictParams(),
-        parameters=PARAMETERS,
+        parameters=parameters,
         **quality,
         **{f"report_{name}": result for name, result in results.items()},
     )
@@ -131,3 +131,9 @@ def test_without_quality_the_page_says_it_was_not_computed():
     html, _, _, _ = page()
     assert "Not computed in this run (quality.in_balance: false)" in html
     assert np.isfinite(page()[1]["comparisons"][0]["difference"])
+
+
+def test_an_image_folder_is_named_in_the_title():
+    folder = {**PARAMETERS, "ingest": {"source": "folder", "folder": "data/01_raw/cifar10_jpg"}}
+    assert "help on the image folder cifar10_jpg?</h1>" in page(parameters=folder)[0]
+    assert "help on mnist?</h1>" in page()[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -147,8 +148,10 @@ def _verdict_metrics(found: dict) -> dict:
 
 
 def _dataset(parameters: dict) -> str:
-    source = parameters["ingest"]["source"]
-    return source if source != "folder" else "an image folder"
+    source, folder = parameters["ingest"]["source"], parameters["ingest"].get("folder")
+    if source != "folder":
+        return source
+    return f"the image folder {Path(folder).name}" if folder else "an image folder"
 
 
 def _settings(parameters: dict, test_set: ImageSet, rare: list[int]) -> str:
