@@ -26,13 +26,13 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from synthbalance import __version__
 from synthbalance.config import ClassifierParams, NetworkParams
 from synthbalance.core import progress
-from synthbalance.core.augmentation import draw_moves, move
 from synthbalance.core.images import ImageSet
-from synthbalance.core.seeding import make_rng, replicate_seed, torch_generator
+from synthbalance.core.seeding import make_rng, replicate_seed
 from synthbalance.distributed.launch import run_ranks
 from synthbalance.distributed.rank import SINGLE, Rank, weights_digest
 from synthbalance.models.classifier import Classifier
 from synthbalance.models.pixels import to_unit
+from synthbalance.training.batches import batches
 from synthbalance.training.checkpoints import save_checkpoint
 from synthbalance.training.engine import CPU_FP32, Engine
 from synthbalance.training.losses import PLAIN, Loss, criterion
@@ -89,25 +89,15 @@ def _fit(classifier, train_set, validation, params, loss: Loss, seed, rank: Rank
     model = rank.wrap(net)  # DDP averages the ranks' gradients in backward
     optimiser = torch.optim.Adam(net.parameters(), params.lr)
     schedule = lr_schedule(optimiser, params.schedule, params.lr, params.steps)
-    rng = torch_generator(seed, f"classifier.{_STREAM}")
-    images, labels = (
-        torch.from_numpy(np.array(train_set.images)).to(engine.device),
-        torch.from_numpy(np.array(train_set.labels)).to(engine.device),
-    )
+    streams = (f"classifier.{_STREAM}", f"classifier-moves.{_STREAM}")
+    next_batch = batches(train_set, params, seed, streams, rank, engine.device)
     loss_of = criterion(loss, train_set.class_counts(), params.steps)
-    flip, crop = "flip" in params.batch_augment, "crop" in params.batch_augment
-    moves_rng = torch_generator(seed, f"classifier-moves.{_STREAM}") if flip or crop else None
     history, loss_sum, since, best, best_score = [], 0.0, 0, None, -1.0
     for step in progress.bar(range(1, params.steps + 1), "classifier", unit="step"):
         model.train()
-        index = rank.shard(torch.randint(len(images), (params.batch_size,), generator=rng))
-        index = index.to(engine.device)
-        batch = images[index]
-        if moves_rng is not None:
-            moves = draw_moves(params.batch_size, flip, crop, moves_rng)
-            batch = move(batch, rank.shard(moves))
+        batch, batch_labels = next_batch()
         with engine.autocast():
-            value = loss_of(model(to_unit(batch)), labels[index], step)
+            value = loss_of(model(to_unit(batch)), batch_labels, step)
         optimiser.zero_grad(set_to_none=True)
         value.backward()
         optimiser.step()
