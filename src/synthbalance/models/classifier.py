@@ -12,16 +12,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# Max pooling runs before the ReLU it follows in the usual drawing: ReLU is monotone, so
+# relu(max(x)) = max(relu(x)) and the gradients agree too (both pass the window's first maximum
+# when it is positive, nothing otherwise), but the ReLU touches a quarter of the values. The
+# weights trained either way are the same bit for bit; a step is about 20% cheaper
+# (benchmarks/classifier_throughput.py). The layers keep their indices, so do state dicts.
+
 
 def small_cnn(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequential:
     side = image_size // 2 // 2
     return nn.Sequential(
         nn.Conv2d(channels, width, 3, padding=1),
-        nn.ReLU(inplace=True),
         nn.MaxPool2d(2),  # (N, w, H/2, W/2)
-        nn.Conv2d(width, 2 * width, 3, padding=1),
         nn.ReLU(inplace=True),
+        nn.Conv2d(width, 2 * width, 3, padding=1),
         nn.MaxPool2d(2),  # (N, 2w, H/4, W/4)
+        nn.ReLU(inplace=True),
         nn.Flatten(),
         nn.Linear(2 * width * side * side, 128),
         nn.ReLU(inplace=True),
@@ -42,10 +48,12 @@ def mlp(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequ
     )
 
 
-def _conv_bn(inputs: int, outputs: int, stride: int = 1) -> list[nn.Module]:
+def _conv_bn(inputs: int, outputs: int, stride: int = 1, pool: bool = False) -> list[nn.Module]:
+    """A 3x3 convolution, batch norm, (2x2 max pooling,) ReLU."""
     return [
         nn.Conv2d(inputs, outputs, 3, stride, padding=1, bias=False),
         nn.BatchNorm2d(outputs),
+        *([nn.MaxPool2d(2)] if pool else []),
         nn.ReLU(inplace=True),
     ]
 
@@ -55,7 +63,7 @@ def vgg(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequ
     the image, then the global average of the last stage's features and a linear layer."""
     layers: list[nn.Module] = []
     for inputs, outputs in ((channels, width), (width, 2 * width), (2 * width, 4 * width)):
-        layers += [*_conv_bn(inputs, outputs), *_conv_bn(outputs, outputs), nn.MaxPool2d(2)]
+        layers += [*_conv_bn(inputs, outputs), *_conv_bn(outputs, outputs, pool=True)]
     return nn.Sequential(
         *layers,
         nn.AdaptiveAvgPool2d(1),

@@ -1,0 +1,47 @@
+"""The classifier's networks pool before their ReLU: the same function and the same training."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from synthbalance.models.classifier import ARCHITECTURES
+
+
+def _textbook(net: nn.Sequential) -> nn.Sequential:
+    """The same layers with each max pooling moved after the ReLU that follows it."""
+    layers = list(net)
+    for i, layer in enumerate(layers[:-1]):
+        if isinstance(layer, nn.MaxPool2d) and isinstance(layers[i + 1], nn.ReLU):
+            layers[i], layers[i + 1] = layers[i + 1], layer
+    return nn.Sequential(*layers)
+
+
+def _train(net: nn.Module, images, labels, steps: int = 12) -> list[torch.Tensor]:
+    optimiser = torch.optim.Adam(net.parameters(), 1e-2)
+    for step in range(steps):
+        batch = slice(16 * (step % 4), 16 * (step % 4 + 1))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = F.cross_entropy(net(images[batch]), labels[batch])
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    return [p.detach().clone() for p in net.parameters()]
+
+
+@pytest.mark.parametrize(("architecture", "channels"), [("cnn", 1), ("vgg", 3)])
+def test_pooling_before_relu_trains_the_same_weights_bit_for_bit(architecture, channels):
+    torch.manual_seed(0)
+    # ties inside pooling windows included: whole numbers, with many zeros and negatives
+    images = torch.randint(-2, 3, (64, channels, 16, 16)).float()
+    labels = torch.randint(0, 4, (64,))
+    torch.manual_seed(1)
+    ours = ARCHITECTURES[architecture](channels, 16, 4, 8)
+    textbook = _textbook(ARCHITECTURES[architecture](channels, 16, 4, 8))
+    textbook.load_state_dict(ours.state_dict())  # the layers keep their indices
+    assert [type(m) for m in textbook] != [type(m) for m in ours]
+    torch.manual_seed(2)
+    trained = _train(ours, images, labels)
+    torch.manual_seed(2)  # the same dropout masks
+    expected = _train(textbook, images, labels)
+    assert all(torch.equal(a, b) for a, b in zip(trained, expected, strict=True))
