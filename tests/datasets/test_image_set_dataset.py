@@ -112,3 +112,55 @@ def test_the_preview_is_a_png_of_each_class_present_shaped_for_kedro_viz_s_panel
     present = sum(1 for c in counts if c)
     assert picture.size == (100 + columns * tile, present * lines * tile)
     assert 0.6 < picture.width / picture.height < 2  # kedro-viz crops a wider preview
+
+
+def _counting_reads(monkeypatch) -> list[str]:
+    reads: list[str] = []
+    original = ImageSetDataset._read
+
+    def counted(self, file, path):
+        reads.append(path)
+        return original(self, file, path)
+
+    monkeypatch.setattr(ImageSetDataset, "_read", counted)
+    return reads
+
+
+def test_a_file_is_read_once_and_no_load_can_change_what_the_next_gets(tmp_path, monkeypatch):
+    path = tmp_path / "set.npz"
+    ImageSetDataset(filepath=str(path)).save(make_image_set([3, 4]))
+    reads = _counting_reads(monkeypatch)
+    dataset = ImageSetDataset(filepath=str(path))
+    first = dataset.load()
+    with pytest.raises(ValueError, match="read-only"):
+        first.images[:] = 0  # a node changing what it loaded
+    second = dataset.load()
+    assert len(reads) == 1
+    assert np.array_equal(second.images, make_image_set([3, 4]).images)
+
+
+def test_a_file_changed_on_disk_or_a_released_dataset_is_read_again(tmp_path, monkeypatch):
+    path = tmp_path / "set.npz"
+    ImageSetDataset(filepath=str(path)).save(make_image_set([3, 4]))
+    reads = _counting_reads(monkeypatch)
+    dataset = ImageSetDataset(filepath=str(path))
+    dataset.load()
+    ImageSetDataset(filepath=str(path)).save(make_image_set([5, 1]))  # another writer
+    assert len(dataset.load()) == 6
+    dataset.release()
+    assert len(dataset.load()) == 6
+    assert len(reads) == 3
+
+
+def test_a_new_version_is_loaded_not_the_kept_one(tmp_path):
+    path = str(tmp_path / "set.npz")
+    dataset = ImageSetDataset(filepath=path, version=Version(None, None))
+    dataset.save(make_image_set([1]))
+    assert len(dataset.load()) == 1
+    dataset.save(make_image_set([2, 2]))
+    assert len(dataset.load()) == 4
+
+
+def test_a_missing_file_is_still_a_clear_error(tmp_path):
+    with pytest.raises(DatasetError, match="missing.npz"):
+        ImageSetDataset(filepath=str(tmp_path / "missing.npz")).load()
