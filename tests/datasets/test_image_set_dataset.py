@@ -7,7 +7,7 @@ from kedro.io.core import DatasetError, Version
 from PIL import Image
 
 from synthbalance.core.images import ImageSet
-from synthbalance.datasets import ImageSetDataset
+from synthbalance.datasets import ImageSetDataset, image_set_dataset
 from tests.conftest import make_image_set
 
 
@@ -150,6 +150,23 @@ def test_a_file_changed_on_disk_or_a_released_dataset_is_read_again(tmp_path, mo
     dataset.release()
     assert len(dataset.load()) == 6
     assert len(reads) == 3
+
+
+def test_what_is_kept_is_bounded_least_recently_loaded_out_first(tmp_path, monkeypatch):
+    sets = {name: make_image_set([4, 4]) for name in "abc"}  # 8 images of 4x4 each
+    datasets = {}
+    for name, image_set in sets.items():
+        datasets[name] = ImageSetDataset(filepath=str(tmp_path / f"{name}.npz"))
+        datasets[name].save(image_set)
+    monkeypatch.setattr(image_set_dataset, "KEEP_BYTES", 2 * image_set_dataset._bytes(sets["a"]))
+    reads = _counting_reads(monkeypatch)
+    for name in "abab":
+        datasets[name].load()
+    assert len(reads) == 2  # a and b fit
+    datasets["c"].load()  # pushes a out, the least recently loaded
+    datasets["b"].load()
+    datasets["a"].load()
+    assert [path.rsplit("/", 1)[-1] for path in reads] == ["a.npz", "b.npz", "c.npz", "a.npz"]
 
 
 def test_a_new_version_is_loaded_not_the_kept_one(tmp_path):

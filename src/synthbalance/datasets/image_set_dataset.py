@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import io
 import os
+import threading
+from collections import OrderedDict
 from typing import IO
 
 from fsspec.implementations.local import LocalFileSystem
@@ -14,6 +16,28 @@ from kedro_datasets._typing import ImagePreview
 
 from synthbalance.core.images import ImageSet, read_image_set, write_image_set
 from synthbalance.datasets._file import FileDataset
+
+# Sets read from local files, least recently loaded first: (path, mtime_ns, size) -> set.
+_KEPT: OrderedDict[tuple[str, int, int], ImageSet] = OrderedDict()
+_LOCK = threading.Lock()  # Kedro's ThreadRunner loads from several threads
+KEEP_BYTES = 256 * 2**20  # one replicate's sets read most often are about 140 MB on MNIST
+
+
+def _keep(key: tuple[str, int, int], image_set: ImageSet) -> None:
+    if _bytes(image_set) > KEEP_BYTES:
+        return
+    _KEPT[key] = image_set
+    while sum(map(_bytes, _KEPT.values())) > KEEP_BYTES:
+        _KEPT.popitem(last=False)
+
+
+def _bytes(image_set: ImageSet) -> int:
+    return image_set.images.nbytes + image_set.labels.nbytes
+
+
+def _same_dataset(path: str, filepath: str) -> bool:
+    """Whether ``path`` is the file of the dataset at ``filepath`` (or one of its versions)."""
+    return path == filepath or path.startswith(f"{filepath}/")
 
 
 class ImageSetDataset(FileDataset[ImageSet]):
@@ -26,15 +50,14 @@ class ImageSetDataset(FileDataset[ImageSet]):
           filepath: data/05_model_input/train_imbalanced.npz
           versioned: true
 
-    A local file it has read stays in memory until Kedro releases the dataset (after its
-    last consumer in the run): a run reads each replicate's validation split about 40 times
-    and the test split about 27, and inflating them again was most of the run's dataset
-    I/O. Every load returns that one set, which no node can change (an ``ImageSet``'s arrays
-    are read-only); a file changed on disk since (its size or modification time) is read
-    again.
+    A local file it has read stays in memory, shared by every ``ImageSetDataset`` of the
+    process, until Kedro releases the dataset (after its last reader in the run) or sets
+    loaded since fill ``KEEP_BYTES`` (a larger set is not kept): a run reads each replicate's validation split
+    about 40 times and the test split 27, and inflating them again was most of the run's
+    dataset I/O. Every load returns that one set, which no node can change (an
+    ``ImageSet``'s arrays are read-only); a file changed on disk since (its size or
+    modification time) is read again.
     """
-
-    _kept: tuple[str, tuple[int, int], ImageSet] | None = None  # path, its stat, its set
 
     def load(self) -> ImageSet:
         if not isinstance(self._fs, LocalFileSystem):
@@ -44,14 +67,22 @@ class ImageSetDataset(FileDataset[ImageSet]):
             stat = os.stat(path)
         except OSError:
             return super().load()  # its error: no such file
-        signature = (stat.st_mtime_ns, stat.st_size)
-        if self._kept is None or self._kept[:2] != (path, signature):
-            self._kept = (path, signature, super().load())
-        return self._kept[2]
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        with _LOCK:
+            if key in _KEPT:
+                _KEPT.move_to_end(key)
+                return _KEPT[key]
+        image_set = super().load()
+        with _LOCK:
+            _keep(key, image_set)
+        return image_set
 
     def _release(self) -> None:
         super()._release()
-        self._kept = None
+        path = get_filepath_str(self._filepath, self._protocol)
+        with _LOCK:
+            for key in [key for key in _KEPT if _same_dataset(key[0], path)]:
+                del _KEPT[key]
 
     def preview(self, per_class: int = 8) -> ImagePreview:
         """kedro-viz's preview: a row per class with its name, its count and a few of its
