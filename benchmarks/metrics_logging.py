@@ -1,5 +1,5 @@
 """Logging a metrics history to MLflow: kedro-mlflow's dataset (a ``log_metric`` per value)
-against ``MetricsHistoryDataset`` (a ``log_batch`` per 1,000), side by side in one run.
+against ``MlflowBatchedMetricsDataset`` (a ``log_batch`` per 1,000), side by side in one run.
 
 A default run's replicate logs about 600 such values through the GAN's training history
 alone (``gan.log_every``: 25 steps of 3,000), each into the project's SQLite store. This saves
@@ -20,7 +20,7 @@ import mlflow
 from _common import PROJECT, print_table, save_json
 from kedro_mlflow.io.metrics import MlflowMetricsHistoryDataset
 
-from synthbalance.datasets import MetricsHistoryDataset
+from synthbalance.datasets import MlflowBatchedMetricsDataset
 
 KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "augment_p")
 
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
     args = parser.parse_args()
     data = history(args.values)
-    best = {MlflowMetricsHistoryDataset: float("inf"), MetricsHistoryDataset: float("inf")}
+    best = {MlflowMetricsHistoryDataset: float("inf"), MlflowBatchedMetricsDataset: float("inf")}
     with tempfile.TemporaryDirectory() as folder:
         mlflow.set_tracking_uri(f"sqlite:///{Path(folder) / 'mlflow.db'}")
         for _ in range(args.repeats):

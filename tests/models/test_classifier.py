@@ -17,6 +17,14 @@ def _textbook(net: nn.Sequential) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+_STAGE = [nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d]
+TEXTBOOK = {  # the layers as drawn in the papers, each ReLU before its pooling
+    "cnn": [nn.Conv2d, nn.ReLU, nn.MaxPool2d] * 2
+    + [nn.Flatten, nn.Linear, nn.ReLU, nn.Dropout, nn.Linear],
+    "vgg": _STAGE * 3 + [nn.AdaptiveAvgPool2d, nn.Flatten, nn.Linear],
+}
+
+
 def _train(net: nn.Module, images, labels, steps: int = 12) -> list[torch.Tensor]:
     optimiser = torch.optim.Adam(net.parameters(), 1e-2)
     for step in range(steps):
@@ -35,11 +43,14 @@ def test_pooling_before_relu_trains_the_same_weights_bit_for_bit(architecture, c
     # ties inside pooling windows included: whole numbers, with many zeros and negatives
     images = torch.randint(-2, 3, (64, channels, 16, 16)).float()
     labels = torch.randint(0, 4, (64,))
+    images = images.contiguous(memory_format=torch.channels_last)  # as the classifier runs
     torch.manual_seed(1)
-    ours = ARCHITECTURES[architecture](channels, 16, 4, 8)
+    ours = ARCHITECTURES[architecture](channels, 16, 4, 8).to(memory_format=torch.channels_last)
     textbook = _textbook(ARCHITECTURES[architecture](channels, 16, 4, 8))
+    textbook.to(memory_format=torch.channels_last)
+    assert [type(m) for m in textbook] == TEXTBOOK[architecture]
+    assert [type(m) for m in ours] != TEXTBOOK[architecture]
     textbook.load_state_dict(ours.state_dict())  # the layers keep their indices
-    assert [type(m) for m in textbook] != [type(m) for m in ours]
     torch.manual_seed(2)
     trained = _train(ours, images, labels)
     torch.manual_seed(2)  # the same dropout masks

@@ -93,7 +93,7 @@ from kedro.framework.startup import bootstrap_project
 from kedro.io import MemoryDataset
 
 # outputs MLflow holds (metrics' histories, the pyfunc, the image slider), not data/
-IN_MLFLOW = ("MetricsHistoryDataset", "GeneratorModelDataset", "MlflowImageStepsDataset")
+IN_MLFLOW = ("MlflowBatchedMetricsDataset", "GeneratorModelDataset", "MlflowImageStepsDataset")
 bootstrap_project(Path.cwd())
 with KedroSession.create(project_path=Path.cwd(), env="smoke",
                          runtime_params={"replicates": 1}) as session:

@@ -3,7 +3,7 @@
 from synthbalance.datasets.animation_dataset import AnimationDataset
 from synthbalance.datasets.generator_model_dataset import GeneratorModelDataset
 from synthbalance.datasets.image_set_dataset import ImageSetDataset
-from synthbalance.datasets.metrics_history_dataset import MetricsHistoryDataset
+from synthbalance.datasets.mlflow_batched_metrics_dataset import MlflowBatchedMetricsDataset
 from synthbalance.datasets.mlflow_image_steps_dataset import MlflowImageStepsDataset
 from synthbalance.datasets.strategy_result_dataset import StrategyResultDataset
 from synthbalance.datasets.torch_model_dataset import TorchModelDataset
@@ -12,7 +12,7 @@ __all__ = [
     "AnimationDataset",
     "GeneratorModelDataset",
     "ImageSetDataset",
-    "MetricsHistoryDataset",
+    "MlflowBatchedMetricsDataset",
     "MlflowImageStepsDataset",
     "StrategyResultDataset",
     "TorchModelDataset",

@@ -17,13 +17,13 @@ from kedro_datasets._typing import ImagePreview
 from synthbalance.core.images import ImageSet, read_image_set, write_image_set
 from synthbalance.datasets._file import FileDataset
 
-# Sets read from local files, least recently loaded first: (path, mtime_ns, size) -> set.
-_KEPT: OrderedDict[tuple[str, int, int], ImageSet] = OrderedDict()
+# Sets read from local files, least recently loaded first: (path, stat signature) -> set.
+_KEPT: OrderedDict[tuple, ImageSet] = OrderedDict()
 _LOCK = threading.Lock()  # Kedro's ThreadRunner loads from several threads
 KEEP_BYTES = 256 * 2**20  # one replicate's sets read most often are about 140 MB on MNIST
 
 
-def _keep(key: tuple[str, int, int], image_set: ImageSet) -> None:
+def _keep(key: tuple, image_set: ImageSet) -> None:
     if _bytes(image_set) > KEEP_BYTES:
         return
     _KEPT[key] = image_set
@@ -32,7 +32,15 @@ def _keep(key: tuple[str, int, int], image_set: ImageSet) -> None:
 
 
 def _bytes(image_set: ImageSet) -> int:
-    return image_set.images.nbytes + image_set.labels.nbytes
+    origin = 0 if image_set.origin is None else image_set.origin.nbytes
+    return image_set.images.nbytes + image_set.labels.nbytes + origin
+
+
+def _forget(filepath: str) -> None:
+    """Drop the kept sets of the dataset at ``filepath`` (any of its versions)."""
+    with _LOCK:
+        for key in [key for key in _KEPT if _same_dataset(key[0], filepath)]:
+            del _KEPT[key]
 
 
 def _same_dataset(path: str, filepath: str) -> bool:
@@ -51,12 +59,14 @@ class ImageSetDataset(FileDataset[ImageSet]):
           versioned: true
 
     A local file it has read stays in memory, shared by every ``ImageSetDataset`` of the
-    process, until Kedro releases the dataset (after its last reader in the run) or sets
-    loaded since fill ``KEEP_BYTES`` (a larger set is not kept): a run reads each replicate's validation split
-    about 40 times and the test split 27, and inflating them again was most of the run's
-    dataset I/O. Every load returns that one set, which no node can change (an
-    ``ImageSet``'s arrays are read-only); a file changed on disk since (its size or
-    modification time) is read again.
+    process, until Kedro releases the dataset (after its last reader in the run) or the
+    sets loaded since fill ``KEEP_BYTES`` (a larger set is not kept): a run reads each
+    replicate's validation split about 40 times and the test split 27, and inflating them
+    again was most of the run's dataset I/O. Every load returns that one set, which no node
+    can change (an ``ImageSet``'s arrays are read-only); a file replaced or changed on disk
+    since (its inode, size, or modification or change time) is read again, and a save drops
+    what was kept of the dataset. Under Kedro's ParallelRunner the workers' loads are
+    released in the parent process, so each worker keeps at most ``KEEP_BYTES``.
     """
 
     def load(self) -> ImageSet:
@@ -67,7 +77,7 @@ class ImageSetDataset(FileDataset[ImageSet]):
             stat = os.stat(path)
         except OSError:
             return super().load()  # its error: no such file
-        key = (path, stat.st_mtime_ns, stat.st_size)
+        key = (path, stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         with _LOCK:
             if key in _KEPT:
                 _KEPT.move_to_end(key)
@@ -79,10 +89,7 @@ class ImageSetDataset(FileDataset[ImageSet]):
 
     def _release(self) -> None:
         super()._release()
-        path = get_filepath_str(self._filepath, self._protocol)
-        with _LOCK:
-            for key in [key for key in _KEPT if _same_dataset(key[0], path)]:
-                del _KEPT[key]
+        _forget(get_filepath_str(self._filepath, self._protocol))
 
     def preview(self, per_class: int = 8) -> ImagePreview:
         """kedro-viz's preview: a row per class with its name, its count and a few of its
@@ -103,6 +110,7 @@ class ImageSetDataset(FileDataset[ImageSet]):
         if not isinstance(data, ImageSet):
             raise DatasetError(f"ImageSetDataset saves an ImageSet, not {type(data).__name__}")
         super().save(data)
+        _forget(get_filepath_str(self._filepath, self._protocol))
 
     def _write(self, data: ImageSet, file: IO[bytes]) -> None:
         write_image_set(file, data)
