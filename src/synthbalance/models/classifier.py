@@ -15,9 +15,9 @@ from torch import nn
 # Max pooling runs before the ReLU it follows in the usual drawing: ReLU is monotone, so
 # relu(max(x)) = max(relu(x)) and the gradients agree too (both pass the window's first maximum
 # when it is positive, nothing otherwise), but the ReLU touches a quarter of the values. The
-# weights trained either way are the same bit for bit; a bf16 step is 10-12% cheaper
-# (benchmarks/engine_steps.py --loops classifier). The layers keep their indices, and so the
-# state dicts their keys.
+# weights trained either way are the same bit for bit (tests/models/test_classifier.py); the
+# cnn's bf16 step is 10-12% cheaper (benchmarks/engine_steps.py --loops classifier; vgg's was
+# not timed). The layers keep their indices, and so the state dicts their keys.
 
 
 def small_cnn(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequential:
