@@ -118,7 +118,7 @@ def replayed_loads(data: Path, repeats: int) -> list[dict]:
     rows.append(
         {
             "file": "one replicate",
-            "images": sum(r["images"] * r["loads"] for r in rows),
+            "images": "",
             "loads": sum(r["loads"] for r in rows),
             "read every time, s": sum(r["read every time, s"] for r in rows),
             "kept, s": sum(r["kept, s"] for r in rows),
