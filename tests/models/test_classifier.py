@@ -5,12 +5,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from synthbalance.models import layout
 from synthbalance.models.classifier import ARCHITECTURES
 
 
 def _textbook(net: nn.Sequential) -> nn.Sequential:
-    """The same layers with each max pooling moved after the ReLU that follows it."""
-    layers = list(net)
+    """The same layers with each max pooling moved after the ReLU that follows it, and a plain
+    ``nn.Flatten`` for the layout-aware one (tests/models/test_layout.py)."""
+    layers = [nn.Flatten() if isinstance(m, layout.Flatten) else m for m in net]
     for i, layer in enumerate(layers[:-1]):
         if isinstance(layer, nn.MaxPool2d) and isinstance(layers[i + 1], nn.ReLU):
             layers[i], layers[i + 1] = layers[i + 1], layer

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from synthbalance.models import layout
+
 # Max pooling runs before the ReLU it follows in the usual drawing: ReLU is monotone, so
 # relu(max(x)) = max(relu(x)) and the gradients agree too (both pass the window's first maximum
 # when it is positive, nothing otherwise), but the ReLU touches a quarter of the values. The
@@ -29,7 +31,7 @@ def small_cnn(channels: int, image_size: int, num_classes: int, width: int) -> n
         nn.Conv2d(width, 2 * width, 3, padding=1),
         nn.MaxPool2d(2),  # (N, 2w, H/4, W/4)
         nn.ReLU(inplace=True),
-        nn.Flatten(),
+        layout.Flatten(),
         nn.Linear(2 * width * side * side, 128),
         nn.ReLU(inplace=True),
         nn.Dropout(0.25),

@@ -19,6 +19,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
+from synthbalance.models import layout
+
 
 def _seed_size(image_size: int) -> int:
     return math.ceil(image_size / 4)
@@ -63,7 +65,7 @@ class Generator(nn.Module):
             nn.Linear(z_dim * (2 if num_classes else 1), 2 * width * s * s, bias=False),
             nn.Unflatten(1, (2 * width, s, s)),  # (N, 2w, s, s)
             norm(2 * width),
-            nn.ReLU(inplace=True),
+            layout.ChannelsLastReLU(inplace=True),
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False),  # (N, w, 2s, 2s)
             norm(width),
             nn.ReLU(inplace=True),
@@ -101,7 +103,7 @@ class Discriminator(nn.Module):
             nn.LeakyReLU(0.2, inplace=True),
             sn(nn.Conv2d(width, 2 * width, 4, 2, 1)),  # (N, 2w, H/4, W/4)
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Flatten(),  # (N, features)
+            layout.Flatten(),  # (N, features)
         )
         self.head = sn(nn.Linear(features, 1))
         self.embed = sn(nn.Embedding(num_classes, features)) if num_classes else None
