@@ -106,6 +106,13 @@ ENVIRONMENT = {
     "(`synthbalance/framework/run_lock.py`, `synthbalance/tracking/hooks.py`); a `kedro run` "
     "without it holds the "
     "folder alone. Not set by hand",
+    "SYNTHBALANCE_TUNE_MALLOC": "`0` leaves glibc's malloc as it is; otherwise the first training "
+    "loop of a process sets its mmap threshold to 32 MiB and its trim threshold to 64 MiB, so a "
+    "step's freed buffers are reused (`synthbalance/training/allocator.py`). Also left alone "
+    "when `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` is set, or "
+    "on another C library",
+    "LD_PRELOAD": "Read only to see whether another allocator (jemalloc, tcmalloc: a name with "
+    "`malloc` in it) replaces glibc's; if so, `synthbalance/training/allocator.py` sets nothing",
 }
 
 OTHER_ENVIRONMENT = {

@@ -17,6 +17,8 @@ from typing import Literal
 
 import torch
 
+from synthbalance.training.allocator import tune_malloc
+
 logger = logging.getLogger(__name__)
 
 Device = Literal["auto", "cpu", "cuda"]
@@ -59,6 +61,7 @@ class Engine:
 
     @classmethod
     def of(cls, device: str = "auto", precision: str = "auto") -> Engine:
+        tune_malloc()  # once per process: training's freed buffers kept for reuse
         where = resolve_device(device)
         return cls(where, resolve_precision(precision, where))
 

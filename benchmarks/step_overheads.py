@@ -1,0 +1,94 @@
+"""Two exact savings on a CPU training step, side by side in one run: the layout layers and
+glibc malloc's thresholds.
+
+Each hot loop of `engine_steps.py` (the classifier at batch 128, the GAN's one player, DeepSMOTE's
+autoencoder), in bf16 on this machine's CPU, under four settings, each in a fresh process
+(malloc's thresholds are process-wide): the networks with plain ``nn.Flatten`` and ``nn.ReLU``
+where the layout layers of `synthbalance/models/layout.py` are now, or with them; and malloc
+left as glibc sets it (``SYNTHBALANCE_TUNE_MALLOC=0``) or tuned (`training/allocator.py`).
+The settings alternate, ``--rounds`` times; it prints milliseconds per step (the best round)
+and each setting's speed-up over the plain, untuned step; writes step_overheads.json.
+
+    .venv/bin/python benchmarks/step_overheads.py [--rounds 3] [--steps 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+from _common import PROJECT, print_table, project_parameters, save_json
+
+LOOPS = ("classifier, batch 128", "gan (one player)", "autoencoder")
+SETTINGS = {  # name: (layout layers, malloc tuned)
+    "plain, malloc untuned": (False, False),
+    "layout layers": (True, False),
+    "malloc tuned": (False, True),
+    "both (now)": (True, True),
+}
+
+
+def child(loop: str, layers: bool, steps: int) -> float:
+    """Seconds per bf16 step of ``loop`` in this process, with or without the layout layers."""
+    from torch import nn
+
+    from synthbalance.models import layout
+
+    if not layers:  # the networks are built below: plain layers in their places
+        layout.Flatten, layout.ChannelsLastReLU = nn.Flatten, nn.ReLU
+    from engine_steps import make_loop, seconds_per_step
+
+    from synthbalance.training.engine import Engine
+
+    engine = Engine.of("cpu", "bf16")
+    return seconds_per_step(make_loop(loop, engine, project_parameters()), steps, engine.device)
+
+
+def measure(loop: str, setting: str, steps: int) -> float:
+    layers, tuned = SETTINGS[setting]
+    env = os.environ | {"SYNTHBALANCE_TUNE_MALLOC": "1" if tuned else "0"}
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps([loop, layers, steps])],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT / "benchmarks",
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
+    args = parser.parse_args()
+    if args.child:
+        print(child(*json.loads(args.child)))
+        return
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(args.rounds):
+        for loop in LOOPS:
+            for setting in SETTINGS:
+                seconds = measure(loop, setting, args.steps)
+                best[loop, setting] = min(best.get((loop, setting), float("inf")), seconds)
+    rows = []
+    for loop in LOOPS:
+        base = best[loop, "plain, malloc untuned"]
+        row = {"loop": loop}
+        for setting in SETTINGS:
+            row[f"{setting} ms"] = 1000 * best[loop, setting]
+        row["speed-up, both"] = base / best[loop, "both (now)"]
+        rows.append(row)
+    print(f"bf16 on the CPU, the best of {args.rounds} rounds of {args.steps} steps")
+    print_table(rows)
+    save_json(args.out, "step_overheads", {"rows": rows, "rounds": args.rounds})
+
+
+if __name__ == "__main__":
+    main()
