@@ -4,11 +4,12 @@ A CPU training step frees and allocates the same few activation and gradient buf
 hundreds of kilobytes to a few megabytes, every step. glibc serves blocks above its mmap
 threshold with fresh pages from the kernel and returns them on free, and it trims the top of
 its heap back to the kernel once more than the trim threshold is free there; either way the
-next step pays a page fault on every page it writes again (the classifier's zero-filled
-pooling gradient of 3.2 MB took 0.55 ms of a 5.8 ms step). With the mmap threshold at its
-largest (32 MiB on 64-bit) and trimming from 64 MiB, those blocks are reused instead:
-`benchmarks/allocator.py` times the steps side by side. Arrays above 32 MiB (datasets) are
-still mapped and returned whole. Only where memory comes from changes, never a value.
+next step pays a page fault on every page it writes again. With the mmap threshold at its
+largest (32 MiB on 64-bit) and trimming from 64 MiB, those blocks are reused instead. Arrays
+above 32 MiB (datasets) are still mapped and returned whole. Only where memory comes from
+changes, never a value. `benchmarks/step_overheads.py` times it side by side: the classifier's
+isolated step gains most; the pipeline's own classifier loop much less (docs/index.md has the
+figures).
 
 Set once per process by the first ``Engine.of``. Left alone where the user already chose:
 ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES`` set, or another
