@@ -18,28 +18,17 @@ import torch
 from torch import nn
 
 
-class _ToContiguous(torch.autograd.Function):
-    """x in NCHW order; its gradient back in channels-last."""
+class _Relayout(torch.autograd.Function):
+    """x copied into layout ``there``; its gradient copied back into layout ``back``."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        return x.clone(memory_format=torch.contiguous_format)
+    def forward(ctx, x, there: torch.memory_format, back: torch.memory_format):
+        ctx.back = back
+        return x.clone(memory_format=there)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        return grad.contiguous(memory_format=torch.channels_last)
-
-
-class _ToChannelsLast(torch.autograd.Function):
-    """x in channels-last; its gradient back in NCHW order."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        return x.clone(memory_format=torch.channels_last)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        return grad.contiguous()
+    def backward(ctx, grad: torch.Tensor):
+        return grad.contiguous(memory_format=ctx.back), None, None
 
 
 class Flatten(nn.Flatten):
@@ -47,7 +36,9 @@ class Flatten(nn.Flatten):
     channels-last, so the layer before sees its own layout in backward."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(_ToContiguous.apply(x) if x.dim() == 4 else x)
+        if x.dim() == 4:
+            x = _Relayout.apply(x, torch.contiguous_format, torch.channels_last)
+        return super().forward(x)
 
 
 class ChannelsLastReLU(nn.ReLU):
@@ -55,4 +46,6 @@ class ChannelsLastReLU(nn.ReLU):
     layout of the convolution after it; the gradient goes back in NCHW."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(_ToChannelsLast.apply(x) if x.dim() == 4 else x)
+        if x.dim() == 4:
+            x = _Relayout.apply(x, torch.channels_last, torch.contiguous_format)
+        return super().forward(x)
