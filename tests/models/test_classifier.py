@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from synthbalance.models import layout
-from synthbalance.models.classifier import ARCHITECTURES
+from synthbalance.models.classifier import ARCHITECTURES, StridedPointwise
 
 
 def _textbook(net: nn.Sequential) -> nn.Sequential:
@@ -58,3 +58,29 @@ def test_pooling_before_relu_trains_the_same_weights_bit_for_bit(architecture, c
     torch.manual_seed(2)  # the same dropout masks
     expected = _train(textbook, images, labels)
     assert all(torch.equal(a, b) for a, b in zip(trained, expected, strict=True))
+
+
+def test_the_strided_pointwise_convolution_is_the_strided_1x1_convolution():
+    # four input channels, channels-last, float32: the case oneDNN's strided 1x1 kernel
+    # corrupted the heap in (uxlfoundation/oneDNN#6035); the plain one runs in NCHW, which it
+    # does not touch. An odd side: the last row and column count as in the strided one.
+    torch.manual_seed(0)
+    ours, plain = StridedPointwise(4, 8, 2), nn.Conv2d(4, 8, 1, 2, bias=False)
+    plain.load_state_dict(ours.state_dict())
+    images = torch.randn(6, 4, 9, 9)
+    ours_in = images.contiguous(memory_format=torch.channels_last).requires_grad_()
+    plain_in = images.clone().requires_grad_()
+    out, expected = ours.to(memory_format=torch.channels_last)(ours_in), plain(plain_in)
+    assert out.shape == expected.shape == (6, 8, 5, 5)
+    torch.testing.assert_close(out, expected)
+    weights = torch.randn_like(expected)
+    (out * weights).sum().backward()
+    (expected * weights).sum().backward()
+    torch.testing.assert_close(ours_in.grad, plain_in.grad)
+    torch.testing.assert_close(ours.weight.grad, plain.weight.grad)
+
+
+def test_the_resnet_keeps_its_shortcut_keys():
+    keys = ARCHITECTURES["resnet"](3, 16, 4, 4).state_dict()
+    assert {"4.shortcut.0.weight", "4.shortcut.1.running_mean"} <= set(keys)
+    assert keys["4.shortcut.0.weight"].shape == (8, 4, 1, 1)

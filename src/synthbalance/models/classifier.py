@@ -75,6 +75,22 @@ def vgg(channels: int, image_size: int, num_classes: int, width: int) -> nn.Sequ
     )
 
 
+class StridedPointwise(nn.Conv2d):
+    """A 1x1 convolution with a stride, computed as its equal: every stride-th pixel, then a
+    1x1 convolution of stride 1. oneDNN's strided 1x1 backward-weights kernels write past their
+    workspace for channels-last float32 input with fewer channels than their block (8 with AVX2,
+    16 with AVX-512; uxlfoundation/oneDNN#6035): heap corruption, then a crash or a hang. The
+    subsampled input takes the unit-stride kernels, which do not. The weights and their keys are
+    those of ``nn.Conv2d(inputs, outputs, 1, stride, bias=False)``."""
+
+    def __init__(self, inputs: int, outputs: int, stride: int) -> None:
+        super().__init__(inputs, outputs, 1, stride, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        step = self.stride
+        return F.conv2d(x[:, :, :: step[0], :: step[1]], self.weight, self.bias)
+
+
 class BasicBlock(nn.Module):
     """He et al.'s residual block: two 3x3 convolutions with batch norm, added to its input
     (through a 1x1 convolution where the shape changes)."""
@@ -89,9 +105,7 @@ class BasicBlock(nn.Module):
         self.shortcut = (
             nn.Identity()
             if stride == 1 and inputs == outputs
-            else nn.Sequential(
-                nn.Conv2d(inputs, outputs, 1, stride, bias=False), nn.BatchNorm2d(outputs)
-            )
+            else nn.Sequential(StridedPointwise(inputs, outputs, stride), nn.BatchNorm2d(outputs))
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
