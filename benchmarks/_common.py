@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -46,6 +48,20 @@ def scratch_project(folder: Path) -> Path:
     shutil.copy(PROJECT / "pyproject.toml", folder)
     (folder / "logging.yml").write_text(LOGGING)
     return folder
+
+
+def in_child(script: str, payload: list, env: dict | None = None) -> float:
+    """The number ``script --child <payload as JSON>`` prints last, run in a fresh process
+    (in benchmarks/, with ``env``): for settings that are per process."""
+    done = subprocess.run(
+        [sys.executable, script, "--child", json.dumps(payload)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT / "benchmarks",
+    )
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def save_json(out: str, name: str, results: dict) -> None:

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 
-from _common import PROJECT, print_table, project_parameters, save_json
+from _common import PROJECT, in_child, print_table, project_parameters, save_json
 
 LOOPS = ("classifier, batch 128", "gan (one player)", "autoencoder")
 LAYOUTS = ("nhwc", "nchw")
@@ -42,14 +40,7 @@ def child(loop: str, layout: str, steps: int, precision: str) -> float:
 
 
 def measure(loop: str, layout: str, steps: int, precision: str) -> float:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps([loop, layout, steps, precision])],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=PROJECT / "benchmarks",
-    )
-    return float(done.stdout.strip().splitlines()[-1])
+    return in_child(__file__, [loop, layout, steps, precision])
 
 
 def main() -> None:

@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from _common import PROJECT, print_table, project_parameters, save_json
+from _common import PROJECT, in_child, print_table, project_parameters, save_json
 
 LOOPS = ("classifier, batch 128", "gan (one player)", "autoencoder")
 SETTINGS = {  # name: (layout layers, malloc tuned)
@@ -79,15 +77,7 @@ def child(loop: str, layers: bool, steps: int, data: str | None = None) -> float
 def measure(loop: str, setting: str, steps: int, data: str | None) -> float:
     layers, tuned = SETTINGS[setting]
     env = os.environ | {"SYNTHBALANCE_TUNE_MALLOC": "1" if tuned else "0"}
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps([loop, layers, steps, data])],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=PROJECT / "benchmarks",
-    )
-    return float(done.stdout.strip().splitlines()[-1])
+    return in_child(__file__, [loop, layers, steps, data], env)
 
 
 def main() -> None:
