@@ -37,6 +37,9 @@ def test_replicates_for_power_matches_the_paired_t_tests_table():
     pooled = replicates_for_power(0.5, 1.0, lambda n: 3 * (n - 1))
     assert pooled < 34  # more degrees of freedom, fewer replicates
     assert replicates_for_power(0.0, 1.0, lambda n: n - 1) is None
+    assert replicates_for_power(50.0, 1.0, lambda n: n - 1) == 2  # the first candidate
+    # a floor no replicate count shrinks, as large as the difference: out of reach
+    assert replicates_for_power(0.005, 0.004, lambda n: n - 1, floor=0.005**2) is None
 
 
 def test_the_test_sets_sampling_variance_is_the_stratified_bootstraps_less_replicate_noise():
