@@ -5,6 +5,7 @@ from synthbalance.datasets.generator_model_dataset import GeneratorModelDataset
 from synthbalance.datasets.image_set_dataset import ImageSetDataset
 from synthbalance.datasets.mlflow_batched_metrics_dataset import MlflowBatchedMetricsDataset
 from synthbalance.datasets.mlflow_image_steps_dataset import MlflowImageStepsDataset
+from synthbalance.datasets.picture_dataset import PictureDataset
 from synthbalance.datasets.strategy_result_dataset import StrategyResultDataset
 from synthbalance.datasets.torch_model_dataset import TorchModelDataset
 
@@ -14,6 +15,7 @@ __all__ = [
     "ImageSetDataset",
     "MlflowBatchedMetricsDataset",
     "MlflowImageStepsDataset",
+    "PictureDataset",
     "StrategyResultDataset",
     "TorchModelDataset",
     "loaded",

@@ -23,7 +23,7 @@ from kedro.io.core import DatasetError
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
-from synthbalance.core.charts import confusion_figure
+from synthbalance.core.charts import confusion_image
 from synthbalance.core.images import ImageSet
 from synthbalance.core.results import StrategyResult
 from synthbalance.framework import context
@@ -72,21 +72,28 @@ def log_child_runs(
             },
         )
         run_id = child.info.run_id
-        _log_values(client, run_id, result, run, parameters)
         with mlflow.start_run(run_id=run_id, nested=True):
-            mlflow.log_figure(
-                confusion_figure(test_set, np.asarray(run.predicted)), "confusion.png"
-            )
-            log_classifier(classifier, run.replicate)
+            # the model before the metrics: MLflow links a run's step-0 metrics to each model
+            # logged into it, reading them back one query per metric; logged after the
+            # model, they are linked in the batch that logs them
+            model = log_classifier(classifier, run.replicate)
+            _log_values(client, run_id, result, run, parameters, model.model_id)
+            mlflow.log_image(confusion_image(test_set, np.asarray(run.predicted)), "confusion.png")
             _log_inputs(result.strategy, run.replicate, test_set, load)
         ids.append(run_id)
     return ids
 
 
 def _log_values(
-    client: MlflowClient, run_id: str, result: StrategyResult, run, parameters: dict[str, str]
+    client: MlflowClient,
+    run_id: str,
+    result: StrategyResult,
+    run,
+    parameters: dict[str, str],
+    model_id: str,
 ) -> None:
-    """The child's parameters and metrics, in batches of MLflow's size."""
+    """The child's parameters and metrics, in batches of MLflow's size; those of step 0
+    linked to its model ``model_id``, as MLflow links them to a model logged after them."""
     now = int(time.time() * 1000)
     own = {
         "strategy": result.strategy,
@@ -98,12 +105,16 @@ def _log_values(
     params = [Param(k, str(v)) for k, v in ({**parameters, **own}).items()]
     # the curve under its own keys: val_* are the kept weights' scores, one value each
     metrics = [
-        Metric(f"curve.{key}", float(value), now, int(row["step"]))
+        (f"curve.{key}", float(value), int(row["step"]))
         for row in run.history
         for key, value in row.items()
         if key != "step"
     ]
-    metrics += [Metric(key, value, now, 0) for key, value in run.metrics.items()]
+    metrics += [(key, value, 0) for key, value in run.metrics.items()]
+    metrics = [
+        Metric(key, value, now, step, model_id=model_id if step == 0 else None)
+        for key, value, step in metrics
+    ]
     for start in range(0, len(params), 100):
         client.log_batch(run_id, params=params[start : start + 100])
     for start in range(0, len(metrics), 1000):

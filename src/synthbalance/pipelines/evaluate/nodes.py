@@ -7,10 +7,10 @@ import logging
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from PIL import Image
 
 from synthbalance.config import ClassifierParams, StrategiesParams
-from synthbalance.core.charts import confusion_figure
+from synthbalance.core.charts import confusion_image
 from synthbalance.core.images import ImageSet
 from synthbalance.core.metrics import classification_metrics, rare_classes
 from synthbalance.core.results import ReplicateRun, StrategyResult
@@ -113,7 +113,7 @@ def move_thresholds(
 
 def score_classifier(
     classifier: Classifier, test_set: ImageSet, synthetic: ImageSet, **validations: ImageSet
-) -> tuple[dict, Figure, dict]:
+) -> tuple[dict, Image.Image, dict]:
     """({replicate: its test_* and val_* metrics}, the confusion matrix of replicate 0,
     {replicate: the predicted label of each test image}). The test set scores; the
     validation set (``validation`` or ``validation_<r>``) is what the verdict chooses by."""
@@ -133,7 +133,7 @@ def score_classifier(
         scores[str(r)] = test | {f"val_{key.removeprefix('test_')}": v for key, v in val.items()}
         predicted[str(r)] = on_test.argmax(1).tolist()
     first = np.asarray(next(iter(predicted.values())))
-    return scores, confusion_figure(test_set, first), predicted
+    return scores, confusion_image(test_set, first), predicted
 
 
 def report_strategy(

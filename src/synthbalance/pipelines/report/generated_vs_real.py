@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthbalance.core.charts import confusion_figure
+from synthbalance.core.charts import confusion_image
 from synthbalance.core.images import ImageSet
 from synthbalance.core.results import StrategyResult
 from synthbalance.core.statistics import bounded_interval
@@ -48,8 +48,8 @@ def generated_vs_real(results: dict[str, StrategyResult], test_set: ImageSet) ->
     replicates = len(results["oracle"].runs)
     values = "Mean over replicates [95% interval]" if replicates > 1 else "One replicate"
     matrices = [
-        html.figure(
-            confusion_figure(test_set, np.asarray(results[name].runs[0].predicted)),
+        html.image(
+            confusion_image(test_set, np.asarray(results[name].runs[0].predicted)),
             f"confusion matrix of {name} on the real test set",
         )
         for name in ("synthetic_only", "oracle")
