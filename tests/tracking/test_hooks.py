@@ -50,3 +50,43 @@ def test_each_parameter_block_is_logged_once_per_run_and_again_when_it_changes(m
     changed = {**first, "params:gan": {"steps": 4, "lr": 0.1}}
     hook.before_node_run(node=step, catalog=None, inputs=changed, is_async=False)
     assert sorted(logged) == [("gan.lr", 0.1), ("gan.steps", 4)]
+
+
+def test_the_run_open_in_this_thread_is_not_opened_again_before_each_node(tmp_path, monkeypatch):
+    """The plugin opens the session's run again before every node, for the runners' threads;
+    in the thread that has it open, that was a read, a write and a read of the store, and
+    one more copy of the run on MLflow's stack, per node."""
+    import threading
+    from types import SimpleNamespace
+
+    import mlflow
+
+    from synthbalance.tracking import hooks
+
+    hook = hooks.ProjectMlflowHook()
+    hook.mlflow_config = SimpleNamespace(tracking=SimpleNamespace(run=SimpleNamespace(nested=True)))
+    step = node(lambda *a: 1, ["x", "params:seed"], "y", name="n")
+    opened, real = [], mlflow.start_run
+    monkeypatch.setattr(mlflow, "log_param", lambda k, v: None)
+    monkeypatch.setattr(mlflow, "start_run", lambda **k: opened.append(k["run_id"]) or real(**k))
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    try:
+        with real() as run:
+            hook.run_id = run.info.run_id
+            for seed in (1, 2):
+                hook.before_node_run(
+                    node=step, catalog=None, inputs={"params:seed": seed}, is_async=False
+                )
+            assert opened == [] and mlflow.active_run().info.run_id == run.info.run_id
+            elsewhere = threading.Thread(
+                target=lambda: (
+                    hook.before_node_run(node=step, catalog=None, inputs={}, is_async=False),
+                    mlflow.end_run(),
+                )
+            )
+            elsewhere.start()
+            elsewhere.join()
+            assert opened == [run.info.run_id] and hook.run_id == run.info.run_id
+        assert mlflow.active_run() is None  # one copy on the stack, closed once
+    finally:
+        mlflow.set_tracking_uri(None)

@@ -99,7 +99,19 @@ class ProjectMlflowHook(MlflowHook):
             name: value for name, value in given.items() if self._logged.get(name, _UNSET) != value
         }
         self._logged.update(fresh)
-        super().before_node_run(node=node, catalog=catalog, inputs=fresh, is_async=is_async)
+        active = mlflow.active_run()
+        if active is None or active.info.run_id != self.run_id:  # a thread of its own
+            super().before_node_run(node=node, catalog=catalog, inputs=fresh, is_async=is_async)
+            return
+        # The run is open in this thread already. The plugin would open it again before each
+        # node (for threads: a read, a write and a read of the store, and one more copy of the
+        # run on MLflow's stack, each closed and logged apart on an error): it logs the
+        # params alone.
+        run_id, self.run_id = self.run_id, None
+        try:
+            super().before_node_run(node=node, catalog=catalog, inputs=fresh, is_async=is_async)
+        finally:
+            self.run_id = run_id
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
