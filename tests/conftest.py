@@ -60,6 +60,7 @@ def copy_project(folder: Path) -> Path:
 
 def answers(url: str) -> bool:
     """Whether ``url`` answers 200 now (no proxy for 127.0.0.1)."""
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -67,21 +68,27 @@ def answers(url: str) -> bool:
     try:
         with opener.open(url, timeout=10) as response:
             return response.status == 200
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
         return False
 
 
 def free_port() -> int:
-    """A free port below 49152: kedro-viz refuses the ephemeral range ("Cannot allocate an
-    open TCP port"), which is where the system's own free ports (bind to 0) come from."""
-    for port in random.sample(range(20000, 49152), 200):
+    """A free port below the system's ephemeral range (Linux: 32768 and up; kedro-viz refuses
+    49152 and up, "Cannot allocate an open TCP port"). A port inside it can connect to itself
+    while its server is starting: the client's own source port, picked by the kernel from
+    that range, is the port it dials, and the poll reads back its own request."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = range(10000, min(low, 49152))
+    for port in random.sample(ports, min(200, len(ports))):
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port between 20000 and 49151")
+    raise RuntimeError(f"no free port between {ports.start} and {ports.stop - 1}")
 
 
 @contextlib.contextmanager
