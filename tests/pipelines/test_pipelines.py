@@ -198,6 +198,8 @@ def test_kedro_viz_builds_the_static_site_with_previews(smoke_run):
     assert previews["comparison.png"] == previews["imbalance_chart.png"] == "ImagePreview"
     # the images themselves: a row per class of a few images, with the counts
     assert previews["synthetic.npz"] == previews["train_imbalanced.npz"] == "ImagePreview"
+    # PictureDataset's: the confusion matrices and the sample grids
+    assert previews["gan_confusion.png"] == previews["synthetic_grid.png"] == "ImagePreview"
 
 
 @pytest.mark.slow
