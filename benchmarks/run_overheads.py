@@ -1,0 +1,121 @@
+"""A whole `kedro run` at two revisions side by side: where its time goes outside the nodes.
+
+Each round runs ``kedro run --env ENV --pipelines balance`` once at ``--base`` (its conf/,
+src/ and pyproject.toml from git) and once at the working tree, alternating, each in a fresh
+scratch project (no data/, no mlflow.db: what every test's copy of the project pays). Per
+run it prints the wall time, the part before the MLflow run starts (Python, the imports, the
+store, the context), the run's own time (MLflow's start to end), its nodes' `time.*`
+metrics in all, what is left outside the nodes, and a hash of comparison.csv: the two
+revisions must give the same table.
+
+    .venv/bin/python benchmarks/run_overheads.py --base 5581e9a [--rounds 2] [--env smoke]
+        [--params gan.steps=800,classifier.steps=200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from _common import LOGGING, PROJECT, print_table, scratch_project
+
+
+def base_project(revision: str, folder: Path) -> Path:
+    """conf/, src/ and pyproject.toml at ``revision``, in ``folder``."""
+    archive = subprocess.run(
+        ["git", "archive", revision, "conf", "src", "pyproject.toml"],
+        cwd=PROJECT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    (folder / "logging.yml").write_text(LOGGING)
+    return folder
+
+
+def parent_run_times(store: Path) -> tuple[float, float]:
+    """(the parent run's seconds from start to end, its nodes' seconds in all)."""
+    with sqlite3.connect(store) as db:
+        run, start, end = db.execute(
+            "SELECT r.run_uuid, r.start_time, r.end_time FROM runs r WHERE NOT EXISTS "
+            "(SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid AND "
+            "t.key = 'mlflow.parentRunId') ORDER BY r.start_time DESC LIMIT 1"
+        ).fetchone()
+        (nodes,) = db.execute(
+            "SELECT SUM(value) FROM metrics WHERE run_uuid = ? AND key LIKE 'time.%'", (run,)
+        ).fetchone()
+    return (end - start) / 1000, nodes
+
+
+def one_run(project: Path, env: str, params: str | None) -> dict:
+    """Run the pipeline in ``project`` from nothing; its figures."""
+    for stale in ("data", "mlflow.db", "mlruns"):
+        subprocess.run(["rm", "-rf", str(project / stale)], check=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "kedro"),
+            *("run", "--env", env, "--pipelines", "balance"),
+            *(("--params", params) if params else ()),
+        ],
+        cwd=project,
+        env={
+            **os.environ,
+            "KEDRO_DISABLE_TELEMETRY": "1",
+            "KEDRO_LOGGING_CONFIG": str(project / "logging.yml"),
+        },
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(done.stdout[-3000:] + done.stderr[-3000:])
+    run, nodes = parent_run_times(project / "mlflow.db")
+    table = project / f"data/{env}/08_reporting/comparison.csv"
+    return {
+        "wall s": round(wall, 1),
+        "before the run s": round(wall - run, 1),
+        "run s": round(run, 1),
+        "nodes s": round(nodes, 1),
+        "outside the nodes s": round(run - nodes, 1),
+        "comparison.csv": hashlib.sha256(table.read_bytes()).hexdigest()[:12],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the revision to compare with")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--env", default="smoke")
+    parser.add_argument("--params", default=None, help="kedro run's --params, for both")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        projects = {
+            args.base: base_project(args.base, Path(scratch, "base")),
+            "working tree": scratch_project(Path(scratch, "now")),
+        }
+        rows = [
+            {"revision": label, "round": r, **one_run(project, args.env, args.params)}
+            for r in range(args.rounds)
+            for label, project in projects.items()
+        ]
+    print_table(rows)
+    for label in projects:
+        mine = [row for row in rows if row["revision"] == label]
+        best = min(mine, key=lambda row: row["wall s"])
+        outside = best["outside the nodes s"]
+        print(f"{label}: best wall {best['wall s']} s, outside the nodes {outside} s")
+
+
+if __name__ == "__main__":
+    main()
