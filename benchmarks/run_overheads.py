@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import io
 import os
-import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 from _common import LOGGING, PROJECT, print_table, scratch_project
+from run_times import node_times
 
 
 def base_project(revision: str, folder: Path) -> Path:
@@ -41,20 +41,6 @@ def base_project(revision: str, folder: Path) -> Path:
         tar.extractall(folder, filter="data")
     (folder / "logging.yml").write_text(LOGGING)
     return folder
-
-
-def parent_run_times(store: Path) -> tuple[float, float]:
-    """(the parent run's seconds from start to end, its nodes' seconds in all)."""
-    with sqlite3.connect(store) as db:
-        run, start, end = db.execute(
-            "SELECT r.run_uuid, r.start_time, r.end_time FROM runs r WHERE NOT EXISTS "
-            "(SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid AND "
-            "t.key = 'mlflow.parentRunId') ORDER BY r.start_time DESC LIMIT 1"
-        ).fetchone()
-        (nodes,) = db.execute(
-            "SELECT SUM(value) FROM metrics WHERE run_uuid = ? AND key LIKE 'time.%'", (run,)
-        ).fetchone()
-    return (end - start) / 1000, nodes
 
 
 def one_run(project: Path, env: str, params: str | None) -> dict:
@@ -80,7 +66,8 @@ def one_run(project: Path, env: str, params: str | None) -> dict:
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(done.stdout[-3000:] + done.stderr[-3000:])
-    run, nodes = parent_run_times(project / "mlflow.db")
+    _, times, run = node_times(str(project / "mlflow.db"))
+    nodes = sum(seconds for _, seconds in times)
     table = project / f"data/{env}/08_reporting/comparison.csv"
     return {
         "wall s": round(wall, 1),

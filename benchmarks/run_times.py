@@ -18,26 +18,33 @@ from collections import defaultdict
 from _common import print_table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default="mlflow.db")
-    parser.add_argument("--run", default=None, help="a parent run's id (default: the latest)")
-    args = parser.parse_args()
-    with sqlite3.connect(args.store) as db:
-        run = (
-            args.run
-            or db.execute(
-                "SELECT r.run_uuid FROM runs r WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE "
-                "t.run_uuid = r.run_uuid AND t.key = 'mlflow.parentRunId') "
-                "ORDER BY r.start_time DESC LIMIT 1"
-            ).fetchone()[0]
-        )
+def node_times(store: str, run: str | None = None) -> tuple[str, list, float]:
+    """(the run's id, its ``(time.<node>, seconds)`` metrics, its wall seconds from start to
+    end) for the parent run ``run`` of the SQLite store ``store``, the latest by default."""
+    with sqlite3.connect(store) as db:
+        latest = db.execute(
+            "SELECT r.run_uuid FROM runs r WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE "
+            "t.run_uuid = r.run_uuid AND t.key = 'mlflow.parentRunId') "
+            "ORDER BY r.start_time DESC LIMIT 1"
+        ).fetchone()
+        if run is None and latest is None:
+            raise SystemExit(f"{store} holds no run yet: run `kedro run` first")
+        run = run or latest[0]
         times = db.execute(
             "SELECT key, value FROM metrics WHERE run_uuid = ? AND key LIKE 'time.%'", (run,)
         ).fetchall()
         start, end = db.execute(
             "SELECT start_time, end_time FROM runs WHERE run_uuid = ?", (run,)
         ).fetchone()
+    return run, times, (end - start) / 1000 if end else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", default="mlflow.db")
+    parser.add_argument("--run", default=None, help="a parent run's id (default: the latest)")
+    args = parser.parse_args()
+    run, times, wall = node_times(args.store, args.run)
     by_function: dict[str, list[float]] = defaultdict(list)
     for key, seconds in times:
         by_function[key.rsplit(".", 1)[-1]].append(seconds)
@@ -53,7 +60,6 @@ def main() -> None:
     ]
     print(f"run {run}")
     print_table(rows)
-    wall = (end - start) / 1000 if end else float("nan")
     print(f"nodes {total:.0f} s of the run's {wall:.0f} s; outside the nodes {wall - total:.0f} s")
 
 
