@@ -112,3 +112,45 @@ def test_a_bad_redraw_flag_stops_the_build_naming_it(monkeypatch):
     monkeypatch.setattr(context, "_parameters", lambda: {"redraw_imbalance": "yes"})
     with pytest.raises(ValueError, match=r"redraw_imbalance must be true or false"):
         context.redraw_imbalance()
+
+
+class CountingLoader(dict):
+    """A config loader that counts its reads of the parameters."""
+
+    def __init__(self, parameters: dict) -> None:
+        super().__init__(parameters=parameters)
+        self.reads = 0
+
+    def __getitem__(self, key: str):
+        self.reads += key == "parameters"
+        return super().__getitem__(key)
+
+
+def test_a_context_s_parameters_are_read_once_and_a_new_context_reads_its_own(monkeypatch):
+    """Building the DAG asks for the parameters about twenty times; each read would parse
+    every parameters file again. One read per context, and the next context (another
+    environment in the same process) reads its own."""
+    from synthbalance.framework import context
+
+    monkeypatch.setattr(context, "_loader", None)
+    monkeypatch.setattr(context, "_read", None)
+
+    def make(parameters: dict) -> CountingLoader:
+        loader = CountingLoader(parameters)
+        context.ProjectContext(
+            project_path=Path.cwd(),
+            config_loader=loader,
+            env="test",
+            package_name="synthbalance",
+            hook_manager=None,
+        )
+        return loader
+
+    first = make({"replicates": 2, "strategies": {"run": ["none", "gan"]}})
+    for _ in range(5):
+        assert context.replicates() == 2 and context.strategies_to_run() == ["none", "gan"]
+        assert context.drawn("validation") == "validation"
+    assert first.reads == 1
+    second = make({"replicates": 3, "redraw_imbalance": True})
+    assert context.replicates() == 3 and context.drawn("validation") == "replicate_0.validation"
+    assert (first.reads, second.reads) == (1, 1)

@@ -24,6 +24,9 @@ from kedro.framework.project import settings
 from synthbalance.config import QualityParams, SampleParams, StrategiesParams
 
 _loader: AbstractConfigLoader | None = None
+# The context's parameters, read once: building the DAG asks for them about twenty times,
+# and each read parses every parameters file again (2-3 s of a session on a 2-core EPYC).
+_read: dict[str, Any] | None = None
 
 
 @define(slots=False)
@@ -31,13 +34,23 @@ class ProjectContext(KedroContext):
     """Kedro's context, which also makes its config loader the one the DAG is shaped by."""
 
     def __attrs_post_init__(self) -> None:
-        global _loader  # one run, one context: the loader of the run being built
-        _loader = self.config_loader
+        global _loader, _read  # one run, one context: the loader of the run being built
+        _loader, _read = self.config_loader, None
 
 
 def _parameters() -> dict[str, Any]:
+    """The parameters of the context being built (read once), else those of ``conf/`` here
+    (read again each time: a script or test may change the files between two pipelines)."""
+    global _read
     # `is None`, not `or`: a config loader is a mapping, and an empty one is falsy
-    loader = _loader if _loader is not None else _default_loader()
+    if _loader is None:
+        return _read_parameters(_default_loader())
+    if _read is None:
+        _read = _read_parameters(_loader)
+    return dict(_read)
+
+
+def _read_parameters(loader: AbstractConfigLoader) -> dict[str, Any]:
     try:
         return dict(loader["parameters"])
     except MissingConfigException:
