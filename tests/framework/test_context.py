@@ -154,3 +154,9 @@ def test_a_context_s_parameters_are_read_once_and_a_new_context_reads_its_own(mo
     second = make({"replicates": 3, "redraw_imbalance": True})
     assert context.replicates() == 3 and context.drawn("validation") == "replicate_0.validation"
     assert (first.reads, second.reads) == (1, 1)
+    # a loader set for one pipeline and put back (a sweep's point, sweep/airflow.py)
+    point = CountingLoader({"replicates": 1})
+    monkeypatch.setattr(context, "_loader", point)
+    assert context.replicates() == 1 and point.reads == 1
+    monkeypatch.setattr(context, "_loader", second)
+    assert context.replicates() == 3 and second.reads == 2

@@ -24,9 +24,11 @@ from kedro.framework.project import settings
 from synthbalance.config import QualityParams, SampleParams, StrategiesParams
 
 _loader: AbstractConfigLoader | None = None
-# The context's parameters, read once: building the DAG asks for them about twenty times,
-# and each read parses every parameters file again (2-3 s of a session on a 2-core EPYC).
-_read: dict[str, Any] | None = None
+# The parameters of the loader that shapes the DAG, read once per loader: building the DAG
+# asks for them about twenty times, and each read parses every parameters file again (2-3 s
+# of a session on a 2-core EPYC). Kept with the loader they came from, so that another
+# loader (the next context's, or one a sweep sets for each point) is read afresh.
+_read: tuple[AbstractConfigLoader, dict[str, Any]] | None = None
 
 
 @define(slots=False)
@@ -34,8 +36,8 @@ class ProjectContext(KedroContext):
     """Kedro's context, which also makes its config loader the one the DAG is shaped by."""
 
     def __attrs_post_init__(self) -> None:
-        global _loader, _read  # one run, one context: the loader of the run being built
-        _loader, _read = self.config_loader, None
+        global _loader  # one run, one context: the loader of the run being built
+        _loader = self.config_loader
 
 
 def _parameters() -> dict[str, Any]:
@@ -45,9 +47,9 @@ def _parameters() -> dict[str, Any]:
     # `is None`, not `or`: a config loader is a mapping, and an empty one is falsy
     if _loader is None:
         return _read_parameters(_default_loader())
-    if _read is None:
-        _read = _read_parameters(_loader)
-    return dict(_read)
+    if _read is None or _read[0] is not _loader:
+        _read = (_loader, _read_parameters(_loader))
+    return dict(_read[1])
 
 
 def _read_parameters(loader: AbstractConfigLoader) -> dict[str, Any]:
