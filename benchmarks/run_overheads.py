@@ -5,11 +5,12 @@ src/ and pyproject.toml from git) and once at the working tree, alternating, eac
 scratch project (no data/, no mlflow.db: what every test's copy of the project pays). Per
 run it prints the wall time, the part before the MLflow run starts (Python, the imports, the
 store, the context), the run's own time (MLflow's start to end), its nodes' `time.*`
-metrics in all, what is left outside the nodes, and a hash of comparison.csv: the two
-revisions must give the same table.
+metrics in all, what is left outside the nodes, and hashes of comparison.csv and of every
+PNG the run wrote (its charts and grids, and MLflow's copies): the two revisions must give the
+same table and the same pictures. ``--pipelines ingest`` times a command that trains nothing.
 
     .venv/bin/python benchmarks/run_overheads.py --base 5581e9a [--rounds 2] [--env smoke]
-        [--params gan.steps=800,classifier.steps=200]
+        [--params gan.steps=800,classifier.steps=200] [--pipelines balance]
 """
 
 from __future__ import annotations
@@ -43,7 +44,14 @@ def base_project(revision: str, folder: Path) -> Path:
     return folder
 
 
-def one_run(project: Path, env: str, params: str | None) -> dict:
+def pictures(project: Path) -> str:
+    """One hash of the contents of every PNG under ``project``, whatever their names (MLflow's
+    copies are named by run ids and timestamps)."""
+    each = sorted(hashlib.sha256(path.read_bytes()).hexdigest() for path in project.rglob("*.png"))
+    return hashlib.sha256("".join(each).encode()).hexdigest()[:12]
+
+
+def one_run(project: Path, env: str, params: str | None, pipeline: str = "balance") -> dict:
     """Run the pipeline in ``project`` from nothing; its figures."""
     for stale in ("data", "mlflow.db", "mlruns"):
         subprocess.run(["rm", "-rf", str(project / stale)], check=True)
@@ -51,7 +59,7 @@ def one_run(project: Path, env: str, params: str | None) -> dict:
     done = subprocess.run(
         [
             str(Path(sys.executable).parent / "kedro"),
-            *("run", "--env", env, "--pipelines", "balance"),
+            *("run", "--env", env, "--pipelines", pipeline),
             *(("--params", params) if params else ()),
         ],
         cwd=project,
@@ -75,7 +83,10 @@ def one_run(project: Path, env: str, params: str | None) -> dict:
         "run s": round(run, 1),
         "nodes s": round(nodes, 1),
         "outside the nodes s": round(run - nodes, 1),
-        "comparison.csv": hashlib.sha256(table.read_bytes()).hexdigest()[:12],
+        "comparison.csv": (
+            hashlib.sha256(table.read_bytes()).hexdigest()[:12] if table.exists() else "-"
+        ),
+        "pictures": pictures(project),
     }
 
 
@@ -85,6 +96,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--env", default="smoke")
     parser.add_argument("--params", default=None, help="kedro run's --params, for both")
+    parser.add_argument("--pipelines", default="balance", help="the pipeline each run runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         projects = {
@@ -92,7 +104,11 @@ def main() -> None:
             "working tree": scratch_project(Path(scratch, "now")),
         }
         rows = [
-            {"revision": label, "round": r, **one_run(project, args.env, args.params)}
+            {
+                "revision": label,
+                "round": r,
+                **one_run(project, args.env, args.params, args.pipelines),
+            }
             for r in range(args.rounds)
             for label, project in projects.items()
         ]

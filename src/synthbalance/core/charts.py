@@ -13,8 +13,8 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
 from sklearn.metrics import confusion_matrix
-from torchvision.utils import make_grid
 
+from synthbalance.core.grid import tile
 from synthbalance.core.images import ImageSet
 
 
@@ -84,7 +84,7 @@ def real_and_generated_grid(real: ImageSet, synthetic: ImageSet, columns: int = 
             row = np.zeros((columns, *chosen.shape[1:]), np.uint8)
             row[: len(chosen)] = chosen
             rows.append(torch.from_numpy(row))
-    grid = make_grid(torch.cat(rows), nrow=columns, padding=2, pad_value=128)
+    grid = tile(torch.cat(rows), columns, padding=2, pad_value=128)
     array = grid.permute(1, 2, 0).numpy()
     image = Image.fromarray(array[..., 0] if real.images.shape[1] == 1 else array)
     return image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
-from torchmetrics.image.fid import FrechetInceptionDistance
 
 
 class Precomputed(nn.Module):
@@ -26,6 +25,10 @@ def frechet_distance(real: np.ndarray | torch.Tensor, fake: np.ndarray | torch.T
     """|mu_r - mu_f|^2 + tr(S_r + S_f - 2 (S_r S_f)^1/2) of Gaussians fitted to the (n, d)
     rows of ``real`` and ``fake``, in float64; never below zero (rounding can leave -1e-9 for
     equal sets)."""
+    # Imported here: torchmetrics' image package imports torchvision, and that torch._dynamo,
+    # about 3 s that every `kedro` command would pay at start.
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
     real, fake = (torch.as_tensor(rows).detach().cpu().double() for rows in (real, fake))
     metric = FrechetInceptionDistance(feature=Precomputed(real.shape[1]))
     metric.update(real, real=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torchvision.utils import make_grid
 
+from synthbalance.core.grid import tile
 from synthbalance.models.gan import ImageGenerator
 from synthbalance.models.pixels import to_uint8
 
@@ -20,9 +20,10 @@ def progress_grid(players: list, bundle: ImageGenerator, noise: torch.Tensor) ->
             for label in labels:
                 y = torch.full((len(noise),), label, device=noise.device)
                 rows.append(player.ema.module(noise, y if player.labels is not None else None))
-    grid = make_grid(
-        torch.cat(rows), nrow=len(noise), padding=2, normalize=True, value_range=(-1, 1)
-    )
+    images = (torch.cat(rows).clamp(-1, 1) + 1) / 2  # [-1, 1] -> [0, 1]
+    if images.shape[1] == 1:
+        images = images.expand(-1, 3, -1, -1)  # three channels, as the grids always had
+    grid = tile(images, len(noise), padding=2)
     return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
 
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from torchmetrics.image.fid import NoTrainInceptionV3
-from torchmetrics.image.inception import InceptionScore
 
 from synthbalance.core import progress
 from synthbalance.core.frechet import Precomputed
 from synthbalance.pipelines.quality.measures import frechet_distance
+
+if TYPE_CHECKING:  # torchmetrics is imported where it is used, as in core/frechet.py
+    from torchmetrics.image.fid import NoTrainInceptionV3
 
 WEIGHTS_URL = (
     "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
@@ -48,6 +50,8 @@ def load_inception(weights: str) -> NoTrainInceptionV3:
         raise InceptionError(
             f"quality.inception_weights: {path} is not a plain PyTorch state dict ({error})"
         ) from error
+    from torchmetrics.image.fid import NoTrainInceptionV3
+
     try:  # torch-fidelity loads it again, now known to hold only tensors
         return NoTrainInceptionV3(
             name="inception-v3-compat",
@@ -80,6 +84,8 @@ def inception_score(network: NoTrainInceptionV3, features: np.ndarray, splits: i
     if len(features) < splits:
         raise ValueError(f"the Inception Score needs at least {splits} images; got {len(features)}")
     logits = torch.from_numpy(features) @ network.fc.weight.T.double()
+    from torchmetrics.image.inception import InceptionScore
+
     with warnings.catch_warnings():  # "will save all extracted features": intended here
         warnings.simplefilter("ignore", UserWarning)
         metric = InceptionScore(feature=Precomputed(logits.shape[1]), splits=splits)

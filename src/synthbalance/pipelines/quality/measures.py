@@ -12,7 +12,6 @@ import warnings
 import numpy as np
 import torch
 from prdc import compute_prdc
-from torchmetrics.image.kid import KernelInceptionDistance
 
 from synthbalance.core import frechet
 from synthbalance.core.frechet import Precomputed
@@ -36,6 +35,8 @@ def kernel_distance(real: np.ndarray, fake: np.ndarray, subset_size: int = 1000)
     """Kernel (Inception-style) distance: the unbiased polynomial-kernel MMD², averaged
     over 20 random subsets (torch's global generator, seeded by the caller)."""
     _check(real, fake, 2, "the kernel distance")
+    from torchmetrics.image.kid import KernelInceptionDistance  # as in core/frechet.py
+
     size = min(subset_size, len(real), len(fake))
     with warnings.catch_warnings():  # "will save all extracted features": intended here
         warnings.simplefilter("ignore", UserWarning)

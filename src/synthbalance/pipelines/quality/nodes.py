@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from synthbalance.config import QualityParams
+from synthbalance.core.grid import tile
 from synthbalance.core.images import ImageSet
 from synthbalance.core.seeding import make_rng
 from synthbalance.core.statistics import t_interval
@@ -274,7 +274,7 @@ def _closest_pairs(fake: ImageSet, train: ImageSet, near, count: int) -> Image.I
     order = np.argsort(distances)[:count]
     top = torch.from_numpy(np.array(fake.images[order]))
     bottom = torch.from_numpy(np.array(train.images[indices[order]]))
-    grid = make_grid(torch.cat([top, bottom]), nrow=len(order), padding=2, pad_value=128)
+    grid = tile(torch.cat([top, bottom]), len(order), padding=2, pad_value=128)
     array = grid.permute(1, 2, 0).numpy()
     image = Image.fromarray(array[..., 0] if fake.images.shape[1] == 1 else array)
     return image.resize((image.width * 3, image.height * 3), Image.Resampling.NEAREST)
