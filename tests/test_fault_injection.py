@@ -140,10 +140,18 @@ def test_killed_and_started_again_gives_the_same_results(
     uninterrupted, tmp_path, point, marker, delay
 ):
     expected, seconds, _ = uninterrupted
-    project = copy_project(tmp_path)
     if marker is None:
         delay *= seconds  # a fraction of the uninterrupted run's length
-    assert kill_at(project, marker, delay, point), f"the run ended before the kill {point}"
+    for attempt in range(3):
+        project = copy_project(tmp_path / f"attempt {attempt}")
+        if kill_at(project, marker, delay, point):
+            break
+        # The run ended first. A random moment can outlast a run on a machine less loaded
+        # than the uninterrupted run's was: try an earlier moment, in a fresh copy.
+        assert marker is None, f"the run ended before the kill {point}"
+        delay /= 2
+    else:
+        raise AssertionError(f"three runs ended before the kill {point}")
     _, log = run_to_the_end(project)
     if point == "during GAN training":  # it went on from a checkpoint, mid-training
         resumed = re.search(r"gan: resuming from step (\d+)", log)
