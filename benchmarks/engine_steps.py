@@ -7,12 +7,14 @@ each timed in fp32 and in bf16 in alternation (``--rounds`` times), on the defau
 this machine's CPU, or on CUDA with ``--device cuda``. Prints milliseconds per step (the best
 round), images per second and the bf16 speed-up; writes engine_steps.json.
 
-On the CPU it also times bf16 on one thread, and two one-thread processes at once (what
-replicates or strategies as processes could give on this machine, issue 30's fifth lever):
-their combined steps per second, as milliseconds per step.
+On the CPU it also times the precision ``precision: auto`` picks here (bf16 where the CPU
+has it, else fp32) on one thread, and two one-thread processes at once (what replicates or
+strategies as processes could give on this machine, issue 30's fifth lever): their combined
+steps per second, as milliseconds per step. ``--precisions fp32`` skips bf16 in one process
+(on a CPU without bf16 it is emulated, and slow).
 
     .venv/bin/python benchmarks/engine_steps.py [--rounds 2] [--steps 40] [--device cpu]
-        [--loops classifier]
+        [--loops classifier] [--precisions fp32,bf16]
 """
 
 from __future__ import annotations
@@ -130,18 +132,20 @@ LOOPS = {  # name: its batch size, from the project's parameters
 }
 
 
-def one_thread(name: str, steps: int) -> float:
-    """Seconds per bf16 step of loop ``name`` on one thread (run in a process of its own)."""
+def one_thread(name: str, steps: int, precision: str) -> float:
+    """Seconds per step of loop ``name`` on one thread (run in a process of its own)."""
     torch.set_num_threads(1)
-    engine = Engine.of("cpu", "bf16")
+    engine = Engine.of("cpu", precision)
     return seconds_per_step(make_loop(name, engine, project_parameters()), steps, engine.device)
 
 
-def in_processes(name: str, steps: int, processes: int) -> float:
+def in_processes(name: str, steps: int, processes: int, precision: str) -> float:
     """Milliseconds per step of ``processes`` one-thread processes running loop ``name`` at
     once (their combined rate)."""
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
-        each = list(pool.map(one_thread, [name] * processes, [steps] * processes))
+        each = list(
+            pool.map(one_thread, *zip(*[(name, steps, precision)] * processes, strict=True))
+        )
     return 1000 / sum(1 / s for s in each)
 
 
@@ -151,15 +155,18 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--loops", default="", help="only the loops whose names start so")
+    parser.add_argument("--precisions", default="fp32,bf16", help="timed in one process")
     parser.add_argument("--out", default=str(PROJECT / "benchmarks/results"))
     args = parser.parse_args()
     parameters = project_parameters()
     cpu = torch.device(args.device).type == "cpu"
+    precisions = args.precisions.split(",")
+    alone = Engine.of("cpu", "auto").precision  # what `precision: auto` trains in here
     best: dict[tuple[str, str], float] = {}
     loops = {name: batch for name, batch in LOOPS.items() if name.startswith(args.loops)}
     for _ in range(args.rounds):
         for name in loops:
-            for precision in ("fp32", "bf16"):
+            for precision in precisions:
                 engine = Engine.of(args.device, precision)
                 step = make_loop(name, engine, parameters)
                 seconds = seconds_per_step(step, args.steps, engine.device)
@@ -167,25 +174,24 @@ def main() -> None:
                 best[key] = min(best.get(key, float("inf")), seconds)
             if cpu:
                 for key, processes in (("1 thread", 1), ("two", 2)):
-                    ms = in_processes(name, args.steps, processes)
+                    ms = in_processes(name, args.steps, processes, alone)
                     best[name, key] = min(best.get((name, key), float("inf")), ms)
     rows = []
     for name, batch_of in loops.items():
         batch = batch_of(parameters)
-        row = {
-            "loop": name,
-            "fp32 ms": 1000 * best[name, "fp32"],
-            "bf16 ms": 1000 * best[name, "bf16"],
-            "fp32 img/s": batch / best[name, "fp32"],
-            "bf16 img/s": batch / best[name, "bf16"],
-            "speed-up": best[name, "fp32"] / best[name, "bf16"],
-        }
+        row = {"loop": name}
+        for precision in precisions:
+            row[f"{precision} ms"] = 1000 * best[name, precision]
+            row[f"{precision} img/s"] = batch / best[name, precision]
+        if {"fp32", "bf16"} <= set(precisions):
+            row["speed-up"] = best[name, "fp32"] / best[name, "bf16"]
         if cpu:
-            row["bf16 ms, 1 thread"] = best[name, "1 thread"]
-            row["bf16 ms, two 1-thread processes"] = best[name, "two"]
-            row["two processes / one"] = 1000 * best[name, "bf16"] / best[name, "two"]
+            row[f"{alone} ms, 1 thread"] = best[name, "1 thread"]
+            row[f"{alone} ms, two 1-thread processes"] = best[name, "two"]
+            if alone in precisions:
+                row["two processes / one"] = 1000 * best[name, alone] / best[name, "two"]
         rows.append(row)
-    print(f"{Engine.of(args.device, 'bf16').describe()}, {torch.get_num_threads()} threads")
+    print(f"{Engine.of(args.device, precisions[-1]).describe()}, {torch.get_num_threads()} threads")
     print_table(rows)
     save_json(args.out, "engine_steps", {"rows": rows, "threads": torch.get_num_threads()})
 
