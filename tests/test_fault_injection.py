@@ -143,7 +143,7 @@ def test_killed_and_started_again_gives_the_same_results(
     if marker is None:
         delay *= seconds  # a fraction of the uninterrupted run's length
     for attempt in range(3):
-        project = copy_project(tmp_path / f"attempt {attempt}")
+        project = copy_project(tmp_path / f"attempt_{attempt}")
         if kill_at(project, marker, delay, point):
             break
         # The run ended first. A random moment can outlast a run on a machine less loaded
