@@ -1,14 +1,16 @@
-"""``tile`` lays images out as torchvision's ``make_grid`` did, so the pictures it draws are
-the same bytes, and the settings no longer import torchvision."""
+"""``tile`` lays images out as torchvision's ``make_grid`` did, so the pictures drawn with it
+are the same bytes, and the settings no longer import torchvision."""
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import torch
 from torchvision.utils import make_grid
 
 from synthbalance.core.grid import tile
+from synthbalance.training.monitor import progress_grid
 
 
 @pytest.mark.parametrize(("count", "channels", "columns"), [(7, 1, 3), (20, 3, 10), (4, 1, 9)])
@@ -20,20 +22,30 @@ def test_tile_is_make_grid_s_layout(count, channels, columns):
     assert torch.equal(ours, theirs[:channels])  # make_grid repeats one channel three times
 
 
-def test_the_progress_grid_s_scaling_is_make_grid_s_normalisation():
-    from synthbalance.training.monitor import tile as monitor_tile
+@pytest.mark.parametrize("channels", [1, 3])
+def test_the_gan_s_progress_grid_is_the_one_make_grid_drew(channels):
+    """A row per class of a conditional generator's samples, some beyond [-1, 1]."""
+    samples = {label: torch.randn(4, channels, 8, 8) * 1.5 for label in range(3)}
+    player = SimpleNamespace(
+        name="all", labels=True, ema=SimpleNamespace(module=lambda z, y: samples[int(y[0])])
+    )
+    bundle = SimpleNamespace(class_names=["a", "b", "c"])
+    ours = progress_grid([player], bundle, torch.zeros(4, 16))
+    grid = make_grid(
+        torch.cat(list(samples.values())), nrow=4, padding=2, normalize=True, value_range=(-1, 1)
+    )
+    theirs = (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
+    assert ours.shape == theirs.shape and ours.shape[2] == 3
+    assert (ours == theirs).all()
 
-    assert monitor_tile is tile
-    images = torch.randn(12, 1, 8, 8) * 1.5  # beyond [-1, 1]: clamped
-    ours = tile(((images.clamp(-1, 1) + 1) / 2).expand(-1, 3, -1, -1), 4)
-    theirs = make_grid(images, nrow=4, padding=2, normalize=True, value_range=(-1, 1))
-    assert torch.equal(ours, theirs)
 
-
-def test_the_project_s_settings_do_not_import_torchvision():
-    probe = "import sys, synthbalance.settings; print('torchvision' in sys.modules)"
+def test_the_project_s_settings_import_neither_torchvision_nor_torchmetrics():
+    probe = (
+        "import sys, synthbalance.settings; "
+        "print(sorted({'torchvision', 'torchmetrics'} & set(sys.modules)))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert result.stdout.strip().splitlines()[-1] == "[]"

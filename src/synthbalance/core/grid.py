@@ -13,7 +13,8 @@ def tile(
 ) -> torch.Tensor:
     """(N, C, H, W) images -> (C, H', W'): ``columns`` to a row, in order, each with
     ``padding`` pixels of ``pad_value`` around it (shared between neighbours), as
-    ``torchvision.utils.make_grid`` lays them out; the channels are kept as they are."""
+    ``torchvision.utils.make_grid`` lays them out; the channels are kept as they are (make_grid
+    makes one channel three), and a single image is padded too (make_grid returns it bare)."""
     count, channels, height, width = images.shape
     across = min(columns, count)
     down = math.ceil(count / across)
