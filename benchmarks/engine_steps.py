@@ -144,7 +144,7 @@ def in_processes(name: str, steps: int, processes: int, precision: str) -> float
     once (their combined rate)."""
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
         each = list(
-            pool.map(one_thread, *zip(*[(name, steps, precision)] * processes, strict=True))
+            pool.map(one_thread, [name] * processes, [steps] * processes, [precision] * processes)
         )
     return 1000 / sum(1 / s for s in each)
 
