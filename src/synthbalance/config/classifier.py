@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from synthbalance.config.engine import DEVICE, PRECISION, Device, Precision
 
@@ -101,3 +101,29 @@ class ClassifierParams(NetworkParams):
         description="Reuse the network trained on the same data with the same seed and "
         "parameters; `false`: always train afresh (nothing is read or written)",
     )
+    workers: PositiveInt = Field(
+        1,
+        description="Networks of one strategy trained at once, each in a worker process "
+        "(a pool started once per run); 1: one after another in the run's process. The CPU "
+        "only. It pays for many replicates on a CPU whose two threads overlap badly: on the "
+        "2-core EPYC, 2 workers trained a strategy's 4 networks in 85 s against 126 s, its 3 "
+        "in 88 s against 92 s (`benchmarks/classifier_workers.py`); each worker holds a copy "
+        "of torch and of the training set",
+    )
+    threads: PositiveInt | None = Field(
+        None,
+        description="Torch threads per network. `null`: all of the run's with `workers: 1` "
+        "(as before this setting), those shared out among the workers otherwise. The same "
+        "`threads` give the same networks, bit for bit, whatever `workers`; another number "
+        "may sum in another order",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind_of_process(self) -> ClassifierParams:
+        if self.workers > 1 and self.world_size > 1:
+            raise ValueError(
+                f"classifier.workers is {self.workers} and classifier.world_size is "
+                f"{self.world_size}: choose one (workers trains several networks at once, "
+                "world_size one network on several processes); set the other to 1"
+            )
+        return self

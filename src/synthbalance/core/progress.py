@@ -20,11 +20,23 @@ from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
 _where: ContextVar[str] = ContextVar("where", default="")
+_lines_only: dict[str, bool] = {}
 
 
 def set_node(name: str) -> None:
     """The running node's name, the start of every bar's label until the next node."""
     _where.set(name)
+
+
+def where() -> str:
+    """The label bars started here begin with (the node's name and what loops added)."""
+    return _where.get()
+
+
+def log_lines_only() -> None:
+    """Log lines in this process even on a terminal (a worker process: its bars and another
+    process's would overwrite each other)."""
+    _lines_only["set"] = True
 
 
 @contextmanager
@@ -44,7 +56,7 @@ def bar(
     label = f"{_where.get()}: {desc}" if _where.get() else desc
     if total is None and hasattr(iterable, "__len__"):
         total = len(iterable) + initial
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not _lines_only:
         return tqdm(iterable, desc=label, total=total, initial=initial, unit=unit)
     return Logged(iterable, label, total, initial, unit)
 
