@@ -105,10 +105,9 @@ class ClassifierParams(NetworkParams):
         1,
         description="Networks of one strategy trained at once, each in a worker process "
         "(a pool started once per run); 1: one after another in the run's process. The CPU "
-        "only. It pays for many replicates on a CPU whose two threads overlap badly: on the "
-        "2-core EPYC, 2 workers trained a strategy's 4 networks in 85 s against 126 s, its 3 "
-        "in 88 s against 92 s (`benchmarks/classifier_workers.py`); each worker holds a copy "
-        "of torch and of the training set",
+        "only. It pays for many replicates, an even number, on a CPU whose threads overlap "
+        "badly in one small network (`benchmarks/classifier_workers.py`; the figures: "
+        "docs/index.md, issue 30 (7)); each worker holds a copy of torch and of the training set",
     )
     threads: PositiveInt | None = Field(
         None,

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
 _where: ContextVar[str] = ContextVar("where", default="")
-_lines_only: dict[str, bool] = {}
+_lines_only = False  # set in worker processes
 
 
 def set_node(name: str) -> None:
@@ -36,7 +36,8 @@ def where() -> str:
 def log_lines_only() -> None:
     """Log lines in this process even on a terminal (a worker process: its bars and another
     process's would overwrite each other)."""
-    _lines_only["set"] = True
+    global _lines_only
+    _lines_only = True
 
 
 @contextmanager

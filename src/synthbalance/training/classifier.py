@@ -343,8 +343,8 @@ def _side_by_side(jobs: list[tuple], params: ClassifierParams) -> dict[int, tupl
     params = params.model_copy(update={"threads": threads})  # as the workers will run
     jobs = [(r, train, val, params, seed, loss) for r, train, val, _, seed, loss in jobs]
     kept = [job for job in jobs if params.resume and kept_path(*job[1:]).exists()]
-    trained = {job[0]: replicate_network(*job) for job in kept}  # read here, no pool needed
-    todo = [job for job in jobs if job[0] not in trained]
+    networks = {job[0]: replicate_network(*job) for job in kept}  # read here, no pool needed
+    todo = [job for job in jobs if job[0] not in networks]
     if todo:
         logger.info(
             "classifier: %d network(s) on %d worker processes of %d thread(s)",
@@ -353,5 +353,5 @@ def _side_by_side(jobs: list[tuple], params: ClassifierParams) -> dict[int, tupl
             threads,
         )
         results = run_side_by_side(replicate_network, todo, params.workers, threads)
-        trained |= {job[0]: result for job, result in zip(todo, results, strict=True)}
-    return trained
+        networks |= {job[0]: result for job, result in zip(todo, results, strict=True)}
+    return networks

@@ -56,18 +56,24 @@ def run_side_by_side(
 ) -> list[Any]:
     """``[task(*job) for job in jobs]``, at most ``workers`` at once, each in a worker process
     on ``threads`` torch threads. ``task`` must be a module-level function, as pickle needs."""
-    pool = _pool(workers, threads)
-    where = progress.where()
-    futures = [pool.submit(_in_worker, task, where, job) for job in jobs]
+    key, label = (workers, threads), progress.where()
+    futures = []
     try:
+        pool = _pool(workers, threads)
+        futures = [pool.submit(_in_worker, task, label, job) for job in jobs]
         return [future.result() for future in futures]
-    except BrokenProcessPool as error:
-        _pools.pop((workers, threads), None)
+    except BrokenProcessPool as error:  # a worker died, now or while the pool stood idle
+        broken = _pools.pop(key, None)
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
         raise WorkerError(
             f"a worker process of the pool of {workers} (classifier.workers) died before its "
             f"network was trained: killed, or out of memory? Each holds its own copy of a "
             f"training set; `workers: 1` trains in this process"
         ) from error
+    finally:  # after a failure, the jobs not started yet do not run (a no-op after success)
+        for future in futures:
+            future.cancel()
 
 
 def shutdown() -> None:
@@ -100,6 +106,6 @@ def _start_worker(threads: int) -> None:
     progress.log_lines_only()  # two processes' tqdm bars would overwrite each other
 
 
-def _in_worker(task: Callable[..., Any], where: str, job: tuple) -> Any:
-    progress.set_node(where)
+def _in_worker(task: Callable[..., Any], label: str, job: tuple) -> Any:
+    progress.set_node(label)
     return task(*job)
