@@ -49,7 +49,8 @@ def main() -> None:
     if args.steps:
         base["steps"] = args.steps
     started = time.perf_counter()
-    workers.run_side_by_side(torch.get_num_threads, [()] * 2, 2, 1)  # start the pool
+    shared = workers.threads_per_network(2, None)  # the pool `workers: 2` asks for
+    workers.run_side_by_side(torch.get_num_threads, [()] * 2, 2, shared)  # start it
     start = time.perf_counter() - started
     print(f"starting the pool of 2 workers: {start:.1f} s; this process: {torch.get_num_threads()}")
     rows = []
