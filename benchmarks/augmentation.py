@@ -40,7 +40,8 @@ from synthbalance.core.augmentation import augment_images
 from synthbalance.core.metrics import classification_metrics
 from synthbalance.core.seeding import replicate_seed
 from synthbalance.pipelines.strategies.nodes import build_train_set
-from synthbalance.training.classifier import probabilities, train_replicates
+from synthbalance.training.classifier import probabilities
+from synthbalance.training.replicates import train_replicates
 
 
 def per_image(images: np.ndarray, params, seed: int) -> np.ndarray:

@@ -30,8 +30,9 @@ from synthbalance.config import ClassifierParams, StrategiesParams
 from synthbalance.core.metrics import classification_metrics
 from synthbalance.datasets import ImageSetDataset
 from synthbalance.strategies import REGISTRY
-from synthbalance.training.classifier import probabilities, train_replicates
+from synthbalance.training.classifier import probabilities
 from synthbalance.training.losses import Loss
+from synthbalance.training.replicates import train_replicates
 
 OLD = {"steps": 1500, "lr": 1e-3, "schedule": "constant", "batch_size": 128, "eval_every": 250}
 

@@ -28,7 +28,7 @@ from _common import data_arguments, print_table, save_json, task
 
 from synthbalance.config import ClassifierParams
 from synthbalance.training import workers
-from synthbalance.training.classifier import train_replicates
+from synthbalance.training.replicates import train_replicates
 
 WAYS = {
     "workers 1": {},

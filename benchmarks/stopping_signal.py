@@ -33,8 +33,8 @@ from synthbalance.datasets import loaded
 from synthbalance.pipelines.gan.nodes import train_gan
 from synthbalance.pipelines.quality.extractor import embed
 from synthbalance.pipelines.quality.nodes import score_progress
-from synthbalance.training.classifier import kept_classifier
 from synthbalance.training.losses import Loss
+from synthbalance.training.replicates import kept_classifier
 from synthbalance.training.stopping import fit_basis, frechet_distance
 
 

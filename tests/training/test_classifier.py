@@ -8,14 +8,10 @@ from synthbalance.config import ClassifierParams, StrategiesParams
 from synthbalance.core.images import ImageSet
 from synthbalance.core.seeding import replicate_seed
 from synthbalance.models.classifier import CosineLinear
-from synthbalance.training import classifier as training
-from synthbalance.training.classifier import (
-    kept_classifier,
-    train_classifier,
-    train_replicates,
-    validation_scores,
-)
+from synthbalance.training import replicates as training
+from synthbalance.training.classifier import train_classifier, validation_scores
 from synthbalance.training.losses import Loss, class_weights
+from synthbalance.training.replicates import kept_classifier, train_replicates
 from tests.conftest import make_image_set, separable
 
 

@@ -8,8 +8,9 @@ import torch
 from synthbalance.config import ClassifierParams, StrategiesParams
 from synthbalance.config.strategies import ThresholdParams
 from synthbalance.pipelines.evaluate.nodes import move_thresholds
-from synthbalance.training.classifier import logits, train_replicates
+from synthbalance.training.classifier import logits
 from synthbalance.training.losses import log_prior
+from synthbalance.training.replicates import train_replicates
 from synthbalance.training.thresholds import choose_tau
 from tests.conftest import separable
 

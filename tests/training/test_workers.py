@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from synthbalance.config import ClassifierParams
-from synthbalance.training import classifier as training
+from synthbalance.training import replicates as training
 from synthbalance.training import workers
-from synthbalance.training.classifier import train_replicates
+from synthbalance.training.replicates import train_replicates
 from tests.conftest import separable
 
 

@@ -9,7 +9,7 @@ from synthbalance.core.metrics import HEADLINE, classification_metrics
 from synthbalance.core.results import ReplicateRun, StrategyResult
 from synthbalance.pipelines.evaluate.compare import VALIDATION, compare_strategies
 from synthbalance.pipelines.evaluate.nodes import report_strategy, score_classifier
-from synthbalance.training.classifier import train_replicates
+from synthbalance.training.replicates import train_replicates
 from tests.conftest import make_image_set, separable
 
 

@@ -17,8 +17,9 @@ from synthbalance.core.results import ReplicateRun, StrategyResult
 from synthbalance.core.seeding import replicate_seed
 from synthbalance.framework import context
 from synthbalance.models.classifier import Classifier
-from synthbalance.training.classifier import logits, probabilities, train_replicates
+from synthbalance.training.classifier import logits, probabilities
 from synthbalance.training.losses import Loss, log_prior
+from synthbalance.training.replicates import train_replicates
 from synthbalance.training.thresholds import choose_tau
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def train_strategy(
 ) -> tuple[Classifier, pd.DataFrame]:
     """The strategy's network of each replicate r (``train_set_<r>``), trained with ``loss``
     (its settings: ``strategies.<loss>``, where that block exists) and selected on its
-    validation set: ``training.classifier.train_replicates``."""
+    validation set: ``training.replicates.train_replicates``."""
     block = getattr(strategies, loss, None) if strategies is not None else None
     settings = block.model_dump() if block is not None else {}
     count = sum(name.startswith("train_set_") for name in sets)
