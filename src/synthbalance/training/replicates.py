@@ -144,14 +144,14 @@ def train_replicates(
         (r, train_sets[r], validations[r], params, replicate_seed(seed, r), loss)
         for r in replicates
     ]
-    trained = _side_by_side(jobs, params) if params.workers > 1 else None
+    if params.workers > 1:
+        networks = _side_by_side(jobs, params)
+    else:
+        with pinned_threads(params.threads):
+            networks = {r: replicate_network(*jobs[r]) for r in replicates}
     curves = []
     for r in replicates:
-        if trained is None:
-            with pinned_threads(params.threads):
-                state, history = replicate_network(*jobs[r])
-        else:
-            state, history = trained[r]
+        state, history = networks[r]
         combined.nets[str(r)].load_state_dict(state)
         curves.append(history.assign(replicate=r))
     return combined.eval(), pd.concat(curves, ignore_index=True)
