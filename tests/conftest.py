@@ -48,13 +48,27 @@ root: {handlers: [console], level: INFO}
 """
 
 
-def copy_project(folder: Path) -> Path:
+# Strategies for a smoke run that tests what a run does, not what each strategy does: a shorter
+# run. A simple strategy against the GAN (a verdict, a curve, a GAN to wait for) ...
+AGAINST_GAN = ("none", "augment", "gan")
+# ... or one of each kind of training set or network: the real images alone, a network another
+# strategy reuses (`threshold` adjusts `none`'s), resampled, another loss, the GAN's images and
+# the autoencoder's. The other seven differ from these only in a builder's or a loss's
+# parameters; tests/pipelines runs all thirteen.
+EACH_KIND = ("none", "threshold", "smote", "logit_adjust", "gan", "deepsmote")
+
+
+def copy_project(folder: Path, strategies: tuple[str, ...] | None = None) -> Path:
     """A copy of the project's conf/, src/ and pyproject.toml in ``folder``: a `kedro run`
-    there has its own data/ and mlflow.db. Its logging.yml is `PLAIN_LOGGING`."""
+    there has its own data/ and mlflow.db. Its logging.yml is `PLAIN_LOGGING`. With
+    ``strategies``, its smoke environment runs those (`strategies.run`), not all thirteen."""
     for name in ("conf", "src"):
         shutil.copytree(PROJECT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(PROJECT / "pyproject.toml", folder)
     (folder / "logging.yml").write_text(PLAIN_LOGGING)
+    if strategies:
+        with (folder / "conf/smoke/parameters_strategies.yml").open("a") as conf:
+            conf.write(f"  run: [{', '.join(strategies)}]\n")
     return folder
 
 

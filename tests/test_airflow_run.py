@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_project, kedro_environment, kedro_run
+from tests.conftest import AGAINST_GAN, copy_project, kedro_environment, kedro_run
 from tests.test_airflow_dag import TEMPLATE, airflow_python, require_airflow
 
 ENV = "small"  # the smoke data and settings, three strategies, two replicates
@@ -28,10 +28,8 @@ LAUNCHER = (
 
 
 def small_project(folder: Path) -> Path:
-    project = copy_project(folder)
+    project = copy_project(folder, AGAINST_GAN)
     shutil.copytree(project / "conf/smoke", project / f"conf/{ENV}")
-    with (project / f"conf/{ENV}/parameters_strategies.yml").open("a") as strategies:
-        strategies.write("  run: [none, augment, gan]\n")
     return project
 
 

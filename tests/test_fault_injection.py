@@ -5,6 +5,8 @@ The cheap form (CI) kills once at each named point below and once at a seeded ra
 SYNTHBALANCE_FAULT_KILLS=N adds N more random moments (the figure in the issue note came from a
 run with more). Two more faults share the uninterrupted run: none at all (the same seed twice
 gives identical tables and MLflow metrics), and the tracking store turning read-only mid-run.
+
+The runs train one strategy of each kind (tests/conftest.py's `EACH_KIND`: six of thirteen).
 """
 
 import os
@@ -19,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import built_once, copy_project, kedro_environment, kedro_run
+from tests.conftest import EACH_KIND, built_once, copy_project, kedro_environment, kedro_run
 
 # Longer than conf/smoke's budgets, so that there is time to be killed inside a node: the
 # GAN's six checkpoints (about 3.5 s a replicate on a 2-core EPYC in float32), a network of
@@ -44,6 +46,10 @@ WAIT_FOR = {
     "after the first replicate's network": "data/smoke/06_models/classifier_checkpoints/*.pt",
 }
 RESULTS = ["comparison.csv", "quality.csv", "quality_progress.csv"]
+
+
+def fault_project(folder: Path) -> Path:
+    return copy_project(folder, EACH_KIND)
 
 
 def command() -> list[str]:
@@ -111,7 +117,7 @@ def results(project: Path) -> dict[str, pd.DataFrame]:
 
 
 def first_run(folder: Path) -> None:
-    seconds, _ = run_to_the_end(copy_project(folder))
+    seconds, _ = run_to_the_end(fault_project(folder))
     (folder / "seconds").write_text(str(seconds))
 
 
@@ -143,7 +149,7 @@ def test_killed_and_started_again_gives_the_same_results(
     if marker is None:
         delay *= seconds  # a fraction of the uninterrupted run's length
     for attempt in range(3):
-        project = copy_project(tmp_path / f"attempt_{attempt}")
+        project = fault_project(tmp_path / f"attempt_{attempt}")
         if kill_at(project, marker, delay, point):
             break
         # The run ended first. A random moment can outlast a run on a machine less loaded
@@ -180,12 +186,12 @@ def child_metrics(project: Path) -> dict[tuple[str, str], dict[str, float]]:
 @pytest.mark.slow
 def test_the_same_seed_twice_gives_identical_tables_and_metrics(uninterrupted, tmp_path):
     expected, _, _ = uninterrupted
-    project = copy_project(tmp_path)
+    project = fault_project(tmp_path)
     run_to_the_end(project)
     for name, table in results(project).items():
         pd.testing.assert_frame_equal(table, expected[name], check_exact=True, obj=name)
     first = child_metrics(uninterrupted[2])
-    assert len(first) == 26 and first == child_metrics(project)  # 13 strategies, 2 replicates
+    assert len(first) == 2 * len(EACH_KIND) and first == child_metrics(project)  # 2 replicates
 
 
 @pytest.mark.slow
@@ -194,7 +200,7 @@ def test_a_store_lost_during_the_run_loses_no_result(uninterrupted, tmp_path):
     MLflow write, saying so; made writable again, the same command completes and its
     results equal an uninterrupted run's."""
     expected, _, _ = uninterrupted
-    project = copy_project(tmp_path)
+    project = fault_project(tmp_path)
     db = project / "mlflow.db"
     child = subprocess.Popen(
         command(),

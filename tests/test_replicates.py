@@ -14,7 +14,14 @@ from synthbalance.core.images import ImageSet
 from synthbalance.core.seeding import replicate_seed
 from synthbalance.datasets import ImageSetDataset
 from synthbalance.pipelines.strategies.nodes import build_train_set
-from tests.conftest import copy_project, kedro_environment, kedro_run, make_image_set
+from tests.conftest import (
+    AGAINST_GAN,
+    EACH_KIND,
+    copy_project,
+    kedro_environment,
+    kedro_run,
+    make_image_set,
+)
 
 
 def run(project, replicates: int) -> str:
@@ -61,16 +68,16 @@ def test_each_replicate_draws_its_own_training_set(strategy):
 
 @pytest.mark.slow
 def test_more_replicates_reuse_the_first_and_train_only_the_new(tmp_path):
-    project = copy_project(tmp_path)
+    project = copy_project(tmp_path, EACH_KIND)
     run(project, 1)
     reporting = project / "data/smoke/08_reporting"
     one = json.loads((reporting / "strategies/gan.json").read_text())["runs"]
     log = run(project, 3)
-    # replicate 0's twelve networks read back (threshold trains none: it adjusts none's),
-    # replicates 1 and 2's twenty-four trained
-    assert len(re.findall(r"classifier: reusing the network", log)) == 12
+    # replicate 0's five networks read back (threshold trains none: it adjusts none's),
+    # replicates 1 and 2's ten trained
+    assert len(re.findall(r"classifier: reusing the network", log)) == 5
     checkpoints = project / "data/smoke/06_models/classifier_checkpoints"
-    assert len(list(checkpoints.glob("classifier-*.pt"))) == 36
+    assert len(list(checkpoints.glob("classifier-*.pt"))) == 15
     assert re.search(r"gan: resuming from step 20 ", log)  # replicate 0's GAN: nothing to train
     three = json.loads((reporting / "strategies/gan.json").read_text())["runs"]
     assert [r["replicate"] for r in three] == [0, 1, 2]
@@ -82,7 +89,7 @@ def test_more_replicates_reuse_the_first_and_train_only_the_new(tmp_path):
 
 @pytest.mark.slow
 def test_redraw_imbalance_gives_each_replicate_its_own_imbalanced_set(tmp_path):
-    project = copy_project(tmp_path)
+    project = copy_project(tmp_path, AGAINST_GAN)
     result = subprocess.run(
         kedro_run("--env", "smoke", "--pipelines", "balance", "--params", "redraw_imbalance=true"),
         cwd=project,
