@@ -31,6 +31,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from tests.conftest import (
+    AGAINST_GAN,
     PROJECT,
     answers,
     copy_project,
@@ -42,7 +43,7 @@ from tests.conftest import (
 REQUIRE_SERVICES = os.environ.get("SYNTHBALANCE_REQUIRE_SERVICES") == "1"
 TEAM_MLFLOW = PROJECT / "conf/team/mlflow.yml"
 TEAM_URI = "http://127.0.0.1:5000"  # conf/team/mlflow.yml's server, replaced in the copy
-STRATEGIES, REPLICATES = 13, 2  # conf/smoke: every strategy, two replicates
+REPLICATES = 2  # conf/smoke
 HEADLINE_METRICS = {"test_balanced_accuracy", "test_minority_f1"}
 SERVER_START_TIMEOUT = 180  # the MLflow server answers in ~15 s on an idle 2-core machine
 # Nothing on 127.0.0.1 goes through a proxy, in this process or in `kedro run`.
@@ -284,7 +285,7 @@ def test_the_smoke_balance_is_recorded_on_a_postgres_backed_server(
 ):
     for name, value in NO_PROXY.items():
         monkeypatch.setenv(name, value)
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", AGAINST_GAN)
     team = TEAM_MLFLOW.read_text()
     assert TEAM_URI in team
     (project / "conf/smoke/mlflow.yml").write_text(team.replace(TEAM_URI, mlflow_server.url))
@@ -306,7 +307,7 @@ def test_the_smoke_balance_is_recorded_on_a_postgres_backed_server(
     (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert parent.info.status == "FINISHED"
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
-    assert len(children) == len(runs) - 1 == STRATEGIES * REPLICATES
+    assert len(children) == len(runs) - 1 == len(AGAINST_GAN) * REPLICATES
     assert len({(r.data.tags["strategy"], r.data.tags["seed"]) for r in children}) == len(children)
     for child in children:
         assert child.info.status == "FINISHED"
@@ -326,10 +327,10 @@ def test_the_smoke_balance_is_recorded_on_a_postgres_backed_server(
     assert rows(stored) == expected
 
     # And the runs are PostgreSQL's rows.
-    assert postgres.query("SELECT count(*) FROM runs") == [(1 + STRATEGIES * REPLICATES,)]
+    assert postgres.query("SELECT count(*) FROM runs") == [(1 + len(AGAINST_GAN) * REPLICATES,)]
     for metric in sorted(HEADLINE_METRICS):
         assert postgres.query(
             f"SELECT count(DISTINCT run_uuid) FROM metrics WHERE key = '{metric}'"
-        ) == [(STRATEGIES * REPLICATES,)]
+        ) == [(len(AGAINST_GAN) * REPLICATES,)]
     status = f"SELECT status FROM runs WHERE run_uuid = '{parent.info.run_id}'"
     assert postgres.query(status) == [("FINISHED",)]
