@@ -48,10 +48,6 @@ WAIT_FOR = {
 RESULTS = ["comparison.csv", "quality.csv", "quality_progress.csv"]
 
 
-def fault_project(folder: Path) -> Path:
-    return copy_project(folder, EACH_KIND)
-
-
 def command() -> list[str]:
     return kedro_run("--env", "smoke", "--pipelines", "balance", "--params", LONGER)
 
@@ -117,7 +113,7 @@ def results(project: Path) -> dict[str, pd.DataFrame]:
 
 
 def first_run(folder: Path) -> None:
-    seconds, _ = run_to_the_end(fault_project(folder))
+    seconds, _ = run_to_the_end(copy_project(folder, EACH_KIND))
     (folder / "seconds").write_text(str(seconds))
 
 
@@ -149,7 +145,7 @@ def test_killed_and_started_again_gives_the_same_results(
     if marker is None:
         delay *= seconds  # a fraction of the uninterrupted run's length
     for attempt in range(3):
-        project = fault_project(tmp_path / f"attempt_{attempt}")
+        project = copy_project(tmp_path / f"attempt_{attempt}", EACH_KIND)
         if kill_at(project, marker, delay, point):
             break
         # The run ended first. A random moment can outlast a run on a machine less loaded
@@ -186,7 +182,7 @@ def child_metrics(project: Path) -> dict[tuple[str, str], dict[str, float]]:
 @pytest.mark.slow
 def test_the_same_seed_twice_gives_identical_tables_and_metrics(uninterrupted, tmp_path):
     expected, _, _ = uninterrupted
-    project = fault_project(tmp_path)
+    project = copy_project(tmp_path, EACH_KIND)
     run_to_the_end(project)
     for name, table in results(project).items():
         pd.testing.assert_frame_equal(table, expected[name], check_exact=True, obj=name)
@@ -200,7 +196,7 @@ def test_a_store_lost_during_the_run_loses_no_result(uninterrupted, tmp_path):
     MLflow write, saying so; made writable again, the same command completes and its
     results equal an uninterrupted run's."""
     expected, _, _ = uninterrupted
-    project = fault_project(tmp_path)
+    project = copy_project(tmp_path, EACH_KIND)
     db = project / "mlflow.db"
     child = subprocess.Popen(
         command(),
