@@ -15,7 +15,8 @@ export KEDRO_DISABLE_TELEMETRY := 1
 run: $(VENV)/.installed
 	$(BIN)/kedro run --pipelines balance
 
-# The two environments install side by side: 30 to 60 s sooner on 2 cores (docs/index.md).
+# The two environments install side by side: 27 to 57 s sooner on 2 cores, one run each
+# (docs/index.md).
 test:
 	$(MAKE) --jobs=2 --output-sync=target $(VENV)/.installed $(AIRFLOW_VENV)/.installed
 	$(BIN)/python -m pytest
